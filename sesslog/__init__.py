@@ -1,0 +1,48 @@
+"""sesslog: append-only JSONL session logs for coding agents, read back as a tree.
+
+The file format is that of the ``pi`` coding agent (version 3; versions 1 and 2 are read and
+upgraded in memory). The JSONL file is the truth; everything else is a projection.
+"""
+
+from .context import SessionContext
+from .diagnostics import Diagnostic, Reason, SessionOpenDiagnostics
+from .entries import SESSION_VERSION
+from .errors import (
+    EntryNotFoundError,
+    FormatError,
+    QueueFullError,
+    ReadOnlySessionError,
+    SessionLockedError,
+    SessionNotFoundError,
+    SesslogError,
+    UnsupportedVersionError,
+    WriterFailedError,
+)
+from .reader import ReadMode
+from .records import Record
+from .session import Session
+from .tree import BranchInfo, ForkPlan, SessionTree, SiblingBranch
+
+__all__ = [
+    "SESSION_VERSION",
+    "BranchInfo",
+    "Diagnostic",
+    "EntryNotFoundError",
+    "ForkPlan",
+    "FormatError",
+    "QueueFullError",
+    "ReadMode",
+    "ReadOnlySessionError",
+    "Reason",
+    "Record",
+    "Session",
+    "SessionContext",
+    "SessionLockedError",
+    "SessionNotFoundError",
+    "SessionOpenDiagnostics",
+    "SessionTree",
+    "SesslogError",
+    "SiblingBranch",
+    "UnsupportedVersionError",
+    "WriterFailedError",
+]

@@ -1,0 +1,130 @@
+"""Encoding and decoding of single session lines.
+
+Decoders and encoders are built once and reused. ``msgspec`` errors never escape this module:
+callers get ``None`` back (for a line that is not JSON) or a :class:`~sesslog.errors.FormatError`.
+
+JavaScript's ``JSON.stringify`` may write a lone surrogate escape (``"\\ud83d"``) where a string
+was cut inside an emoji pair; msgspec rejects those, so such lines fall back to the standard
+library, which accepts them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import msgspec
+
+from .entries import Entry, SessionHeader
+from .errors import FormatError
+
+__all__ = [
+    "decode_object",
+    "decode_typed",
+    "dumps_json",
+    "encode_line",
+]
+
+_DICT_DECODER = msgspec.json.Decoder()
+_ENTRY_DECODER: msgspec.json.Decoder[Entry] = msgspec.json.Decoder(Entry)  # type: ignore[arg-type]
+_HEADER_DECODER = msgspec.json.Decoder(SessionHeader)
+_ENCODER = msgspec.json.Encoder()
+_STDLIB_DECODER = json.JSONDecoder()
+
+
+def decode_object(raw: bytes) -> Any:
+    """Decode one JSON value, accepting lone surrogate escapes.
+
+    Args:
+        raw: The bytes of one JSON document (no trailing newline needed).
+
+    Returns:
+        The decoded value, or ``None`` when ``raw`` is not valid JSON. (A JSON ``null`` also
+        decodes to ``None``; callers only accept objects, so the two need no distinction.)
+    """
+    try:
+        return _DICT_DECODER.decode(raw)
+    except msgspec.DecodeError:
+        pass
+    try:
+        text = raw.decode("utf-8")
+        value, end = _STDLIB_DECODER.raw_decode(text)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if text[end:].strip():
+        return None
+    return value
+
+
+def decode_typed(raw: bytes) -> Entry | SessionHeader | None:
+    """Decode a line into its typed Struct.
+
+    Args:
+        raw: One line's bytes.
+
+    Returns:
+        The typed header or entry, or ``None`` when the line is not of a known type or shape
+        (unknown entry types, roles, blocks or ill-typed fields). The raw bytes stay the truth.
+    """
+    try:
+        return _ENTRY_DECODER.decode(raw)
+    except msgspec.DecodeError:
+        pass
+    try:
+        return _HEADER_DECODER.decode(raw)
+    except msgspec.DecodeError:
+        pass
+    value = decode_object(raw)
+    if not isinstance(value, dict):
+        return None
+    try:
+        return msgspec.convert(value, Entry)  # type: ignore[arg-type]
+    except msgspec.ValidationError:
+        try:
+            return msgspec.convert(value, SessionHeader)
+        except msgspec.ValidationError:
+            return None
+
+
+def encode_line(value: Any) -> bytes:
+    """Encode a header, entry Struct or plain object as one line ending in ``\\n``.
+
+    Args:
+        value: A msgspec Struct or JSON-compatible Python value.
+
+    Returns:
+        Compact JSON followed by a newline, in the key order pi writes.
+
+    Raises:
+        FormatError: The value cannot be encoded as JSON.
+    """
+    try:
+        out = _ENCODER.encode(value)
+    except (TypeError, msgspec.EncodeError, UnicodeEncodeError):
+        try:
+            out = json.dumps(
+                msgspec.to_builtins(value), ensure_ascii=False, separators=(",", ":")
+            ).encode("utf-8", "surrogatepass")
+        except (TypeError, ValueError) as exc:
+            raise FormatError(f"cannot encode value: {exc}") from exc
+    return out + b"\n"
+
+
+def dumps_json(value: Any, *, indent: int | None = None) -> str:
+    """Serialise a JSON value for output, tolerating lone surrogates.
+
+    Args:
+        value: A JSON-compatible value (msgspec Structs allowed).
+        indent: Pretty-print with this indent, or compact when ``None``.
+
+    Returns:
+        JSON text. Strings holding lone surrogates are written as ``\\udXXX`` escapes.
+    """
+    builtins = msgspec.to_builtins(value)
+    separators = (",", ":") if indent is None else None
+    text = json.dumps(builtins, ensure_ascii=False, indent=indent, separators=separators)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(builtins, ensure_ascii=True, indent=indent, separators=separators)
+    return text

@@ -1,0 +1,151 @@
+"""The model context of a session (format contract, section 7).
+
+Given a leaf, the context is what the model sees: the messages along the path from the root,
+cut at the last compaction, plus the model and thinking level in force. Only the entries that
+contribute are decoded, so the cost follows the path after the last compaction, not the file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from .records import Record
+from .timestamps import iso_to_ms
+from .tree import SessionTree
+
+__all__ = ["SessionContext", "build_context", "entry_to_message"]
+
+
+class SessionContext(msgspec.Struct):
+    """What the model sees at a point of the session.
+
+    Attributes:
+        messages: The messages as JSON objects, in order.
+        thinking_level: The thinking level in force (``"off"`` by default).
+        model: ``{"provider", "modelId"}`` of the model in force, or ``None``.
+    """
+
+    messages: list[dict[str, Any]]
+    thinking_level: str = "off"
+    model: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object of the format contract: ``{messages, thinkingLevel, model}``."""
+        return {"messages": self.messages, "thinkingLevel": self.thinking_level, "model": self.model}
+
+
+def _entry_ms(rec: Record) -> int | float | None:
+    ts = rec.timestamp
+    return iso_to_ms(ts) if isinstance(ts, str) else None
+
+
+def entry_to_message(rec: Record, obj: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """Turn one entry into its context message, or ``None`` when it adds none.
+
+    Args:
+        rec: The entry.
+        obj: The entry already decoded, to save decoding it again.
+    """
+    kind = rec.type
+    if kind == "message":
+        value = (obj if obj is not None else rec.decode()).get("message")
+        return value if isinstance(value, dict) else None
+    if kind == "custom_message":
+        entry = obj if obj is not None else rec.decode()
+        out = {
+            "role": "custom",
+            "customType": entry.get("customType"),
+            "content": entry.get("content"),
+            "display": entry.get("display"),
+        }
+        if "details" in entry:
+            out["details"] = entry["details"]
+        out["timestamp"] = _entry_ms(rec)
+        return out
+    if kind == "branch_summary":
+        entry = obj if obj is not None else rec.decode()
+        summary = entry.get("summary")
+        if not summary:
+            return None
+        return {
+            "role": "branchSummary",
+            "summary": summary,
+            "fromId": entry.get("fromId"),
+            "timestamp": _entry_ms(rec),
+        }
+    return None
+
+
+def build_context(tree: SessionTree, leaf_id: str | None = None) -> SessionContext:
+    """Build the model context at ``leaf_id`` (default: the session's leaf).
+
+    Args:
+        tree: The session's tree.
+        leaf_id: Where to stand; the tree's leaf when ``None``.
+
+    Returns:
+        The context; empty when the session has no entries.
+    """
+    if leaf_id is None and tree.leaf_id is None:
+        return SessionContext(messages=[])
+    path = tree.path(leaf_id)
+    thinking_level, model = _settings(path)
+    compaction_at = -1
+    for index in range(len(path) - 1, -1, -1):
+        if path[index].type == "compaction":
+            compaction_at = index
+            break
+    messages: list[dict[str, Any]] = []
+    if compaction_at == -1:
+        chosen = path
+    else:
+        compaction = path[compaction_at].decode()
+        messages.append(
+            {
+                "role": "compactionSummary",
+                "summary": compaction.get("summary"),
+                "tokensBefore": compaction.get("tokensBefore"),
+                "timestamp": _entry_ms(path[compaction_at]),
+            }
+        )
+        first_kept = compaction.get("firstKeptEntryId")
+        start = compaction_at
+        for index in range(compaction_at):
+            if path[index].id == first_kept:
+                start = index
+                break
+        chosen = path[start:compaction_at] + path[compaction_at + 1 :]
+    for rec in chosen:
+        message = entry_to_message(rec)
+        if message is not None:
+            messages.append(message)
+    return SessionContext(messages, thinking_level, model)
+
+
+def _settings(path: list[Record]) -> tuple[str, dict[str, Any] | None]:
+    """The last thinking level and model on the path, found walking back from the leaf."""
+    thinking_level: str | None = None
+    model: dict[str, Any] | None = None
+    model_found = False
+    for rec in reversed(path):
+        kind = rec.type
+        if thinking_level is None and kind == "thinking_level_change":
+            level = rec.decode().get("thinkingLevel")
+            thinking_level = level if isinstance(level, str) else "off"
+        elif not model_found and kind == "model_change":
+            entry = rec.decode()
+            model = {"provider": entry.get("provider"), "modelId": entry.get("modelId")}
+            model_found = True
+        elif (
+            not model_found
+            and kind == "message"
+            and rec.message is not None
+            and rec.message.role == "assistant"
+        ):
+            model = {"provider": rec.message.provider, "modelId": rec.message.model}
+            model_found = True
+        if thinking_level is not None and model_found:
+            break
+    return thinking_level or "off", model

@@ -1,0 +1,485 @@
+"""Read a session file into records and diagnostics, in one pass, never raising on damage.
+
+The reader frames lines itself so that damage stays local: a bad line is reported with its line
+number and byte offset and the read goes on. Three modes (:class:`ReadMode`):
+
+* ``strict``: the caller raises on the first diagnostic (see :func:`raise_if_strict`).
+* ``tolerant`` (default): skip what cannot be read, report it, go on.
+* ``salvage``: like tolerant, and also split glued records (``…}{…``) keeping each object.
+
+Clean files (the common case) take a fast path that decodes all envelopes in one call; any
+irregularity sends the read through the careful per-line path, which reports it.
+
+Legacy v1 and v2 files are upgraded in memory (:mod:`sesslog.upgrade`); the file is never
+rewritten by a read.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from .codec import decode_object, encode_line
+from .diagnostics import Reason, SessionOpenDiagnostics
+from .entries import SESSION_VERSION
+from .errors import FormatError, UnsupportedVersionError
+from .records import Record, record_from_line
+from .upgrade import upgrade_objects
+
+__all__ = ["ReadMode", "SessionData", "raise_if_strict", "read_bytes", "read_file"]
+
+_BOM = b"\xef\xbb\xbf"
+_RECORD_LINES = msgspec.json.Decoder(Record)
+
+
+class ReadMode(str, enum.Enum):
+    """How the reader treats damage."""
+
+    STRICT = "strict"
+    TOLERANT = "tolerant"
+    SALVAGE = "salvage"
+
+
+class SessionData(msgspec.Struct):
+    """The outcome of reading one session file.
+
+    Attributes:
+        header: The header object (upgraded to the current version), or ``None`` when the
+            file has no header.
+        header_raw: The header line's bytes as written (without ending), or ``None``.
+        file_version: The format version the file was written in.
+        records: Every entry line taken, in file order (before tree checks such as
+            duplicate ids, which :class:`~sesslog.tree.SessionTree` handles).
+        diagnostics: What was reported.
+        valid_size: Offset just past the last complete line; bytes after it are a torn tail or
+            NUL padding that a writer moves aside before appending.
+        size: Total bytes read.
+    """
+
+    header: dict[str, Any] | None
+    header_raw: bytes | None
+    file_version: int
+    records: list[Record]
+    diagnostics: SessionOpenDiagnostics
+    valid_size: int
+    size: int
+
+
+def read_file(
+    path: str | os.PathLike[str],
+    mode: ReadMode = ReadMode.TOLERANT,
+    *,
+    tail_in_progress: bool = False,
+) -> SessionData:
+    """Read a session file.
+
+    Args:
+        path: The ``.jsonl`` file.
+        mode: How to treat damage (strict still returns; see :func:`raise_if_strict`).
+        tail_in_progress: A writer is known to be appending: report an unterminated final
+            line as ``in_progress`` rather than as a torn tail.
+
+    Returns:
+        The records and diagnostics.
+
+    Raises:
+        OSError: The file cannot be read.
+    """
+    data = Path(path).read_bytes()
+    return read_bytes(data, mode, path=os.fspath(path), tail_in_progress=tail_in_progress)
+
+
+def read_bytes(
+    data: bytes,
+    mode: ReadMode = ReadMode.TOLERANT,
+    *,
+    path: str | None = None,
+    tail_in_progress: bool = False,
+) -> SessionData:
+    """Read session bytes; see :func:`read_file`."""
+    diag = SessionOpenDiagnostics(path=path)
+    fast = _read_fast(data, diag)
+    if fast is not None:
+        header, header_raw, records, valid_size = fast
+    else:
+        diag = SessionOpenDiagnostics(path=path)
+        header, header_raw, records, valid_size = _read_careful(
+            data, mode, diag, tail_in_progress
+        )
+    version = _check_header(header, header_raw, records, diag)
+    if header is not None and version < SESSION_VERSION:
+        header, records = _upgrade(version, header, records)
+    diag.sort()
+    return SessionData(header, header_raw, version, records, diag, valid_size, len(data))
+
+
+def raise_if_strict(data: SessionData, mode: ReadMode) -> None:
+    """In strict mode, raise for the first diagnostic.
+
+    Raises:
+        UnsupportedVersionError: The file's version is newer than sesslog knows.
+        FormatError: Any other anomaly; names the file, line and offset.
+    """
+    if mode is not ReadMode.STRICT or not data.diagnostics.diagnostics:
+        return
+    first = data.diagnostics.diagnostics[0]
+    cls = UnsupportedVersionError if first.reason == Reason.UNKNOWN_VERSION else FormatError
+    raise cls(
+        f"{first.reason}: {first.detail}",
+        path=data.diagnostics.path,
+        line=first.line,
+        offset=first.offset,
+        reason=first.reason,
+    )
+
+
+# --------------------------------------------------------------------------- fast path
+
+
+def _read_fast(
+    data: bytes, diag: SessionOpenDiagnostics
+) -> tuple[dict[str, Any], bytes, list[Record], int] | None:
+    """Decode a clean file with one call for all entry envelopes; ``None`` when not clean."""
+    if (
+        not data.endswith(b"\n")
+        or data.startswith(_BOM)
+        or b"\r" in data
+        or b"\x00" in data
+        or b"\n\n" in data
+    ):
+        return None
+    first_end = data.find(b"\n")
+    header_raw = data[:first_end]
+    header = decode_object(header_raw)
+    if not isinstance(header, dict) or header.get("type") != "session":
+        return None
+    body = memoryview(data)[first_end + 1 :]
+    try:
+        records = _RECORD_LINES.decode_lines(body)
+    except msgspec.DecodeError:
+        return None
+    find = data.find
+    pos = first_end + 1
+    line = 2
+    for rec in records:
+        end = find(b"\n", pos)
+        if rec.type == "session" or type(rec.id) is not str:
+            return None
+        rec.raw = data[pos:end]
+        rec.line = line
+        rec.offset = pos
+        line += 1
+        pos = end + 1
+    if pos != len(data):  # decode_lines skipped something we did not expect
+        return None
+    return header, header_raw, records, len(data)
+
+
+# --------------------------------------------------------------------------- careful path
+
+
+def _read_careful(
+    data: bytes,
+    mode: ReadMode,
+    diag: SessionOpenDiagnostics,
+    tail_in_progress: bool,
+) -> tuple[dict[str, Any] | None, bytes | None, list[Record], int]:
+    """Frame and decode line by line, reporting every anomaly."""
+    header: dict[str, Any] | None = None
+    header_raw: bytes | None = None
+    records: list[Record] = []
+    crlf_lines = 0
+    crlf_first: tuple[int, int] | None = None
+    pos = 0
+    line = 0
+    if data.startswith(_BOM):
+        diag.add(1, 0, Reason.BOM, "UTF-8 byte order mark before the header (ignored)")
+        pos = len(_BOM)
+    size = len(data)
+    valid_size = size
+    saw_first_record = False
+    while pos < size:
+        line += 1
+        line_start = pos if line > 1 else 0
+        end = data.find(b"\n", pos)
+        terminated = end != -1
+        if not terminated:
+            end = size
+        raw = data[pos:end]
+        next_pos = end + 1 if terminated else size
+        if raw.endswith(b"\r"):
+            raw = raw[:-1]
+            crlf_lines += 1
+            if crlf_first is None:
+                crlf_first = (line, line_start)
+        if b"\x00" in raw:
+            stripped = raw.strip(b"\x00")
+            if not stripped.strip():
+                if _only_nul_lines_follow(data, next_pos):
+                    diag.add(line, line_start, Reason.TRAILING_NULS, _nul_detail(data, pos))
+                    valid_size = line_start if line > 1 else 0
+                    break
+                diag.add(line, line_start, Reason.TRAILING_NULS, f"{len(raw)} NUL bytes")
+                pos = next_pos
+                continue
+            if raw.startswith(b"\x00"):
+                record_part = raw.lstrip(b"\x00")
+                diag.add(
+                    line,
+                    line_start,
+                    Reason.TRAILING_NULS,
+                    f"{len(raw) - len(record_part)} NUL bytes before the record",
+                )
+                raw = record_part
+        if not raw.strip():
+            if terminated:
+                diag.add(line, line_start, Reason.BLANK_LINE, "empty line")
+            pos = next_pos
+            continue
+        if not terminated:
+            valid_size = line_start
+        taken = _decode_one(raw, line, line_start, terminated, mode, diag, tail_in_progress)
+        if taken and not terminated:
+            valid_size = size  # a complete record without newline: nothing to cut
+        for rec in taken:
+            is_header = rec.type == "session"
+            if is_header and not saw_first_record:
+                header = rec.decode()
+                header_raw = rec.raw
+            elif is_header:
+                diag.add(line, line_start, Reason.DUPLICATE_HEADER, "second session header")
+            else:
+                records.append(rec)
+            saw_first_record = True
+        if not taken:
+            saw_first_record = saw_first_record or line == 1
+        pos = next_pos
+    if crlf_first is not None:
+        diag.add(
+            crlf_first[0],
+            crlf_first[1],
+            Reason.CRLF,
+            f"{crlf_lines} line(s) end with \\r\\n (read as \\n)",
+        )
+    return header, header_raw, records, valid_size
+
+
+def _only_nul_lines_follow(data: bytes, pos: int) -> bool:
+    rest = data[pos:]
+    return not rest.replace(b"\x00", b"").replace(b"\n", b"").replace(b"\r", b"")
+
+
+def _nul_detail(data: bytes, pos: int) -> str:
+    return f"{data[pos:].count(0)} NUL bytes at the end of the file (crash padding)"
+
+
+def _decode_one(
+    raw: bytes,
+    line: int,
+    offset: int,
+    terminated: bool,
+    mode: ReadMode,
+    diag: SessionOpenDiagnostics,
+    tail_in_progress: bool,
+) -> list[Record]:
+    """Decode one framed line into zero or more records, reporting what is not taken."""
+    rec = record_from_line(raw)
+    if rec is not None:
+        rec.line = line
+        rec.offset = offset
+        if not terminated:
+            diag.add(line, offset, Reason.MISSING_NEWLINE, "final record has no line ending")
+        return _validated([rec], line, offset, diag)
+    value = decode_object(raw)
+    if value is not None or raw.strip() == b"null":
+        diag.add(line, offset, Reason.NOT_OBJECT, f"a JSON {_json_kind(value)}, not an object")
+        return []
+    if not terminated:
+        reason = Reason.IN_PROGRESS if tail_in_progress else Reason.TORN_TAIL
+        diag.add(line, offset, reason, f"{len(raw)} bytes of an unfinished record")
+        return []
+    pieces = split_glued(raw)
+    if len(pieces) >= 1 and (len(pieces) > 1 or pieces[0][0] > 0 or pieces[0][1] < len(raw)):
+        if mode is ReadMode.SALVAGE:
+            diag.add(
+                line,
+                offset,
+                Reason.GLUED_RECORDS,
+                f"{len(pieces)} complete record(s) glued on one line; kept each",
+            )
+            out = []
+            for start, stop in pieces:
+                piece = record_from_line(raw[start:stop])
+                if piece is not None:
+                    piece.line = line
+                    piece.offset = offset + start
+                    out.append(piece)
+            return _validated(out, line, offset, diag)
+        diag.add(
+            line,
+            offset,
+            Reason.GLUED_RECORDS,
+            f"{len(pieces)} complete record(s) glued on one line; open in salvage mode to keep them",
+        )
+        return []
+    if _bad_utf8(raw):
+        diag.add(line, offset, Reason.BAD_ENCODING, "line is not valid UTF-8")
+        return []
+    diag.add(line, offset, Reason.BAD_JSON, _json_error(raw))
+    return []
+
+
+def _validated(
+    records: list[Record], line: int, offset: int, diag: SessionOpenDiagnostics
+) -> list[Record]:
+    out = []
+    for rec in records:
+        if type(rec.type) is not str:
+            diag.add(line, rec.offset, Reason.MISSING_ID, "record has no string 'type'")
+            continue
+        out.append(rec)
+    return out
+
+
+def split_glued(raw: bytes) -> list[tuple[int, int]]:
+    """Find the complete records in a line where records were glued together.
+
+    A piece counts when it is a JSON object with a ``type`` that is followed by the end of the
+    line or by another ``{``: objects nested inside a torn record are followed by ``,`` or
+    ``]`` and do not count.
+
+    Args:
+        raw: One line's bytes.
+
+    Returns:
+        ``(start, stop)`` byte spans of the complete records, in order. A torn record followed
+        by a complete one yields just the complete one.
+    """
+    text = raw.decode("utf-8", "surrogateescape")
+    decoder = json.JSONDecoder()
+    spans: list[tuple[int, int]] = []
+    index = 0 if text.startswith("{") else text.find("{")
+    while index != -1:
+        try:
+            value, stop = decoder.raw_decode(text, index)
+        except ValueError:
+            index = text.find('{"type":', index + 1)
+            continue
+        rest = text[stop:].lstrip()
+        if isinstance(value, dict) and "type" in value and (not rest or rest[0] == "{"):
+            start_b = len(text[:index].encode("utf-8", "surrogateescape"))
+            stop_b = start_b + len(text[index:stop].encode("utf-8", "surrogateescape"))
+            spans.append((start_b, stop_b))
+            index = text.find("{", stop)
+        else:
+            index = text.find('{"type":', index + 1)
+    return spans
+
+
+def _bad_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _json_error(raw: bytes) -> str:
+    try:
+        json.loads(raw.decode("utf-8", "replace"))
+    except ValueError as exc:
+        return f"not valid JSON: {exc}"
+    return "not valid JSON"
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if value is None:
+        return "null"
+    return "number"
+
+
+# --------------------------------------------------------------------------- header & upgrade
+
+
+def _check_header(
+    header: dict[str, Any] | None,
+    header_raw: bytes | None,
+    records: list[Record],
+    diag: SessionOpenDiagnostics,
+) -> int:
+    """Validate the header, report problems, and return the file's format version."""
+    if header is None:
+        diag.read_only = True
+        if records:
+            first = records[0]
+            diag.add(
+                first.line,
+                first.offset,
+                Reason.BAD_HEADER,
+                "first line is not a session header; the file opens read-only",
+            )
+            return SESSION_VERSION if type(first.id) is str else 1
+        diag.add(1, 0, Reason.BAD_HEADER, "no session header")
+        return SESSION_VERSION
+    version = header.get("version", 1)
+    if type(version) is not int or version < 1:
+        diag.add(1, 0, Reason.BAD_HEADER, f"header version {version!r} is not a known version")
+        return SESSION_VERSION
+    if version > SESSION_VERSION:
+        diag.read_only = True
+        diag.add(
+            1,
+            0,
+            Reason.UNKNOWN_VERSION,
+            f"format version {version} is newer than {SESSION_VERSION}; opened read-only",
+        )
+        return version
+    if "id" in header and not isinstance(header["id"], str):
+        diag.add(1, 0, Reason.BAD_HEADER, "header 'id' is not a string")
+    if version >= 2:
+        _check_ids(records, diag)
+    return version
+
+
+def _check_ids(records: list[Record], diag: SessionOpenDiagnostics) -> None:
+    keep = []
+    for rec in records:
+        if type(rec.id) is str and rec.id:
+            keep.append(rec)
+        else:
+            diag.add(rec.line, rec.offset, Reason.MISSING_ID, "entry has no string 'id'")
+    if len(keep) != len(records):
+        records[:] = keep
+
+
+def _upgrade(
+    version: int, header: dict[str, Any], records: list[Record]
+) -> tuple[dict[str, Any], list[Record]]:
+    """Upgrade legacy records in memory; ``source`` keeps each line as written."""
+    objects = [rec.decode() for rec in records]
+    new_header, new_objects = upgrade_objects(version, header, objects)
+    upgraded: list[Record] = []
+    for rec, old, obj in zip(records, objects, new_objects):
+        if obj is old:
+            upgraded.append(rec)
+            continue
+        raw = encode_line(obj)[:-1]
+        new = record_from_line(raw)
+        if new is None:  # pragma: no cover - encode_line always yields an object
+            continue
+        new.line = rec.line
+        new.offset = rec.offset
+        new.source = rec.raw if rec.source is None else rec.source
+        upgraded.append(new)
+    return new_header, upgraded

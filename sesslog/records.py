@@ -1,0 +1,116 @@
+"""One stored line of a session: its bytes, where it came from, and the fields the tree needs.
+
+A :class:`Record` is what the reader yields for every entry. It keeps the line's exact bytes
+(``raw``) so that anything written back out is identical, plus the few envelope fields that
+structural questions need (type, id, parent, timestamp, label and name fields, the message
+role and model). The full typed entry is decoded only on demand with :meth:`Record.typed`, and
+the plain JSON object with :meth:`Record.decode`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from .codec import decode_object, decode_typed
+from .entries import Entry, SessionHeader
+
+__all__ = ["MessageHead", "Record", "record_from_line"]
+
+
+class MessageHead(msgspec.Struct, rename="camel"):
+    """The envelope of an entry's ``message``: enough to know its role and model."""
+
+    role: Any = None
+    provider: Any = None
+    model: Any = None
+
+
+class Record(msgspec.Struct, rename="camel", repr_omit_defaults=True):
+    """One entry line of a session file.
+
+    Attributes:
+        type: The entry's ``type``.
+        id: The entry's id (a string for every entry the tree holds).
+        parent_id: The parent's id, or ``None`` for a root.
+        timestamp: The entry's ISO timestamp as written.
+        message: Role, provider and model of a ``message`` entry's message.
+        target_id: ``targetId`` of a ``label`` entry.
+        label: ``label`` of a ``label`` entry.
+        name: ``name`` of a ``session_info`` entry.
+        raw: The line's bytes without the line ending (re-encoded for upgraded legacy lines).
+        line: 1-based line number in the file (0 for entries not read from a file).
+        offset: Byte offset of the line's start in the file (-1 when not read from a file).
+        source: The line's bytes as found in the file, when they differ from ``raw``
+            (legacy lines that were upgraded in memory, glued records split apart).
+    """
+
+    type: Any = None
+    id: Any = None
+    parent_id: Any = None
+    timestamp: Any = None
+    message: MessageHead | None = None
+    target_id: Any = None
+    label: Any = None
+    name: Any = None
+    # Filled in by the reader; the JSON names cannot clash with a real field.
+    raw: bytes = msgspec.field(default=b"", name="\ue000raw")
+    line: int = msgspec.field(default=0, name="\ue000line")
+    offset: int = msgspec.field(default=-1, name="\ue000offset")
+    source: bytes | None = msgspec.field(default=None, name="\ue000source")
+
+    def decode(self) -> dict[str, Any]:
+        """Return the entry as a plain JSON object (unknown fields included)."""
+        value = decode_object(self.raw)
+        return value if isinstance(value, dict) else {}
+
+    def typed(self) -> Entry | SessionHeader | None:
+        """Return the typed entry, or ``None`` for unknown types and shapes."""
+        return decode_typed(self.raw)
+
+    @property
+    def line_bytes(self) -> bytes:
+        """The line as it stands in the file, with its ``\\n``."""
+        return (self.source if self.source is not None else self.raw) + b"\n"
+
+
+_RECORD_DECODER = msgspec.json.Decoder(Record)
+
+
+def record_from_line(raw: bytes) -> Record | None:
+    """Build a :class:`Record` from one line's bytes.
+
+    Args:
+        raw: The line without its ending.
+
+    Returns:
+        The record, or ``None`` when the line is not a JSON object.
+    """
+    try:
+        rec = _RECORD_DECODER.decode(raw)
+    except msgspec.DecodeError:
+        value = decode_object(raw)
+        if not isinstance(value, dict):
+            return None
+        rec = record_from_object(value)
+    rec.raw = raw
+    return rec
+
+
+def record_from_object(value: dict[str, Any]) -> Record:
+    """Build a :class:`Record` from an already decoded object (``raw`` left empty)."""
+    message = value.get("message")
+    head = None
+    if isinstance(message, dict):
+        head = MessageHead(message.get("role"), message.get("provider"), message.get("model"))
+    return Record(
+        type=value.get("type"),
+        id=value.get("id"),
+        parent_id=value.get("parentId"),
+        timestamp=value.get("timestamp"),
+        message=head,
+        target_id=value.get("targetId"),
+        label=value.get("label"),
+        name=value.get("name"),
+    )

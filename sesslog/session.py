@@ -1,0 +1,579 @@
+"""The session facade: create or open a session, append typed entries, branch, fork, context.
+
+>>> import tempfile
+>>> from sesslog import Session
+>>> folder = tempfile.mkdtemp()
+>>> s = Session.create(cwd="/home/me/app", root=folder)
+>>> first = s.append_user_message("Hello")
+>>> s.context().messages[0]["content"]
+'Hello'
+>>> s.close()
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from msgspec import UNSET
+
+from . import entries as E
+from .codec import encode_line
+from .context import SessionContext, build_context
+from .diagnostics import SessionOpenDiagnostics
+from .errors import ReadOnlySessionError, SessionNotFoundError
+from .files import write_new_session_file
+from .layout import default_sessions_root, new_entry_id, new_session_id, session_path
+from .reader import ReadMode, SessionData, raise_if_strict, read_file
+from .records import Record, record_from_line
+from .timestamps import ms_to_iso, now_ms
+from .tree import BranchInfo, ForkPlan, SessionTree, SiblingBranch
+from .writer import SessionWriter
+
+__all__ = ["LEAF_CUSTOM_TYPE", "Session"]
+
+#: ``customType`` of the entry sesslog appends to persist a moved leaf.
+LEAF_CUSTOM_TYPE = "sesslog.leaf"
+
+Content = str | list[E.TextContent | E.ImageContent]
+
+
+class Session:
+    """One session: its header, its tree of entries, and (unless in memory) its file.
+
+    Use :meth:`create`, :meth:`open` or :meth:`in_memory` rather than the constructor.
+    Appends go to the file at once (one locked ``write()`` per line); the first append takes
+    the session's writer lock and keeps it until :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        *,
+        path: Path | None,
+        header: dict[str, Any],
+        header_raw: bytes,
+        tree: SessionTree,
+        file_version: int = E.SESSION_VERSION,
+        read_only: str | None = None,
+        clock: Callable[[], int] = now_ms,
+        lock_wait: float | None = None,
+    ) -> None:
+        self.path = path
+        self.header = header
+        self.header_raw = header_raw
+        self.tree = tree
+        self.file_version = file_version
+        self.read_only_reason = read_only
+        self._clock = clock
+        self._lock_wait = lock_wait
+        self._writer: SessionWriter | None = None
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        cwd: str | None = None,
+        root: str | os.PathLike[str] | None = None,
+        path: str | os.PathLike[str] | None = None,
+        session_id: str | None = None,
+        parent_session: str | None = None,
+        clock: Callable[[], int] = now_ms,
+    ) -> Session:
+        """Create a new session file (header written and synced at once).
+
+        Args:
+            cwd: The agent's working directory (default: the current one).
+            root: The sessions root (default: pi's, see :mod:`sesslog.layout`).
+            path: An explicit file path, instead of pi's layout under ``root``.
+            session_id: The session id (default: a new UUIDv7).
+            parent_session: Path of the session this one was forked from.
+            clock: Returns the current Unix time in milliseconds (for tests and replays).
+
+        Raises:
+            FileExistsError: The file already exists.
+        """
+        cwd = cwd if cwd is not None else os.getcwd()
+        header = cls._new_header(cwd, session_id, parent_session, clock)
+        if path is None:
+            base = Path(root) if root is not None else default_sessions_root()
+            target = session_path(base, cwd, header.timestamp, header.id)  # type: ignore[arg-type]
+        else:
+            target = Path(path)
+        header_line = encode_line(header)
+        session = cls(
+            path=target,
+            header=msgspec.to_builtins(header),
+            header_raw=header_line[:-1],
+            tree=SessionTree(),
+            clock=clock,
+        )
+        session._writer = SessionWriter(target, header=header_line)
+        return session
+
+    @classmethod
+    def in_memory(
+        cls,
+        *,
+        cwd: str = "/",
+        session_id: str | None = None,
+        clock: Callable[[], int] = now_ms,
+    ) -> Session:
+        """A session with no file, for tests and callers that persist elsewhere."""
+        header = cls._new_header(cwd, session_id, None, clock)
+        return cls(
+            path=None,
+            header=msgspec.to_builtins(header),
+            header_raw=encode_line(header)[:-1],
+            tree=SessionTree(),
+            clock=clock,
+        )
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        mode: ReadMode | str = ReadMode.TOLERANT,
+        read_only: bool = False,
+        lock_wait: float | None = None,
+        clock: Callable[[], int] = now_ms,
+    ) -> Session:
+        """Open a session file.
+
+        Args:
+            path: The ``.jsonl`` file.
+            mode: ``strict``, ``tolerant`` (default) or ``salvage``; see :mod:`sesslog.reader`.
+            read_only: Refuse appends.
+            lock_wait: Seconds to wait for another writer's lock on the first append.
+            clock: Returns the current Unix time in milliseconds.
+
+        Raises:
+            SessionNotFoundError: No such file.
+            FormatError: In strict mode, for the first anomaly (file, line and offset named).
+        """
+        mode = ReadMode(mode)
+        try:
+            data = read_file(path, mode)
+        except FileNotFoundError as exc:
+            raise SessionNotFoundError(f"{path}: no such session file") from exc
+        return cls.from_data(
+            data, path=Path(path), mode=mode, read_only=read_only, lock_wait=lock_wait, clock=clock
+        )
+
+    @classmethod
+    def from_data(
+        cls,
+        data: SessionData,
+        *,
+        path: Path | None,
+        mode: ReadMode = ReadMode.TOLERANT,
+        read_only: bool = False,
+        lock_wait: float | None = None,
+        clock: Callable[[], int] = now_ms,
+    ) -> Session:
+        """Build a session from a read's result (used by :meth:`open` and other stores)."""
+        tree = SessionTree(data.records, data.diagnostics)
+        data.diagnostics.sort()
+        raise_if_strict(data, mode)
+        reason = None
+        if read_only:
+            reason = "opened read-only"
+        elif data.diagnostics.read_only:
+            reason = "the file has no header or a newer format version"
+        elif data.file_version < E.SESSION_VERSION:
+            reason = f"format version {data.file_version}; run 'sesslog upgrade' first"
+        header = data.header if data.header is not None else {"type": "session"}
+        return cls(
+            path=path,
+            header=header,
+            header_raw=data.header_raw or b"",
+            tree=tree,
+            file_version=data.file_version,
+            read_only=reason,
+            clock=clock,
+            lock_wait=lock_wait,
+        )
+
+    @staticmethod
+    def _new_header(
+        cwd: str, session_id: str | None, parent: str | None, clock: Callable[[], int]
+    ) -> E.SessionHeader:
+        return E.SessionHeader(
+            version=E.SESSION_VERSION,
+            id=session_id or new_session_id(),
+            timestamp=ms_to_iso(clock()),
+            cwd=cwd,
+            parent_session=parent if parent is not None else UNSET,
+        )
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def id(self) -> str:
+        """The session id from the header."""
+        return str(self.header.get("id", ""))
+
+    @property
+    def cwd(self) -> str:
+        """The agent's working directory from the header."""
+        return str(self.header.get("cwd", ""))
+
+    @property
+    def diagnostics(self) -> SessionOpenDiagnostics:
+        """What the read (and tree building) reported."""
+        return self.tree.diagnostics
+
+    @property
+    def read_only(self) -> bool:
+        """True when appends are refused (see :attr:`read_only_reason`)."""
+        return self.read_only_reason is not None
+
+    @property
+    def leaf_id(self) -> str | None:
+        """The current position."""
+        return self.tree.leaf_id
+
+    @property
+    def name(self) -> str | None:
+        """The session's name, if one was set."""
+        return self.tree.name
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Labels by entry id."""
+        return self.tree.labels
+
+    def __len__(self) -> int:
+        return len(self.tree)
+
+    def get(self, entry_id: str) -> Record:
+        """Return the entry with this id (raises ``EntryNotFoundError``)."""
+        return self.tree.get(entry_id)
+
+    def path_to(self, entry_id: str | None = None) -> list[Record]:
+        """Entries from the root to ``entry_id`` (default: the leaf)."""
+        return self.tree.path(entry_id)
+
+    def context(self, leaf_id: str | None = None) -> SessionContext:
+        """The model context at ``leaf_id`` (default: the leaf)."""
+        return build_context(self.tree, leaf_id)
+
+    def branches(self) -> list[BranchInfo]:
+        """Every branch of the tree with its leaf."""
+        return self.tree.branches()
+
+    def sibling_branches(self, entry_id: str | None = None) -> list[list[SiblingBranch]]:
+        """The branches at each fork point on the path to ``entry_id``."""
+        return self.tree.sibling_branches(entry_id)
+
+    def fork_plan(self, message_id: str) -> ForkPlan:
+        """Plan re-asking a user message (see :meth:`SessionTree.fork_plan`)."""
+        return self.tree.fork_plan(message_id)
+
+    # ------------------------------------------------------------------ appending
+
+    def _stamp(self) -> tuple[str, str, int]:
+        ms = self._clock()
+        return new_entry_id(self.tree), ms_to_iso(ms), ms
+
+    def append_entry(self, entry: E.Entry | dict[str, Any]) -> Record:
+        """Append an entry built by the caller (a typed Struct or a plain object).
+
+        The entry's ``parentId`` is taken as given: use the typed helpers to attach to the
+        leaf. A plain object may be of any type (unknown types are kept as they are).
+
+        Returns:
+            The stored record.
+
+        Raises:
+            ReadOnlySessionError: The session is read-only.
+            ValueError: Duplicate id, or a parent that is not in the session.
+        """
+        if self.read_only_reason is not None:
+            raise ReadOnlySessionError(f"{self.path or '<memory>'}: {self.read_only_reason}")
+        line = encode_line(entry)
+        rec = record_from_line(line[:-1])
+        if rec is None or type(rec.id) is not str:
+            raise ValueError("an entry must be a JSON object with a string 'id'")
+        if rec.id in self.tree:
+            raise ValueError(f"duplicate entry id {rec.id!r}")
+        if rec.parent_id is not None and rec.parent_id not in self.tree:
+            raise ValueError(f"parent {rec.parent_id!r} is not in the session")
+        self._persist(line)
+        self.tree.append(rec)
+        return rec
+
+    def _persist(self, line: bytes) -> None:
+        """Write one line to the file (no-op in memory)."""
+        if self.path is None:
+            return
+        if self._writer is None:
+            self._writer = SessionWriter(self.path, wait=self._lock_wait)
+        self._writer.write_lines(line)
+
+    def _append(self, build: Callable[[str, str | None, str], E.Entry]) -> Record:
+        entry_id, iso, _ = self._stamp()
+        return self.append_entry(build(entry_id, self.leaf_id, iso))
+
+    def append_message(self, message: E.Message) -> Record:
+        """Append a message of any role as a child of the leaf."""
+        return self._append(lambda i, p, t: E.MessageEntry(id=i, parent_id=p, timestamp=t, message=message))
+
+    def append_user_message(self, content: Content) -> Record:
+        """Append a user message (text, or text and image blocks)."""
+        return self.append_message(E.UserMessage(content=content, timestamp=self._clock()))
+
+    def append_assistant_message(
+        self,
+        content: list[E.TextContent | E.ThinkingContent | E.ToolCall] | str,
+        *,
+        provider: str,
+        model: str,
+        api: str = "anthropic-messages",
+        usage: E.Usage | None = None,
+        stop_reason: E.StopReason | None = None,
+        error_message: str | None = None,
+    ) -> Record:
+        """Append an assistant reply; tool calls are ``ToolCall`` blocks in ``content``.
+
+        ``stop_reason`` defaults to ``toolUse`` when the content has a tool call, else ``stop``.
+        """
+        blocks = [E.TextContent(text=content)] if isinstance(content, str) else content
+        if stop_reason is None:
+            stop_reason = "toolUse" if any(isinstance(b, E.ToolCall) for b in blocks) else "stop"
+        message = E.AssistantMessage(
+            content=list(blocks),
+            api=api,
+            provider=provider,
+            model=model,
+            usage=usage or E.Usage(cost=E.Cost()),
+            stop_reason=stop_reason,
+            timestamp=self._clock(),
+            error_message=error_message if error_message is not None else UNSET,
+        )
+        return self.append_message(message)
+
+    def append_tool_result(
+        self,
+        tool_call_id: str,
+        tool_name: str,
+        content: list[E.TextContent | E.ImageContent] | str,
+        *,
+        is_error: bool = False,
+        details: Any = UNSET,
+    ) -> Record:
+        """Append the result of the tool call ``tool_call_id``."""
+        blocks = [E.TextContent(text=content)] if isinstance(content, str) else content
+        message = E.ToolResultMessage(
+            tool_call_id=tool_call_id,
+            tool_name=tool_name,
+            content=list(blocks),
+            is_error=is_error,
+            timestamp=self._clock(),
+            details=details,
+        )
+        return self.append_message(message)
+
+    def append_bash_execution(
+        self,
+        command: str,
+        output: str,
+        *,
+        exit_code: int | None = 0,
+        cancelled: bool = False,
+        truncated: bool = False,
+        full_output_path: str | None = None,
+        exclude_from_context: bool | None = None,
+    ) -> Record:
+        """Append a shell command the user ran through the agent."""
+        message = E.BashExecutionMessage(
+            command=command,
+            output=output,
+            cancelled=cancelled,
+            truncated=truncated,
+            timestamp=self._clock(),
+            exit_code=exit_code,
+            full_output_path=full_output_path if full_output_path is not None else UNSET,
+            exclude_from_context=exclude_from_context if exclude_from_context is not None else UNSET,
+        )
+        return self.append_message(message)
+
+    def append_model_change(self, provider: str, model_id: str) -> Record:
+        """Switch the model."""
+        return self._append(
+            lambda i, p, t: E.ModelChangeEntry(
+                id=i, parent_id=p, timestamp=t, provider=provider, model_id=model_id
+            )
+        )
+
+    def append_thinking_level_change(self, level: str) -> Record:
+        """Switch the thinking level (one of :data:`~sesslog.entries.THINKING_LEVELS`)."""
+        if level not in E.THINKING_LEVELS:
+            raise ValueError(f"unknown thinking level {level!r}")
+        return self._append(
+            lambda i, p, t: E.ThinkingLevelChangeEntry(
+                id=i, parent_id=p, timestamp=t, thinking_level=level
+            )
+        )
+
+    def append_compaction(
+        self, summary: str, first_kept_entry_id: str, tokens_before: int, *, details: Any = UNSET
+    ) -> Record:
+        """Summarise the path before ``first_kept_entry_id``."""
+        return self._append(
+            lambda i, p, t: E.CompactionEntry(
+                id=i,
+                parent_id=p,
+                timestamp=t,
+                summary=summary,
+                first_kept_entry_id=first_kept_entry_id,
+                tokens_before=tokens_before,
+                details=details,
+            )
+        )
+
+    def append_custom(self, custom_type: str, data: Any = UNSET) -> Record:
+        """Append extension state (not part of the model context)."""
+        return self._append(
+            lambda i, p, t: E.CustomEntry(
+                id=i, parent_id=p, timestamp=t, custom_type=custom_type, data=data
+            )
+        )
+
+    def append_custom_message(
+        self, custom_type: str, content: Content, *, display: bool = True, details: Any = UNSET
+    ) -> Record:
+        """Append an extension message that enters the model context."""
+        return self._append(
+            lambda i, p, t: E.CustomMessageEntry(
+                id=i,
+                parent_id=p,
+                timestamp=t,
+                custom_type=custom_type,
+                content=content,
+                display=display,
+                details=details,
+            )
+        )
+
+    def set_label(self, target_id: str, label: str | None) -> Record:
+        """Label an entry (``None`` or ``""`` clears its label)."""
+        self.tree.get(target_id)
+        return self._append(
+            lambda i, p, t: E.LabelEntry(
+                id=i, parent_id=p, timestamp=t, target_id=target_id, label=label or UNSET
+            )
+        )
+
+    def set_name(self, name: str) -> Record:
+        """Name the session."""
+        return self._append(
+            lambda i, p, t: E.SessionInfoEntry(id=i, parent_id=p, timestamp=t, name=name)
+        )
+
+    def branch(self, entry_id: str | None, *, summary: str | None = None, details: Any = UNSET) -> Record:
+        """Move the leaf back to ``entry_id`` (``None``: before the first entry).
+
+        The move is persisted by appending an entry whose parent is the new position, so a
+        restart (of sesslog or pi) lands on the chosen branch: a ``branch_summary`` when a
+        summary of the abandoned branch is given, else a ``custom`` entry of type
+        :data:`LEAF_CUSTOM_TYPE`.
+
+        Returns:
+            The appended entry, which is the new leaf.
+        """
+        if entry_id is not None:
+            self.tree.get(entry_id)
+        old_leaf = self.leaf_id
+        entry_id_new, iso, _ = self._stamp()
+        entry: E.Entry
+        if summary is not None:
+            entry = E.BranchSummaryEntry(
+                id=entry_id_new,
+                parent_id=entry_id,
+                timestamp=iso,
+                from_id=old_leaf or "root",
+                summary=summary,
+                details=details,
+            )
+        else:
+            entry = E.CustomEntry(
+                id=entry_id_new,
+                parent_id=entry_id,
+                timestamp=iso,
+                custom_type=LEAF_CUSTOM_TYPE,
+                data={"from": old_leaf},
+            )
+        return self.append_entry(entry)
+
+    # ------------------------------------------------------------------ copies
+
+    def fork(
+        self,
+        entry_id: str | None = None,
+        *,
+        whole_tree: bool = False,
+        path: str | os.PathLike[str] | None = None,
+        root: str | os.PathLike[str] | None = None,
+    ) -> Session:
+        """Write a new session holding the path to ``entry_id`` (default: the leaf).
+
+        Lines are copied byte for byte; the new header names this session in
+        ``parentSession``.
+
+        Args:
+            entry_id: The last entry to copy; ignored with ``whole_tree``.
+            whole_tree: Copy every entry instead of one path.
+            path: The new file (default: pi's layout beside this session, or under ``root``).
+            root: The sessions root for the new file when ``path`` is not given.
+        """
+        records = list(self.tree) if whole_tree else self.tree.path(entry_id)
+        header = self._new_header(
+            self.cwd or "/", None, str(self.path) if self.path else None, self._clock
+        )
+        if path is None:
+            if root is None and self.path is not None:
+                target = self.path.parent / Path(
+                    session_path(".", self.cwd, header.timestamp, header.id).name  # type: ignore[arg-type]
+                )
+            else:
+                base = Path(root) if root is not None else default_sessions_root()
+                target = session_path(base, self.cwd or "/", header.timestamp, header.id)  # type: ignore[arg-type]
+        else:
+            target = Path(path)
+        header_line = encode_line(header)
+        write_new_session_file(target, header_line, [rec.raw + b"\n" for rec in records])
+        return Session.open(target, clock=self._clock)
+
+    def export_jsonl(self) -> bytes:
+        """The whole session as JSONL bytes: header and every entry, each line as stored."""
+        parts = [self.header_raw + b"\n"]
+        parts.extend(rec.raw + b"\n" for rec in self.tree)
+        return b"".join(parts)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def close(self) -> None:
+        """Sync and release the file (the session stays readable in memory)."""
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            try:
+                if writer.failed is None:
+                    writer.sync()
+            finally:
+                writer.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = str(self.path) if self.path else "<memory>"
+        return f"Session({where!r}, entries={len(self.tree)}, leaf={self.leaf_id!r})"

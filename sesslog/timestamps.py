@@ -1,0 +1,56 @@
+"""Timestamps as the format writes them: ISO 8601 UTC strings and Unix milliseconds."""
+
+from __future__ import annotations
+
+import calendar
+import re
+import time
+from datetime import datetime, timezone
+from functools import lru_cache
+
+__all__ = ["iso_to_ms", "ms_to_iso", "now_iso", "now_ms"]
+
+_ISO = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?Z\Z")
+
+
+@lru_cache(maxsize=4096)
+def iso_to_ms(text: str) -> int | None:
+    """Parse an ISO 8601 timestamp to Unix milliseconds, as JavaScript's ``Date.parse`` does.
+
+    Args:
+        text: For example ``2026-01-05T10:00:00.123Z``; offsets other than ``Z`` are accepted.
+
+    Returns:
+        Milliseconds since the epoch, or ``None`` when the text is not a timestamp.
+    """
+    match = _ISO.match(text)
+    if match:
+        year, month, day, hour, minute, second, frac = match.groups()
+        seconds = calendar.timegm(
+            (int(year), int(month), int(day), int(hour), int(minute), int(second), 0, 0, 0)
+        )
+        millis = int((frac or "0")[:3].ljust(3, "0"))
+        return seconds * 1000 + millis
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return int(parsed.timestamp() * 1000)
+
+
+def ms_to_iso(ms: int) -> str:
+    """Format Unix milliseconds as ``YYYY-MM-DDTHH:MM:SS.mmmZ``."""
+    seconds, millis = divmod(int(ms), 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
+
+
+def now_ms() -> int:
+    """The current time in Unix milliseconds."""
+    return time.time_ns() // 1_000_000
+
+
+def now_iso() -> str:
+    """The current time as an ISO 8601 UTC string with milliseconds."""
+    return ms_to_iso(now_ms())

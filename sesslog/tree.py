@@ -1,0 +1,493 @@
+"""The pure, in-memory tree index of a session (no I/O).
+
+Every entry is a node. The index answers structural questions: roots, ordered children, the
+leaf, the path from a root to any entry, labels, the session name, branches and fork plans.
+The rules are those of the format contract, section 6:
+
+* the first occurrence of an id wins; a later line with the same id is a duplicate (identical
+  or conflicting) and is reported and left out of the tree;
+* an entry whose parent is ``null``, itself, or not in the file is a root (a missing parent is
+  reported as an orphaned parent link);
+* a parent chain that loops is broken at the entry, in file order the last of the loop, whose
+  parent link closes it; that entry becomes a root and the cycle is reported;
+* children are ordered by timestamp, oldest first, ties in file order; roots in file order;
+* the leaf is the last entry in file order.
+
+Nothing recurses and every walk is iterative, so a chain of a million entries is fine. The path
+to an entry costs O(depth).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import msgspec
+
+from .diagnostics import Reason, SessionOpenDiagnostics
+from .errors import EntryNotFoundError
+from .records import Record
+from .timestamps import iso_to_ms
+
+__all__ = ["BranchInfo", "ForkPlan", "SessionTree", "SiblingBranch", "TreeNode"]
+
+
+class TreeNode(msgspec.Struct, frozen=True):
+    """One node as the tree JSON shows it."""
+
+    id: str
+    parentId: str | None  # noqa: N815 - the JSON shape of the format contract
+    children: list[str]
+    label: str | None
+
+
+class SiblingBranch(msgspec.Struct, frozen=True):
+    """One of the branches that leave a fork point.
+
+    Attributes:
+        fork_point_id: The entry with more than one child.
+        first_id: The child that starts this branch.
+        leaf_id: The newest leaf in the branch (last in file order).
+        size: Number of entries in the branch.
+        active: True when the current leaf is inside this branch.
+    """
+
+    fork_point_id: str
+    first_id: str
+    leaf_id: str
+    size: int
+    active: bool
+
+
+class BranchInfo(msgspec.Struct, frozen=True):
+    """One leaf of the tree and the branch that leads to it.
+
+    Attributes:
+        leaf_id: The leaf entry.
+        fork_point_id: The nearest ancestor with more than one child (``None`` when the branch
+            runs from a root with no fork on the way).
+        depth: Number of entries from the root to the leaf.
+        timestamp: The leaf's timestamp.
+        label: The leaf's label, if any.
+        active: True for the branch of the current leaf.
+    """
+
+    leaf_id: str
+    fork_point_id: str | None
+    depth: int
+    timestamp: str | None
+    label: str | None
+    active: bool
+
+
+class ForkPlan(msgspec.Struct, frozen=True):
+    """What forking (or re-asking) from a user message needs.
+
+    Attributes:
+        message_id: The user message the fork starts from.
+        parent_id: Where the new branch attaches (the message's parent, ``None`` at a root).
+        path: Ids from the root to ``parent_id``, root first (empty at a root).
+        text: The message's text, for the user to edit and send again.
+    """
+
+    message_id: str
+    parent_id: str | None
+    path: list[str]
+    text: str
+
+
+class SessionTree:
+    """Index of a session's entries.
+
+    Args:
+        records: Entry records in file order.
+        diagnostics: Where tree anomalies (duplicates, orphans, cycles) are reported; a fresh
+            object when omitted.
+    """
+
+    def __init__(
+        self, records: Iterable[Record] = (), diagnostics: SessionOpenDiagnostics | None = None
+    ) -> None:
+        self.diagnostics = diagnostics if diagnostics is not None else SessionOpenDiagnostics()
+        self.entries: list[Record] = []
+        self._pos: dict[str, int] = {}
+        self._parent: list[int] = []
+        self._children: list[list[int]] | None = None
+        self._labels: dict[str, str] = {}
+        self._name: str | None = None
+        self._build(records)
+
+    # ------------------------------------------------------------------ building
+
+    def _build(self, records: Iterable[Record]) -> None:
+        entries = self.entries
+        pos = self._pos
+        for rec in records:
+            known = pos.get(rec.id)
+            if known is not None:
+                self._report_duplicate(entries[known], rec)
+                continue
+            pos[rec.id] = len(entries)
+            entries.append(rec)
+        get = pos.get
+        parent: list[int] = []
+        add = parent.append
+        forward = False
+        for index, rec in enumerate(entries):
+            p = rec.parent_id
+            if p is None:
+                add(-1)
+                continue
+            target = get(p) if type(p) is str else None
+            if target is None:
+                add(-1)
+                self.diagnostics.add(
+                    rec.line,
+                    rec.offset,
+                    Reason.ORPHANED_PARENT,
+                    f"entry {rec.id} names parent {p!r}, which is not in the session; "
+                    "treated as a root",
+                )
+            elif target == index:
+                add(-1)
+                self.diagnostics.add(
+                    rec.line,
+                    rec.offset,
+                    Reason.SELF_PARENT,
+                    f"entry {rec.id} names itself as parent; treated as a root",
+                )
+            else:
+                add(target)
+                forward = forward or target > index
+        self._parent = parent
+        if forward:
+            self._break_cycles()
+        for rec in entries:
+            self._note(rec)
+
+    def _report_duplicate(self, first: Record, dup: Record) -> None:
+        if dup.raw == first.raw:
+            reason, what = Reason.DUPLICATE_ID_IDENTICAL, "repeats"
+        else:
+            reason, what = Reason.DUPLICATE_ID_CONFLICTING, "reuses the id of, with other content,"
+        self.diagnostics.add(
+            dup.line,
+            dup.offset,
+            reason,
+            f"entry {dup.id} {what} line {first.line}; the first one is kept",
+        )
+
+    def _break_cycles(self) -> None:
+        """Find parent loops and break each at its last member in file order."""
+        parent = self._parent
+        state = bytearray(len(parent))  # 0 new, 1 on the current walk, 2 done
+        for start in range(len(parent)):
+            if state[start]:
+                continue
+            walk = []
+            node = start
+            while node != -1 and state[node] == 0:
+                state[node] = 1
+                walk.append(node)
+                node = parent[node]
+            if node != -1 and state[node] == 1:
+                loop = walk[walk.index(node) :]
+                breaker = max(loop)
+                rec = self.entries[breaker]
+                parent[breaker] = -1
+                ids = " -> ".join(self.entries[i].id for i in loop)
+                self.diagnostics.add(
+                    rec.line,
+                    rec.offset,
+                    Reason.CYCLE,
+                    f"parent links loop ({ids}); entry {rec.id} is treated as a root",
+                )
+            for visited in walk:
+                state[visited] = 2
+
+    def _note(self, rec: Record) -> None:
+        """Track labels and the session name from one entry."""
+        kind = rec.type
+        if kind == "label" and type(rec.target_id) is str:
+            if isinstance(rec.label, str) and rec.label:
+                self._labels[rec.target_id] = rec.label
+            else:
+                self._labels.pop(rec.target_id, None)
+        elif kind == "session_info" and isinstance(rec.name, str) and rec.name.strip():
+            self._name = rec.name
+
+    def append(self, rec: Record) -> None:
+        """Add one new entry (as the new leaf).
+
+        Raises:
+            ValueError: The entry's id is already in the tree, or its parent is not.
+        """
+        if rec.id in self._pos:
+            raise ValueError(f"duplicate entry id {rec.id!r}")
+        parent = -1
+        if rec.parent_id is not None:
+            found = self._pos.get(rec.parent_id)
+            if found is None:
+                raise ValueError(f"parent {rec.parent_id!r} is not in the session")
+            parent = found
+        index = len(self.entries)
+        self._pos[rec.id] = index
+        self.entries.append(rec)
+        self._parent.append(parent)
+        if self._children is not None:
+            self._children.append([])
+            if parent != -1:
+                self._insert_child(parent, index)
+        self._note(rec)
+
+    # ------------------------------------------------------------------ lookups
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __contains__(self, entry_id: object) -> bool:
+        return entry_id in self._pos
+
+    def __iter__(self) -> Iterator[Record]:
+        return iter(self.entries)
+
+    def get(self, entry_id: str) -> Record:
+        """Return the entry with this id.
+
+        Raises:
+            EntryNotFoundError: No such entry.
+        """
+        index = self._pos.get(entry_id)
+        if index is None:
+            raise EntryNotFoundError(f"no entry {entry_id!r} in the session")
+        return self.entries[index]
+
+    def parent_of(self, entry_id: str) -> str | None:
+        """Return the tree parent's id (``None`` for a root)."""
+        parent = self._parent[self._index(entry_id)]
+        return None if parent == -1 else self.entries[parent].id
+
+    @property
+    def leaf_id(self) -> str | None:
+        """The current position: the last entry in file order."""
+        return self.entries[-1].id if self.entries else None
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Labels by entry id, for entries in the tree."""
+        return {k: v for k, v in self._labels.items() if k in self._pos}
+
+    def label_of(self, entry_id: str) -> str | None:
+        """Return the entry's label, or ``None``."""
+        return self._labels.get(entry_id)
+
+    @property
+    def name(self) -> str | None:
+        """The session name: the last non-empty ``session_info`` name in file order."""
+        return self._name
+
+    def roots(self) -> list[str]:
+        """Ids of the roots, in file order."""
+        return [self.entries[i].id for i, p in enumerate(self._parent) if p == -1]
+
+    def children(self, entry_id: str) -> list[str]:
+        """Ids of the entry's children, oldest first."""
+        kids = self._child_lists()[self._index(entry_id)]
+        return [self.entries[i].id for i in kids]
+
+    def path(self, entry_id: str | None = None) -> list[Record]:
+        """Entries from the root to ``entry_id`` (default: the leaf), root first. O(depth)."""
+        if entry_id is None:
+            if not self.entries:
+                return []
+            index = len(self.entries) - 1
+        else:
+            index = self._index(entry_id)
+        parent = self._parent
+        entries = self.entries
+        out = []
+        while index != -1:
+            out.append(entries[index])
+            index = parent[index]
+        out.reverse()
+        return out
+
+    def path_ids(self, entry_id: str | None = None) -> list[str]:
+        """Ids of :meth:`path`."""
+        return [rec.id for rec in self.path(entry_id)]
+
+    def depth(self, entry_id: str) -> int:
+        """Number of entries from the root to this entry, inclusive."""
+        index = self._index(entry_id)
+        count = 0
+        while index != -1:
+            count += 1
+            index = self._parent[index]
+        return count
+
+    # ------------------------------------------------------------------ structure
+
+    def nodes(self) -> list[TreeNode]:
+        """Every node in pre-order (roots in file order, children oldest first)."""
+        kids = self._child_lists()
+        entries = self.entries
+        labels = self._labels
+        parent = self._parent
+        out: list[TreeNode] = []
+        roots = [i for i, p in enumerate(parent) if p == -1]
+        stack = list(reversed(roots))
+        while stack:
+            index = stack.pop()
+            rec = entries[index]
+            p = parent[index]
+            out.append(
+                TreeNode(
+                    rec.id,
+                    None if p == -1 else entries[p].id,
+                    [entries[c].id for c in kids[index]],
+                    labels.get(rec.id),
+                )
+            )
+            stack.extend(reversed(kids[index]))
+        return out
+
+    def leaves(self) -> list[str]:
+        """Ids of every entry without children, in file order."""
+        kids = self._child_lists()
+        return [self.entries[i].id for i, k in enumerate(kids) if not k]
+
+    def branches(self) -> list[BranchInfo]:
+        """Every leaf with the branch that leads to it, in file order."""
+        kids = self._child_lists()
+        parent = self._parent
+        current = len(self.entries) - 1
+        out = []
+        for index, k in enumerate(kids):
+            if k:
+                continue
+            depth = 0
+            fork: int = -1
+            node = index
+            while node != -1:
+                depth += 1
+                up = parent[node]
+                if fork == -1 and up != -1 and len(kids[up]) > 1:
+                    fork = up
+                node = up
+            rec = self.entries[index]
+            out.append(
+                BranchInfo(
+                    rec.id,
+                    None if fork == -1 else self.entries[fork].id,
+                    depth,
+                    rec.timestamp if isinstance(rec.timestamp, str) else None,
+                    self._labels.get(rec.id),
+                    index == current,
+                )
+            )
+        return out
+
+    def sibling_branches(self, entry_id: str | None = None) -> list[list[SiblingBranch]]:
+        """The branches at each fork point on the path to ``entry_id`` (default: the leaf).
+
+        Returns:
+            One list per fork point on the path, root side first; each lists every child
+            branch of that fork point, oldest first, marking the one the path goes through.
+        """
+        kids = self._child_lists()
+        path = self.path(entry_id)
+        on_path = {rec.id for rec in path}
+        out: list[list[SiblingBranch]] = []
+        for rec in path:
+            index = self._pos[rec.id]
+            if len(kids[index]) < 2:
+                continue
+            group = []
+            for child in kids[index]:
+                leaf, size = self._subtree_leaf(child, kids)
+                group.append(
+                    SiblingBranch(
+                        rec.id,
+                        self.entries[child].id,
+                        self.entries[leaf].id,
+                        size,
+                        self.entries[child].id in on_path,
+                    )
+                )
+            out.append(group)
+        return out
+
+    def fork_plan(self, message_id: str) -> ForkPlan:
+        """Plan a fork that re-asks a user message.
+
+        Raises:
+            EntryNotFoundError: No such entry.
+            ValueError: The entry is not a user message.
+        """
+        rec = self.get(message_id)
+        if rec.type != "message" or rec.message is None or rec.message.role != "user":
+            raise ValueError(f"entry {message_id} is not a user message")
+        parent = self.parent_of(message_id)
+        path = self.path_ids(parent) if parent is not None else []
+        content = rec.decode().get("message", {}).get("content")
+        return ForkPlan(message_id, parent, path, message_text(content))
+
+    # ------------------------------------------------------------------ internals
+
+    def _index(self, entry_id: str) -> int:
+        index = self._pos.get(entry_id)
+        if index is None:
+            raise EntryNotFoundError(f"no entry {entry_id!r} in the session")
+        return index
+
+    def _subtree_leaf(self, start: int, kids: list[list[int]]) -> tuple[int, int]:
+        """The last-in-file-order entry of a subtree, and the subtree's size."""
+        best = start
+        size = 0
+        stack = [start]
+        while stack:
+            node = stack.pop()
+            size += 1
+            best = max(best, node)
+            stack.extend(kids[node])
+        return best, size
+
+    def _child_lists(self) -> list[list[int]]:
+        if self._children is None:
+            kids: list[list[int]] = [[] for _ in self.entries]
+            for index, p in enumerate(self._parent):
+                if p != -1:
+                    kids[p].append(index)
+            entries = self.entries
+            for k in kids:
+                if len(k) > 1:
+                    k.sort(key=lambda i: (_sort_time(entries[i]), i))
+            self._children = kids
+        return self._children
+
+    def _insert_child(self, parent: int, index: int) -> None:
+        assert self._children is not None
+        siblings = self._children[parent]
+        key = (_sort_time(self.entries[index]), index)
+        at = len(siblings)
+        while at > 0 and (_sort_time(self.entries[siblings[at - 1]]), siblings[at - 1]) > key:
+            at -= 1
+        siblings.insert(at, index)
+
+
+def _sort_time(rec: Record) -> float:
+    ms = iso_to_ms(rec.timestamp) if isinstance(rec.timestamp, str) else None
+    return float("inf") if ms is None else float(ms)
+
+
+def message_text(content: Any) -> str:
+    """The plain text of a message's content (a string or a list of blocks)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(
+            block["text"]
+            for block in content
+            if isinstance(block, dict) and block.get("type") == "text" and "text" in block
+        )
+    return ""
