@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 _DICT_DECODER = msgspec.json.Decoder()
-_ENTRY_DECODER: msgspec.json.Decoder[Entry] = msgspec.json.Decoder(Entry)  # type: ignore[arg-type]
+_ENTRY_DECODER: msgspec.json.Decoder[Entry] = msgspec.json.Decoder(Entry)
 _HEADER_DECODER = msgspec.json.Decoder(SessionHeader)
 _ENCODER = msgspec.json.Encoder()
 _STDLIB_DECODER = json.JSONDecoder()
@@ -78,7 +78,8 @@ def decode_typed(raw: bytes) -> Entry | SessionHeader | None:
     if not isinstance(value, dict):
         return None
     try:
-        return msgspec.convert(value, Entry)  # type: ignore[arg-type]
+        entry: Entry = msgspec.convert(value, Entry)
+        return entry
     except msgspec.ValidationError:
         try:
             return msgspec.convert(value, SessionHeader)

@@ -33,7 +33,11 @@ class SessionContext(msgspec.Struct):
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object of the format contract: ``{messages, thinkingLevel, model}``."""
-        return {"messages": self.messages, "thinkingLevel": self.thinking_level, "model": self.model}
+        return {
+            "messages": self.messages,
+            "thinkingLevel": self.thinking_level,
+            "model": self.model,
+        }
 
 
 def _entry_ms(rec: Record) -> int | float | None:

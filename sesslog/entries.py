@@ -14,7 +14,7 @@ line's original bytes, and writes those back.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Union
+from typing import Any, Literal, TypeAlias
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -25,7 +25,7 @@ SESSION_VERSION = 3
 #: Thinking levels pi knows, lowest first.
 THINKING_LEVELS = ("off", "minimal", "low", "medium", "high", "xhigh")
 
-Number = Union[int, float]
+Number: TypeAlias = int | float
 
 
 class _Base(msgspec.Struct, rename="camel", omit_defaults=True, kw_only=True):
@@ -66,9 +66,9 @@ class ToolCall(_Base, tag="toolCall", tag_field="type"):
     thought_signature: str | UnsetType = UNSET
 
 
-UserContentBlock = Union[TextContent, ImageContent]
-AssistantContentBlock = Union[TextContent, ThinkingContent, ToolCall]
-ContentBlock = Union[TextContent, ThinkingContent, ImageContent, ToolCall]
+UserContentBlock: TypeAlias = TextContent | ImageContent
+AssistantContentBlock: TypeAlias = TextContent | ThinkingContent | ToolCall
+ContentBlock: TypeAlias = TextContent | ThinkingContent | ImageContent | ToolCall
 
 
 # --------------------------------------------------------------------------- messages
@@ -137,7 +137,7 @@ class BashExecutionMessage(_Base, tag="bashExecution", tag_field="role"):
     cancelled: bool
     truncated: bool
     timestamp: Number
-    exit_code: int | None | UnsetType = UNSET
+    exit_code: int | UnsetType | None = UNSET
     full_output_path: str | UnsetType = UNSET
     exclude_from_context: bool | UnsetType = UNSET
 
@@ -152,7 +152,9 @@ class CustomMessage(_Base, tag="custom", tag_field="role"):
     details: Any | UnsetType = UNSET
 
 
-Message = Union[UserMessage, AssistantMessage, ToolResultMessage, BashExecutionMessage, CustomMessage]
+Message: TypeAlias = (
+    UserMessage | AssistantMessage | ToolResultMessage | BashExecutionMessage | CustomMessage
+)
 
 
 # --------------------------------------------------------------------------- header
@@ -250,20 +252,17 @@ class SessionInfoEntry(_EntryBase, tag="session_info", tag_field="type"):
     name: str
 
 
-Entry = Union[
-    MessageEntry,
-    ModelChangeEntry,
-    ThinkingLevelChangeEntry,
-    CompactionEntry,
-    BranchSummaryEntry,
-    CustomEntry,
-    CustomMessageEntry,
-    LabelEntry,
-    SessionInfoEntry,
-]
+Entry: TypeAlias = (
+    MessageEntry
+    | ModelChangeEntry
+    | ThinkingLevelChangeEntry
+    | CompactionEntry
+    | BranchSummaryEntry
+    | CustomEntry
+    | CustomMessageEntry
+    | LabelEntry
+    | SessionInfoEntry
+)
 
 #: Entry ``type`` values this module declares.
-KNOWN_ENTRY_TYPES = frozenset(
-    cls.__struct_config__.tag  # type: ignore[attr-defined]
-    for cls in Entry.__args__  # type: ignore[attr-defined]
-)
+KNOWN_ENTRY_TYPES = frozenset(str(cls.__struct_config__.tag) for cls in Entry.__args__)

@@ -84,7 +84,9 @@ def upgrade_file(
     if output is None:
         backup = source.with_name(f"{source.name}.v{data.file_version}.bak")
         if backup.exists():
-            raise FormatError(f"backup {backup} already exists; move it away first", path=str(source))
+            raise FormatError(
+                f"backup {backup} already exists; move it away first", path=str(source)
+            )
         shutil.copy2(source, backup)
         target = source
     else:

@@ -103,14 +103,13 @@ def read_bytes(
 ) -> SessionData:
     """Read session bytes; see :func:`read_file`."""
     diag = SessionOpenDiagnostics(path=path)
-    fast = _read_fast(data, diag)
+    fast = _read_fast(data)
+    header: dict[str, Any] | None
+    header_raw: bytes | None
     if fast is not None:
         header, header_raw, records, valid_size = fast
     else:
-        diag = SessionOpenDiagnostics(path=path)
-        header, header_raw, records, valid_size = _read_careful(
-            data, mode, diag, tail_in_progress
-        )
+        header, header_raw, records, valid_size = _read_careful(data, mode, diag, tail_in_progress)
     version = _check_header(header, header_raw, records, diag)
     if header is not None and version < SESSION_VERSION:
         header, records = _upgrade(version, header, records)
@@ -141,9 +140,7 @@ def raise_if_strict(data: SessionData, mode: ReadMode) -> None:
 # --------------------------------------------------------------------------- fast path
 
 
-def _read_fast(
-    data: bytes, diag: SessionOpenDiagnostics
-) -> tuple[dict[str, Any], bytes, list[Record], int] | None:
+def _read_fast(data: bytes) -> tuple[dict[str, Any], bytes, list[Record], int] | None:
     """Decode a clean file with one call for all entry envelopes; ``None`` when not clean."""
     if (
         not data.endswith(b"\n")
@@ -470,7 +467,7 @@ def _upgrade(
     objects = [rec.decode() for rec in records]
     new_header, new_objects = upgrade_objects(version, header, objects)
     upgraded: list[Record] = []
-    for rec, old, obj in zip(records, objects, new_objects):
+    for rec, old, obj in zip(records, objects, new_objects, strict=True):
         if obj is old:
             upgraded.append(rec)
             continue

@@ -322,7 +322,9 @@ class Session:
 
     def append_message(self, message: E.Message) -> Record:
         """Append a message of any role as a child of the leaf."""
-        return self._append(lambda i, p, t: E.MessageEntry(id=i, parent_id=p, timestamp=t, message=message))
+        return self._append(
+            lambda i, p, t: E.MessageEntry(id=i, parent_id=p, timestamp=t, message=message)
+        )
 
     def append_user_message(self, content: Content) -> Record:
         """Append a user message (text, or text and image blocks)."""
@@ -399,7 +401,9 @@ class Session:
             timestamp=self._clock(),
             exit_code=exit_code,
             full_output_path=full_output_path if full_output_path is not None else UNSET,
-            exclude_from_context=exclude_from_context if exclude_from_context is not None else UNSET,
+            exclude_from_context=exclude_from_context
+            if exclude_from_context is not None
+            else UNSET,
         )
         return self.append_message(message)
 
@@ -476,7 +480,9 @@ class Session:
             lambda i, p, t: E.SessionInfoEntry(id=i, parent_id=p, timestamp=t, name=name)
         )
 
-    def branch(self, entry_id: str | None, *, summary: str | None = None, details: Any = UNSET) -> Record:
+    def branch(
+        self, entry_id: str | None, *, summary: str | None = None, details: Any = UNSET
+    ) -> Record:
         """Move the leaf back to ``entry_id`` (``None``: before the first entry).
 
         The move is persisted by appending an entry whose parent is the new position, so a

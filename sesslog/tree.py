@@ -36,7 +36,7 @@ class TreeNode(msgspec.Struct, frozen=True):
     """One node as the tree JSON shows it."""
 
     id: str
-    parentId: str | None  # noqa: N815 - the JSON shape of the format contract
+    parentId: str | None
     children: list[str]
     label: str | None
 

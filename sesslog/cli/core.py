@@ -1,0 +1,170 @@
+"""Commands that read one session: ``info``, ``tree``, ``context``, ``check``, ``upgrade``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections import Counter
+from typing import Any
+
+from ..reader import ReadMode
+from ..session import Session
+from .output import EXIT_FOUND, EXIT_OK, Output
+
+__all__ = ["open_session", "register"]
+
+
+def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """Add this module's commands."""
+    mode_help = "how to treat damage: strict, tolerant (default) or salvage"
+
+    def add(name: str, help_text: str, handler: Any) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = subparsers.add_parser(
+            name, help=help_text, description=help_text, parents=parents
+        )
+        parser.add_argument("file", help="session .jsonl file")
+        parser.add_argument(
+            "--mode", choices=[m.value for m in ReadMode], default="tolerant", help=mode_help
+        )
+        parser.set_defaults(handler=handler)
+        return parser
+
+    add("info", "summarise a session: ids, counts, branches, damage", _info)
+    tree = add("tree", "show the session's tree of entries", _tree)
+    tree.add_argument("--active", action="store_true", help="show only the path to the leaf")
+    tree.add_argument("--width", type=int, default=60, help="width of entry summaries")
+    context = add("context", "show the model context at the leaf (or --leaf ID)", _context)
+    context.add_argument("--leaf", metavar="ID", help="entry to stand on instead of the leaf")
+    add("check", "report every anomaly with line and byte offset; exit 1 if any", _check)
+    upgrade = add(
+        "upgrade", "write an upgraded (v3) copy of a v1/v2 session, keeping the original", _upgrade
+    )
+    upgrade.add_argument(
+        "--output",
+        metavar="PATH",
+        help="write the copy here (default: in place, original kept as .bak)",
+    )
+
+
+def open_session(args: argparse.Namespace) -> Session:
+    """Open ``args.file`` read-only in ``args.mode``."""
+    return Session.open(args.file, mode=ReadMode(args.mode), read_only=True)
+
+
+def _info(args: argparse.Namespace, out: Output) -> int:
+    session = open_session(args)
+    tree = session.tree
+    types: Counter[str] = Counter()
+    roles: Counter[str] = Counter()
+    models: dict[str, None] = {}
+    for rec in tree:
+        types[str(rec.type)] += 1
+        if rec.type == "message" and rec.message is not None:
+            roles[str(rec.message.role)] += 1
+            if rec.message.role == "assistant":
+                models[f"{rec.message.provider}/{rec.message.model}"] = None
+    branches = tree.branches()
+    info = {
+        "path": os.fspath(args.file),
+        "id": session.header.get("id"),
+        "version": session.header.get("version"),
+        "fileVersion": session.file_version,
+        "cwd": session.header.get("cwd"),
+        "timestamp": session.header.get("timestamp"),
+        "parentSession": session.header.get("parentSession") or session.header.get("branchedFrom"),
+        "name": session.name,
+        "entries": len(tree),
+        "leafId": tree.leaf_id,
+        "depth": len(tree.path()),
+        "roots": len(tree.roots()),
+        "branches": len(branches),
+        "labels": len(tree.labels),
+        "types": dict(types),
+        "roles": dict(roles),
+        "models": list(models),
+        "diagnostics": len(session.diagnostics.diagnostics),
+        "readOnly": session.diagnostics.read_only,
+        "sizeBytes": os.path.getsize(args.file),
+    }
+    if out.json_mode:
+        out.json(info)
+        return EXIT_OK
+    width = max(len(k) for k in info)
+    for key, value in info.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in sorted(value.items())) or "-"
+        elif isinstance(value, list):
+            value = ", ".join(value) or "-"
+        out.line(f"{key:<{width}}  {'-' if value is None else value}")
+    for diag in session.diagnostics.diagnostics[:10]:
+        out.warn(str(diag))
+    return EXIT_OK
+
+
+def _tree(args: argparse.Namespace, out: Output) -> int:
+    session = open_session(args)
+    tree = session.tree
+    if out.json_mode:
+        out.json(
+            {
+                "leafId": tree.leaf_id,
+                "path": tree.path_ids(),
+                "nodes": tree.nodes(),
+                "name": tree.name,
+                "labels": tree.labels,
+            }
+        )
+        return EXIT_OK
+    from ..render import render_tree
+
+    for text in render_tree(tree, style=out.style, width=args.width, active_only=args.active):
+        out.line(text)
+    return EXIT_OK
+
+
+def _context(args: argparse.Namespace, out: Output) -> int:
+    session = open_session(args)
+    context = session.context(args.leaf)
+    if out.json_mode:
+        out.json(context.to_json())
+        return EXIT_OK
+    from ..render import render_context
+
+    for text in render_context(context, style=out.style):
+        out.line(text)
+    return EXIT_OK
+
+
+def _check(args: argparse.Namespace, out: Output) -> int:
+    mode = ReadMode(args.mode)
+    session = Session.open(
+        args.file,
+        mode=ReadMode.SALVAGE if mode is ReadMode.SALVAGE else ReadMode.TOLERANT,
+        read_only=True,
+    )
+    diagnostics = session.diagnostics.diagnostics
+    if out.json_mode:
+        out.json({"ok": not diagnostics, "entries": len(session.tree), "diagnostics": diagnostics})
+    else:
+        for diag in diagnostics:
+            out.line(f"{args.file}:{diag}")
+        summary = f"{len(session.tree)} entries, {len(diagnostics)} problem(s)"
+        out.line(summary if diagnostics else f"{len(session.tree)} entries, clean")
+    return EXIT_FOUND if diagnostics else EXIT_OK
+
+
+def _upgrade(args: argparse.Namespace, out: Output) -> int:
+    from ..files import upgrade_file
+
+    result = upgrade_file(args.file, output=args.output, mode=ReadMode(args.mode))
+    if out.json_mode:
+        out.json(result)
+    elif not result.changed:
+        out.line(f"{result.path}: already version {result.to_version}, nothing to do")
+    else:
+        kept = f"; original kept as {result.backup}" if result.backup else ""
+        out.line(
+            f"{result.path}: upgraded v{result.from_version} -> v{result.to_version} "
+            f"({result.entries} entries){kept}"
+        )
+    return EXIT_OK
