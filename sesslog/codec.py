@@ -11,6 +11,7 @@ library, which accepts them.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import msgspec
@@ -30,6 +31,7 @@ _ENTRY_DECODER: msgspec.json.Decoder[Entry] = msgspec.json.Decoder(Entry)
 _HEADER_DECODER = msgspec.json.Decoder(SessionHeader)
 _ENCODER = msgspec.json.Encoder()
 _STDLIB_DECODER = json.JSONDecoder()
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def decode_object(raw: bytes) -> Any:
@@ -103,12 +105,17 @@ def encode_line(value: Any) -> bytes:
         out = _ENCODER.encode(value)
     except (TypeError, msgspec.EncodeError, UnicodeEncodeError):
         try:
-            out = json.dumps(
-                msgspec.to_builtins(value), ensure_ascii=False, separators=(",", ":")
-            ).encode("utf-8", "surrogatepass")
+            text = json.dumps(msgspec.to_builtins(value), ensure_ascii=False, separators=(",", ":"))
         except (TypeError, ValueError) as exc:
             raise FormatError(f"cannot encode value: {exc}") from exc
+        # A lone surrogate can only stand inside a string: write it as an escape, as
+        # JavaScript's JSON.stringify does, so the line stays valid UTF-8.
+        out = _SURROGATE.sub(_escape_surrogate, text).encode("utf-8")
     return out + b"\n"
+
+
+def _escape_surrogate(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 def dumps_json(value: Any, *, indent: int | None = None) -> str:

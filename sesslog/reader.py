@@ -165,7 +165,15 @@ def _read_fast(data: bytes) -> tuple[dict[str, Any], bytes, list[Record], int] |
     line = 2
     for rec in records:
         end = find(b"\n", pos)
-        if rec.type == "session" or type(rec.id) is not str:
+        # A line holding two glued objects decodes as two records; a blank line as none.
+        # Either shifts records against lines, so only lines that start a record are taken.
+        if (
+            end == -1
+            or data[pos] != 0x7B  # "{"
+            or type(rec.type) is not str
+            or rec.type == "session"
+            or type(rec.id) is not str
+        ):
             return None
         rec.raw = data[pos:end]
         rec.line = line

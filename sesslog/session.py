@@ -559,7 +559,7 @@ class Session:
     def export_jsonl(self) -> bytes:
         """The whole session as JSONL bytes: header and every entry, each line as stored."""
         parts = [self.header_raw + b"\n"]
-        parts.extend(rec.raw + b"\n" for rec in self.tree)
+        parts.extend(rec.line_bytes for rec in self.tree)
         return b"".join(parts)
 
     # ------------------------------------------------------------------ lifecycle
