@@ -132,7 +132,7 @@ def test_strict_mode_exits_with_corrupt_code(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     path = _write(tmp_path, "bad.jsonl", [HEADER, _entry("a1", None), b"{oops\n"])
-    code, out, err = run(capsys, "tree", str(path), "--mode", "strict")
+    code, _, err = run(capsys, "tree", str(path), "--mode", "strict")
     assert code == 3
     assert f"{path}:3 (byte {len(HEADER) + len(_entry('a1', None))})" in err
 
