@@ -503,7 +503,7 @@ class Session:
                 id=entry_id_new,
                 parent_id=entry_id,
                 timestamp=iso,
-                from_id=old_leaf or "root",
+                from_id=entry_id or "root",
                 summary=summary,
                 details=details,
             )

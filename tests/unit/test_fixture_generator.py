@@ -68,6 +68,7 @@ REASONS = {
     "duplicate_header",
     "orphaned_parent",
     "cycle",
+    "self_parent",
     "unknown_version",
     "bad_header",
     "bom",
@@ -137,7 +138,7 @@ def ancestor_ids(by_id: dict[str, dict[str, Any]], start: str) -> Iterator[str]:
 
 
 def test_same_seed_gives_same_bytes() -> None:
-    options = {"branch_every": 20, "compaction_every": 30, "label_every": 10}
+    options: dict[str, Any] = {"branch_every": 20, "compaction_every": 30, "label_every": 10}
     assert make_v3_session(150, 7, **options) == make_v3_session(150, 7, **options)
     assert make_v3_session(150, 7, **options) != make_v3_session(150, 8, **options)
     assert make_v1_session(50, 3) == make_v1_session(50, 3)
