@@ -111,8 +111,9 @@ def read_bytes(
     else:
         header, header_raw, records, valid_size = _read_careful(data, mode, diag, tail_in_progress)
     version = _check_header(header, header_raw, records, diag)
-    if header is not None and version < SESSION_VERSION:
-        header, records = _upgrade(version, header, records)
+    if version < SESSION_VERSION:
+        upgraded_header, records = _upgrade(version, header or {"type": "session"}, records)
+        header = upgraded_header if header is not None else None
     diag.sort()
     return SessionData(header, header_raw, version, records, diag, valid_size, len(data))
 
@@ -142,13 +143,9 @@ def raise_if_strict(data: SessionData, mode: ReadMode) -> None:
 
 def _read_fast(data: bytes) -> tuple[dict[str, Any], bytes, list[Record], int] | None:
     """Decode a clean file with one call for all entry envelopes; ``None`` when not clean."""
-    if (
-        not data.endswith(b"\n")
-        or data.startswith(_BOM)
-        or b"\r" in data
-        or b"\x00" in data
-        or b"\n\n" in data
-    ):
+    # NUL bytes and stray characters make the envelope decode fail; blank lines and
+    # whitespace before a record are caught in the loop below (a line must start with "{").
+    if not data.endswith(b"\n") or data.startswith(_BOM) or b"\r" in data:
         return None
     first_end = data.find(b"\n")
     header_raw = data[:first_end]
@@ -158,7 +155,7 @@ def _read_fast(data: bytes) -> tuple[dict[str, Any], bytes, list[Record], int] |
     body = memoryview(data)[first_end + 1 :]
     try:
         records = _RECORD_LINES.decode_lines(body)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
         return None
     find = data.find
     pos = first_end + 1
@@ -434,7 +431,10 @@ def _check_header(
                 Reason.BAD_HEADER,
                 "first line is not a session header; the file opens read-only",
             )
-            return SESSION_VERSION if type(first.id) is str else 1
+            if type(first.id) is not str:
+                return 1
+            _check_ids(records, diag)
+            return SESSION_VERSION
         diag.add(1, 0, Reason.BAD_HEADER, "no session header")
         return SESSION_VERSION
     version = header.get("version", 1)

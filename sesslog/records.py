@@ -35,7 +35,6 @@ class Record(msgspec.Struct, rename="camel", repr_omit_defaults=True):
         id: The entry's id (a string for every entry the tree holds).
         parent_id: The parent's id, or ``None`` for a root.
         timestamp: The entry's ISO timestamp as written.
-        message: Role, provider and model of a ``message`` entry's message.
         target_id: ``targetId`` of a ``label`` entry.
         label: ``label`` of a ``label`` entry.
         name: ``name`` of a ``session_info`` entry.
@@ -50,7 +49,6 @@ class Record(msgspec.Struct, rename="camel", repr_omit_defaults=True):
     id: Any = None
     parent_id: Any = None
     timestamp: Any = None
-    message: MessageHead | None = None
     target_id: Any = None
     label: Any = None
     name: Any = None
@@ -59,6 +57,19 @@ class Record(msgspec.Struct, rename="camel", repr_omit_defaults=True):
     line: int = msgspec.field(default=0, name="\ue000line")
     offset: int = msgspec.field(default=-1, name="\ue000offset")
     source: bytes | None = msgspec.field(default=None, name="\ue000source")
+
+    @property
+    def message(self) -> MessageHead | None:
+        """Role, provider and model of a ``message`` entry's message (decoded on demand)."""
+        if self.type != "message":
+            return None
+        try:
+            return _HEAD_DECODER.decode(self.raw).message
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            value = self.decode().get("message")
+            if not isinstance(value, dict):
+                return None
+            return MessageHead(value.get("role"), value.get("provider"), value.get("model"))
 
     def decode(self) -> dict[str, Any]:
         """Return the entry as a plain JSON object (unknown fields included)."""
@@ -75,7 +86,12 @@ class Record(msgspec.Struct, rename="camel", repr_omit_defaults=True):
         return (self.source if self.source is not None else self.raw) + b"\n"
 
 
+class _HeadOnly(msgspec.Struct):
+    message: MessageHead | None = None
+
+
 _RECORD_DECODER = msgspec.json.Decoder(Record)
+_HEAD_DECODER = msgspec.json.Decoder(_HeadOnly)
 
 
 def record_from_line(raw: bytes) -> Record | None:
@@ -89,7 +105,7 @@ def record_from_line(raw: bytes) -> Record | None:
     """
     try:
         rec = _RECORD_DECODER.decode(raw)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
         value = decode_object(raw)
         if not isinstance(value, dict):
             return None
@@ -100,16 +116,11 @@ def record_from_line(raw: bytes) -> Record | None:
 
 def record_from_object(value: dict[str, Any]) -> Record:
     """Build a :class:`Record` from an already decoded object (``raw`` left empty)."""
-    message = value.get("message")
-    head = None
-    if isinstance(message, dict):
-        head = MessageHead(message.get("role"), message.get("provider"), message.get("model"))
     return Record(
         type=value.get("type"),
         id=value.get("id"),
         parent_id=value.get("parentId"),
         timestamp=value.get("timestamp"),
-        message=head,
         target_id=value.get("targetId"),
         label=value.get("label"),
         name=value.get("name"),

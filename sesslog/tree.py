@@ -121,35 +121,34 @@ class SessionTree:
 
     def _build(self, records: Iterable[Record]) -> None:
         entries = self.entries
-        pos = self._pos
-        for rec in records:
-            known = pos.get(rec.id)
-            if known is not None:
-                self._report_duplicate(entries[known], rec)
-                continue
-            pos[rec.id] = len(entries)
-            entries.append(rec)
+        entries.extend(records)
+        ids = [rec.id for rec in entries]
+        pos = dict(zip(ids, range(len(ids)), strict=True))
+        if len(pos) != len(entries):
+            pos = self._drop_duplicates()
+        self._pos = pos
         get = pos.get
-        parent: list[int] = []
-        add = parent.append
+        # -1: root; -2: parent named but not found (reported below).
+        parent = [
+            -1 if p is None else get(p, -2) if type(p) is str else -2
+            for p in [rec.parent_id for rec in entries]
+        ]
+        self._parent = parent
         forward = False
-        for index, rec in enumerate(entries):
-            p = rec.parent_id
-            if p is None:
-                add(-1)
-                continue
-            target = get(p) if type(p) is str else None
-            if target is None:
-                add(-1)
+        for index in [i for i, p in enumerate(parent) if p == -2 or p >= i]:
+            target = parent[index]
+            rec = entries[index]
+            if target == -2:
+                parent[index] = -1
                 self.diagnostics.add(
                     rec.line,
                     rec.offset,
                     Reason.ORPHANED_PARENT,
-                    f"entry {rec.id} names parent {p!r}, which is not in the session; "
-                    "treated as a root",
+                    f"entry {rec.id} names parent {rec.parent_id!r}, which is not in the "
+                    "session; treated as a root",
                 )
             elif target == index:
-                add(-1)
+                parent[index] = -1
                 self.diagnostics.add(
                     rec.line,
                     rec.offset,
@@ -157,13 +156,25 @@ class SessionTree:
                     f"entry {rec.id} names itself as parent; treated as a root",
                 )
             else:
-                add(target)
-                forward = forward or target > index
-        self._parent = parent
+                forward = True
         if forward:
             self._break_cycles()
-        for rec in entries:
+        for rec in [r for r in entries if r.type == "label" or r.type == "session_info"]:
             self._note(rec)
+
+    def _drop_duplicates(self) -> dict[str, int]:
+        """Keep the first entry of each id, report the others; return the id index."""
+        pos: dict[str, int] = {}
+        kept: list[Record] = []
+        for rec in self.entries:
+            known = pos.get(rec.id)
+            if known is not None:
+                self._report_duplicate(kept[known], rec)
+                continue
+            pos[rec.id] = len(kept)
+            kept.append(rec)
+        self.entries[:] = kept
+        return pos
 
     def _report_duplicate(self, first: Record, dup: Record) -> None:
         if dup.raw == first.raw:
