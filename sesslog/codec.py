@@ -37,6 +37,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def decode_object(raw: bytes) -> Any:
     """Decode one JSON value, accepting lone surrogate escapes.
 
+    Bytes that are not UTF-8 read as U+FFFD, as pi (JavaScript) reads them; the line's own
+    bytes stay untouched wherever they are kept.
+
     Args:
         raw: The bytes of one JSON document (no trailing newline needed).
 
@@ -46,12 +49,12 @@ def decode_object(raw: bytes) -> Any:
     """
     try:
         return _DICT_DECODER.decode(raw)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
         pass
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8", "replace")
         value, end = _STDLIB_DECODER.raw_decode(text)
-    except (UnicodeDecodeError, ValueError):
+    except ValueError:
         return None
     if text[end:].strip():
         return None
@@ -70,22 +73,23 @@ def decode_typed(raw: bytes) -> Entry | SessionHeader | None:
     """
     try:
         return _ENTRY_DECODER.decode(raw)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
         pass
     try:
         return _HEADER_DECODER.decode(raw)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
         pass
     value = decode_object(raw)
     if not isinstance(value, dict):
         return None
+    # A lone surrogate in a tag value makes msgspec raise UnicodeEncodeError.
     try:
         entry: Entry = msgspec.convert(value, Entry)
         return entry
-    except msgspec.ValidationError:
+    except (msgspec.ValidationError, UnicodeEncodeError):
         try:
             return msgspec.convert(value, SessionHeader)
-        except msgspec.ValidationError:
+        except (msgspec.ValidationError, UnicodeEncodeError):
             return None
 
 

@@ -129,16 +129,16 @@ class ToolResultMessage(_Base, tag="toolResult", tag_field="role"):
     details: Any | UnsetType = UNSET
 
 
-class BashExecutionMessage(_Base, tag="bashExecution", tag_field="role"):
+class BashExecutionMessage(_Base, tag="bashExecution", tag_field="role", kw_only=True):
     """A shell command run by the user through the agent."""
 
     command: str
     output: str
+    exit_code: int | UnsetType | None = UNSET
     cancelled: bool
     truncated: bool
-    timestamp: Number
-    exit_code: int | UnsetType | None = UNSET
     full_output_path: str | UnsetType = UNSET
+    timestamp: Number
     exclude_from_context: bool | UnsetType = UNSET
 
 

@@ -458,14 +458,13 @@ def _check_header(
 
 
 def _check_ids(records: list[Record], diag: SessionOpenDiagnostics) -> None:
-    keep = []
-    for rec in records:
-        if type(rec.id) is str and rec.id:
-            keep.append(rec)
-        else:
-            diag.add(rec.line, rec.offset, Reason.MISSING_ID, "entry has no string 'id'")
-    if len(keep) != len(records):
-        records[:] = keep
+    bad = [rec for rec in records if type(rec.id) is not str or not rec.id]
+    if not bad:  # the common case, kept to one quick pass
+        return
+    for rec in bad:
+        diag.add(rec.line, rec.offset, Reason.MISSING_ID, "entry has no string 'id'")
+    dropped = {id(rec) for rec in bad}
+    records[:] = [rec for rec in records if id(rec) not in dropped]
 
 
 def _upgrade(

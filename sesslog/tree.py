@@ -32,8 +32,12 @@ from .timestamps import iso_to_ms
 __all__ = ["BranchInfo", "ForkPlan", "SessionTree", "SiblingBranch", "TreeNode"]
 
 
-class TreeNode(msgspec.Struct, frozen=True):
-    """One node as the tree JSON shows it."""
+class TreeNode(msgspec.Struct, frozen=True, gc=False):
+    """One node as the tree JSON shows it.
+
+    Not tracked by the cycle collector (its fields cannot form a cycle): a large tree's nodes
+    would otherwise cost more in collections than in building.
+    """
 
     id: str
     parentId: str | None
@@ -341,25 +345,27 @@ class SessionTree:
     def nodes(self) -> list[TreeNode]:
         """Every node in pre-order (roots in file order, children oldest first)."""
         kids = self._child_lists()
-        entries = self.entries
-        labels = self._labels
+        ids = [rec.id for rec in self.entries]
+        label_of = self._labels.get
         parent = self._parent
         out: list[TreeNode] = []
-        roots = [i for i, p in enumerate(parent) if p == -1]
-        stack = list(reversed(roots))
+        add = out.append
+        stack = [i for i, p in enumerate(parent) if p == -1]
+        stack.reverse()
         while stack:
             index = stack.pop()
-            rec = entries[index]
-            p = parent[index]
-            out.append(
-                TreeNode(
-                    rec.id,
-                    None if p == -1 else entries[p].id,
-                    [entries[c].id for c in kids[index]],
-                    labels.get(rec.id),
-                )
-            )
-            stack.extend(reversed(kids[index]))
+            while True:  # walk down first children; later siblings wait on the stack
+                k = kids[index]
+                p = parent[index]
+                node_id = ids[index]
+                count = len(k)
+                children = [ids[k[0]]] if count == 1 else [ids[c] for c in k]
+                add(TreeNode(node_id, None if p == -1 else ids[p], children, label_of(node_id)))
+                if not count:
+                    break
+                if count > 1:
+                    stack.extend(k[:0:-1])
+                index = k[0]
         return out
 
     def leaves(self) -> list[str]:

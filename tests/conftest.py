@@ -8,13 +8,9 @@ reason, when that folder is missing. The generated fixtures live in ``fixtures/g
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import msgspec
@@ -107,6 +103,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture(scope="session")
+def damaged_dir() -> Path:
+    """``fixtures/generated/damaged`` (skips when missing)."""
+    if not (GENERATED / "damaged").is_dir():
+        pytest.skip(_NO_GENERATED)
+    return GENERATED / "damaged"
+
+
+@pytest.fixture(scope="session")
 def manifest() -> dict[str, dict[str, Any]]:
     """The damaged-fixture manifest (skips when the generated fixtures are missing)."""
     value = damage_manifest()
@@ -184,8 +188,9 @@ class Lines:
         """One entry line; ``kind="custom"`` entries get a ``customType`` unless given."""
         if timestamp is None:
             self._second += 1
-            minute, second = divmod(self._second, 60)
-            timestamp = f"2026-01-05T10:{minute:02d}:{second:02d}.000Z"
+            minutes, second = divmod(self._second, 60)
+            hour, minute = divmod(minutes, 60)
+            timestamp = f"2026-01-05T{hour % 24:02d}:{minute:02d}:{second:02d}.000Z"
         obj: dict[str, Any] = {"type": kind}
         if entry_id is not None:
             obj["id"] = entry_id
@@ -233,52 +238,8 @@ class Lines:
         """A header followed by the given entry lines."""
         return self.header(**header) + b"".join(entries)
 
-    def chain(self, count: int, prefix: str = "e") -> Iterator[bytes]:
-        """``count`` custom entries, each the child of the one before."""
-        parent = None
-        for index in range(count):
-            entry_id = f"{prefix}{index}"
-            yield self.entry(entry_id, parent)
-            parent = entry_id
-
 
 @pytest.fixture
 def lines() -> Lines:
     """A fresh :class:`Lines` builder."""
     return Lines()
-
-
-@pytest.fixture(scope="session")
-def lines_factory() -> type[Lines]:
-    """The :class:`Lines` class, for tests that need several builders (or hypothesis)."""
-    return Lines
-
-
-@pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """``../shared`` (skips when missing)."""
-    if not SHARED.is_dir():
-        pytest.skip(_NO_SHARED)
-    return SHARED
-
-
-def load_generator() -> ModuleType | None:
-    """``fixtures/generate.py`` as a module, or ``None`` when it is not there."""
-    path = REPO_ROOT / "fixtures" / "generate.py"
-    if not path.exists():
-        return None
-    spec = importlib.util.spec_from_file_location("sesslog_fixture_generator", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being created
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="session")
-def generate() -> ModuleType:
-    """The seeded session generator ``fixtures/generate.py`` (skips when missing)."""
-    module = load_generator()
-    if module is None:
-        pytest.skip("fixtures/generate.py not found")
-    return module

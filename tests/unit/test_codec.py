@@ -1,0 +1,97 @@
+"""Line encoding and decoding: lone surrogates, bad bytes, and errors that never leak."""
+
+from __future__ import annotations
+
+import json
+
+import msgspec
+import pytest
+
+from sesslog import FormatError
+from sesslog import entries as E
+from sesslog.codec import decode_object, decode_typed, dumps_json, encode_line
+
+
+def test_decode_object_reads_lone_surrogate_escapes() -> None:
+    assert decode_object(b'{"text":"cut \\ud83d"}') == {"text": "cut \ud83d"}
+    assert decode_object(b'{"text":"pair \\ud83d\\ude00"}') == {"text": "pair \U0001f600"}
+
+
+@pytest.mark.parametrize(
+    "raw", [b"", b"{", b'{"a":1} x', b'{"a":1}{"b":2}', b"\x00\x00", b"nul\x00l"]
+)
+def test_decode_object_returns_none_for_what_is_not_json(raw: bytes) -> None:
+    assert decode_object(raw) is None
+
+
+def test_decode_object_reads_invalid_utf8_as_replacement_characters() -> None:
+    assert decode_object(b'{"t":"a\xffb"}') == {"t": "a\ufffdb"}
+
+
+def test_encode_line_is_compact_and_ends_in_newline() -> None:
+    assert encode_line({"a": [1, 2.5, None], "b": "é"}) == '{"a":[1,2.5,null],"b":"é"}\n'.encode()
+
+
+def test_encode_line_writes_lone_surrogates_as_escapes() -> None:
+    """Output stays valid UTF-8 and reads back to the same string."""
+    line = encode_line({"text": "cut \ud83d here", "ok": "é😀"})
+    line.decode("utf-8")  # valid UTF-8: raises otherwise
+    assert b"\\ud83d" in line
+    assert "é😀".encode() in line
+    assert decode_object(line[:-1]) == {"text": "cut \ud83d here", "ok": "é😀"}
+
+
+def test_encode_line_of_a_struct_with_a_lone_surrogate() -> None:
+    msg = E.UserMessage(content="\udc00 tail", timestamp=1)
+    line = encode_line(msg)
+    line.decode("utf-8")
+    assert json.loads(line) == {"role": "user", "content": "\udc00 tail", "timestamp": 1}
+
+
+def test_encode_line_raises_format_error_for_unencodable_values() -> None:
+    with pytest.raises(FormatError):
+        encode_line({"a": object()})
+    # As JavaScript's JSON.stringify: NaN and infinities become null.
+    assert encode_line({"a": float("nan"), "b": float("inf")}) == b'{"a":null,"b":null}\n'
+
+
+def test_decode_typed_never_raises() -> None:
+    for raw in (
+        b"",
+        b"[]",
+        b"{",
+        b'{"type":"message"}',
+        b'{"type":"x\xff"}',
+        b"\xed\xa0\x80",
+        b'{"type":"\\ud83d"}',
+        b'{"type":"message","id":"a","parentId":null,"timestamp":"t",'
+        b'"message":{"role":"\\ud83d","content":"x"}}',
+    ):
+        assert decode_typed(raw) is None
+
+
+def test_decode_typed_accepts_lone_surrogate_lines() -> None:
+    raw = (
+        b'{"type":"session_info","id":"a","parentId":null,'
+        b'"timestamp":"2026-01-05T10:00:00.000Z","name":"x\\ud83d"}'
+    )
+    typed = decode_typed(raw)
+    assert isinstance(typed, E.SessionInfoEntry) and typed.name == "x\ud83d"
+
+
+def test_dumps_json_handles_structs_indent_and_surrogates() -> None:
+    assert json.loads(dumps_json(E.TextContent(text="hi"))) == {"type": "text", "text": "hi"}
+    assert dumps_json({"a": 1}, indent=2) == '{\n  "a": 1\n}'
+    text = dumps_json({"s": "x\ud83d", "e": "é"})
+    text.encode("utf-8")
+    assert json.loads(text) == {"s": "x\ud83d", "e": "é"}
+    assert dumps_json({"e": "é"}) == '{"e":"é"}'
+
+
+def test_msgspec_errors_do_not_escape_the_codec() -> None:
+    for raw in (b"\xff\xfe", b'{"id":"\xed\xa0\xbd"}', b"{" * 5000):
+        try:
+            decode_object(raw)
+            decode_typed(raw)
+        except (msgspec.MsgspecError, UnicodeDecodeError) as exc:  # pragma: no cover - failure
+            pytest.fail(f"codec leaked {exc!r}")
