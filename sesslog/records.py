@@ -27,7 +27,7 @@ class MessageHead(msgspec.Struct, rename="camel"):
     model: Any = None
 
 
-class Record(msgspec.Struct, rename="camel", repr_omit_defaults=True):
+class Record(msgspec.Struct, rename="camel", repr_omit_defaults=True, gc=False):
     """One entry line of a session file.
 
     Attributes:
