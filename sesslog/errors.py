@@ -82,12 +82,63 @@ class WriterFailedError(SesslogError, OSError):
 
     Attributes:
         pending: Encoded lines that were not known to be durable when the writer failed.
+        cause: The OS error that made the writer fail, when known.
     """
 
-    def __init__(self, message: str, pending: list[bytes] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        pending: list[bytes] | None = None,
+        *,
+        cause: BaseException | None = None,
+    ) -> None:
         self.pending = pending or []
+        self.cause = cause
         super().__init__(message)
+
+
+class SessionChangedError(SesslogError):
+    """The session file grew since it was read (another writer appended in between).
+
+    Appending to the stale session would attach entries to a leaf that is no longer the last
+    line; open the session again instead.
+
+    Attributes:
+        path: The session file.
+    """
+
+    def __init__(self, path: str, read_size: int, size: int) -> None:
+        self.path = path
+        super().__init__(
+            f"{path}: the file changed since it was read ({read_size} bytes then, {size} now); "
+            "open the session again to append"
+        )
 
 
 class QueueFullError(SesslogError, BufferError):
     """The write-behind queue is full and the caller asked not to wait."""
+
+
+class SidecarError(SesslogError):
+    """A V2 sidecar cannot be used or changed as asked (the session file is never at fault)."""
+
+
+class SidecarCorruptError(SidecarError, ValueError):
+    """A V2 sidecar file is damaged or disagrees with the rest of the sidecar.
+
+    Attributes:
+        file: The sidecar file at fault (a path), or ``None`` when not one file.
+        offset: Byte offset in that file where the damage was found, when known.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, offset: int | None = None) -> None:
+        self.file = file
+        self.offset = offset
+        where = file or "sidecar"
+        if offset is not None:
+            where += f" (byte {offset})"
+        super().__init__(f"{where}: {message}")
+
+
+class SidecarBusyError(SidecarError, TimeoutError):
+    """Another process is migrating, catching up, rolling back or recovering this sidecar."""

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import enum
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -24,19 +25,37 @@ from . import entries as E
 from .codec import encode_line
 from .context import SessionContext, build_context
 from .diagnostics import SessionOpenDiagnostics
+from .durability import AutosaveDurabilityMode, AutosaveQueueMetrics, Durability
 from .errors import ReadOnlySessionError, SessionNotFoundError
 from .files import write_new_session_file
+from .handle import SessionHandle, SessionSnapshot
 from .layout import default_sessions_root, new_entry_id, new_session_id, session_path
 from .reader import ReadMode, SessionData, raise_if_strict, read_file
-from .records import Record, record_from_line
+from .records import Record
 from .timestamps import ms_to_iso, now_ms
 from .tree import BranchInfo, ForkPlan, SessionTree, SiblingBranch
-from .writer import SessionWriter
+from .writer import writer_active
 
-__all__ = ["LEAF_CUSTOM_TYPE", "Session"]
+__all__ = ["LEAF_CUSTOM_TYPE", "Session", "SessionStoreKind", "sidecar_folder"]
 
 #: ``customType`` of the entry sesslog appends to persist a moved leaf.
 LEAF_CUSTOM_TYPE = "sesslog.leaf"
+
+
+class SessionStoreKind(str, enum.Enum):
+    """Which store a session's entries were read from."""
+
+    JSONL = "jsonl"
+    V2_SIDECAR = "v2_sidecar"
+    MEMORY = "memory"
+
+
+def sidecar_folder(path: str | os.PathLike[str]) -> Path:
+    """The V2 sidecar folder of a session file: ``<name>.v2`` beside ``<name>.jsonl``."""
+    file = Path(path)
+    stem = file.name[: -len(".jsonl")] if file.name.endswith(".jsonl") else file.name
+    return file.with_name(stem + ".v2")
+
 
 Content = str | list[E.TextContent | E.ImageContent]
 
@@ -45,8 +64,9 @@ class Session:
     """One session: its header, its tree of entries, and (unless in memory) its file.
 
     Use :meth:`create`, :meth:`open` or :meth:`in_memory` rather than the constructor.
-    Appends go to the file at once (one locked ``write()`` per line); the first append takes
-    the session's writer lock and keeps it until :meth:`close`.
+    Appends are safe from many threads (see :class:`~sesslog.handle.SessionHandle`) and reach
+    the file as the ``durability`` mode promises (see ``docs/durability.md``); the first append
+    takes the session's writer lock and keeps it until :meth:`close`.
     """
 
     def __init__(
@@ -60,16 +80,21 @@ class Session:
         read_only: str | None = None,
         clock: Callable[[], int] = now_ms,
         lock_wait: float | None = None,
+        durability: Durability = AutosaveDurabilityMode.BALANCED,
+        store_kind: SessionStoreKind | None = None,
     ) -> None:
         self.path = path
+        #: Where the entries were read from (a file-less session is ``MEMORY``).
+        self.store_kind = store_kind or (
+            SessionStoreKind.MEMORY if path is None else SessionStoreKind.JSONL
+        )
         self.header = header
         self.header_raw = header_raw
         self.tree = tree
         self.file_version = file_version
         self.read_only_reason = read_only
         self._clock = clock
-        self._lock_wait = lock_wait
-        self._writer: SessionWriter | None = None
+        self.handle = SessionHandle(tree, path, durability=durability, lock_wait=lock_wait)
 
     # ------------------------------------------------------------------ construction
 
@@ -83,6 +108,7 @@ class Session:
         session_id: str | None = None,
         parent_session: str | None = None,
         clock: Callable[[], int] = now_ms,
+        durability: Durability = AutosaveDurabilityMode.BALANCED,
     ) -> Session:
         """Create a new session file (header written and synced at once).
 
@@ -93,6 +119,9 @@ class Session:
             session_id: The session id (default: a new UUIDv7).
             parent_session: Path of the session this one was forked from.
             clock: Returns the current Unix time in milliseconds (for tests and replays).
+            durability: ``strict``, ``balanced`` (default) or ``throughput``, or an
+                :class:`~sesslog.durability.AutosaveConfig` (``write_behind=False`` writes each
+                append in the caller's thread).
 
         Raises:
             FileExistsError: The file already exists.
@@ -111,8 +140,9 @@ class Session:
             header_raw=header_line[:-1],
             tree=SessionTree(),
             clock=clock,
+            durability=durability,
         )
-        session._writer = SessionWriter(target, header=header_line)
+        session.handle.create_file(header_line)
         return session
 
     @classmethod
@@ -142,6 +172,8 @@ class Session:
         read_only: bool = False,
         lock_wait: float | None = None,
         clock: Callable[[], int] = now_ms,
+        durability: Durability = AutosaveDurabilityMode.BALANCED,
+        sidecar: bool = True,
     ) -> Session:
         """Open a session file.
 
@@ -151,19 +183,46 @@ class Session:
             read_only: Refuse appends.
             lock_wait: Seconds to wait for another writer's lock on the first append.
             clock: Returns the current Unix time in milliseconds.
+            durability: How appends reach the disk; see :meth:`create`.
+            sidecar: Read the entries from the V2 sidecar (``<name>.v2/``) when it exists and
+                matches the file byte for byte; :attr:`store_kind` tells which store was read.
+
+        An unterminated final line in a file whose lock another writer holds is reported as
+        ``in_progress`` (a write under way), not as a torn tail.
 
         Raises:
             SessionNotFoundError: No such file.
             FormatError: In strict mode, for the first anomaly (file, line and offset named).
         """
         mode = ReadMode(mode)
+        if sidecar and sidecar_folder(path).is_dir():
+            from .v2.opening import open_fresh_sidecar
+
+            opened = open_fresh_sidecar(
+                Path(path),
+                mode=mode,
+                read_only=read_only,
+                lock_wait=lock_wait,
+                clock=clock,
+                durability=durability,
+            )
+            if opened is not None:
+                return opened
         try:
-            data = read_file(path, mode)
+            data = read_file(path, mode, tail_in_progress=writer_active(path))
         except FileNotFoundError as exc:
             raise SessionNotFoundError(f"{path}: no such session file") from exc
-        return cls.from_data(
-            data, path=Path(path), mode=mode, read_only=read_only, lock_wait=lock_wait, clock=clock
+        session = cls.from_data(
+            data,
+            path=Path(path),
+            mode=mode,
+            read_only=read_only,
+            lock_wait=lock_wait,
+            clock=clock,
+            durability=durability,
         )
+        session.handle.read_size = data.size
+        return session
 
     @classmethod
     def from_data(
@@ -172,17 +231,25 @@ class Session:
         *,
         path: Path | None,
         mode: ReadMode = ReadMode.TOLERANT,
-        read_only: bool = False,
+        read_only: bool | str = False,
         lock_wait: float | None = None,
         clock: Callable[[], int] = now_ms,
+        durability: Durability = AutosaveDurabilityMode.BALANCED,
+        store_kind: SessionStoreKind = SessionStoreKind.JSONL,
+        tree: SessionTree | None = None,
     ) -> Session:
-        """Build a session from a read's result (used by :meth:`open` and other stores)."""
-        tree = SessionTree(data.records, data.diagnostics)
+        """Build a session from a read's result (used by :meth:`open` and other stores).
+
+        ``read_only`` may be the reason as a string; ``tree`` replaces the tree that would be
+        built from ``data.records`` (a store that loaded part of a session brings its own).
+        """
+        if tree is None:
+            tree = SessionTree(data.records, data.diagnostics)
         data.diagnostics.sort()
         raise_if_strict(data, mode)
         reason = None
         if read_only:
-            reason = "opened read-only"
+            reason = read_only if isinstance(read_only, str) else "opened read-only"
         elif data.diagnostics.read_only:
             reason = "the file has no header or a newer format version"
         elif data.file_version < E.SESSION_VERSION:
@@ -197,6 +264,8 @@ class Session:
             read_only=reason,
             clock=clock,
             lock_wait=lock_wait,
+            durability=durability,
+            store_kind=store_kind,
         )
 
     @staticmethod
@@ -293,32 +362,25 @@ class Session:
         Raises:
             ReadOnlySessionError: The session is read-only.
             ValueError: Duplicate id, or a parent that is not in the session.
+            WriterFailedError: The file's writer failed (see :meth:`pending_entries`).
         """
+        self._check_writable()
+        line = encode_line(entry)
+        return self.handle.append(lambda: line)
+
+    def _check_writable(self) -> None:
         if self.read_only_reason is not None:
             raise ReadOnlySessionError(f"{self.path or '<memory>'}: {self.read_only_reason}")
-        line = encode_line(entry)
-        rec = record_from_line(line[:-1])
-        if rec is None or type(rec.id) is not str:
-            raise ValueError("an entry must be a JSON object with a string 'id'")
-        if rec.id in self.tree:
-            raise ValueError(f"duplicate entry id {rec.id!r}")
-        if rec.parent_id is not None and rec.parent_id not in self.tree:
-            raise ValueError(f"parent {rec.parent_id!r} is not in the session")
-        self._persist(line)
-        self.tree.append(rec)
-        return rec
-
-    def _persist(self, line: bytes) -> None:
-        """Write one line to the file (no-op in memory)."""
-        if self.path is None:
-            return
-        if self._writer is None:
-            self._writer = SessionWriter(self.path, wait=self._lock_wait)
-        self._writer.write_lines(line)
 
     def _append(self, build: Callable[[str, str | None, str], E.Entry]) -> Record:
-        entry_id, iso, _ = self._stamp()
-        return self.append_entry(build(entry_id, self.leaf_id, iso))
+        """Append ``build(id, leaf, timestamp)``, stamped and attached to the leaf atomically."""
+        self._check_writable()
+
+        def line() -> bytes:
+            entry_id, iso, _ = self._stamp()
+            return encode_line(build(entry_id, self.leaf_id, iso))
+
+        return self.handle.append(line)
 
     def append_message(self, message: E.Message) -> Record:
         """Append a message of any role as a child of the leaf."""
@@ -495,27 +557,26 @@ class Session:
         """
         if entry_id is not None:
             self.tree.get(entry_id)
-        old_leaf = self.leaf_id
-        entry_id_new, iso, _ = self._stamp()
-        entry: E.Entry
-        if summary is not None:
-            entry = E.BranchSummaryEntry(
-                id=entry_id_new,
-                parent_id=entry_id,
-                timestamp=iso,
-                from_id=entry_id or "root",
-                summary=summary,
-                details=details,
-            )
-        else:
-            entry = E.CustomEntry(
-                id=entry_id_new,
+
+        def build(new_id: str, old_leaf: str | None, iso: str) -> E.Entry:
+            if summary is not None:
+                return E.BranchSummaryEntry(
+                    id=new_id,
+                    parent_id=entry_id,
+                    timestamp=iso,
+                    from_id=entry_id or "root",
+                    summary=summary,
+                    details=details,
+                )
+            return E.CustomEntry(
+                id=new_id,
                 parent_id=entry_id,
                 timestamp=iso,
                 custom_type=LEAF_CUSTOM_TYPE,
                 data={"from": old_leaf},
             )
-        return self.append_entry(entry)
+
+        return self._append(build)
 
     # ------------------------------------------------------------------ copies
 
@@ -558,21 +619,46 @@ class Session:
 
     def export_jsonl(self) -> bytes:
         """The whole session as JSONL bytes: header and every entry, each line as stored."""
-        parts = [self.header_raw + b"\n"]
-        parts.extend(rec.line_bytes for rec in self.tree)
-        return b"".join(parts)
+        return self.export_snapshot().export_jsonl()
 
     # ------------------------------------------------------------------ lifecycle
 
+    @property
+    def durability(self) -> AutosaveDurabilityMode:
+        """How appends reach the disk (see ``docs/durability.md``)."""
+        return self.handle.durability
+
+    @property
+    def metrics(self) -> AutosaveQueueMetrics | None:
+        """The autosave queue's counters (``None`` until the file is opened for writing)."""
+        return self.handle.metrics
+
+    def flush(self, sync: bool | None = None) -> None:
+        """Barrier: when it returns, every entry appended before it is written, and synced
+        unless ``sync`` is false (default: synced, except in ``throughput`` mode).
+
+        Raises:
+            WriterFailedError: The writer failed (see :meth:`pending_entries`).
+        """
+        self.handle.flush(sync)
+
+    def pending_entries(self) -> list[Record]:
+        """Entries appended but not known to be durable: after a writer failure, these are
+        the ones a crash could have lost (the caller may write them elsewhere)."""
+        return self.handle.pending_entries()
+
+    def export_snapshot(self) -> SessionSnapshot:
+        """An immutable snapshot to export or render while other threads keep appending."""
+        return self.handle.export_snapshot(self.header_raw)
+
     def close(self) -> None:
-        """Sync and release the file (the session stays readable in memory)."""
-        if self._writer is not None:
-            writer, self._writer = self._writer, None
-            try:
-                if writer.failed is None:
-                    writer.sync()
-            finally:
-                writer.close()
+        """Write and sync everything and release the file (the session stays readable in
+        memory; a later append opens the file again).
+
+        Raises:
+            WriterFailedError: The writer failed; see :meth:`pending_entries`.
+        """
+        self.handle.close()
 
     def __enter__(self) -> Session:
         return self

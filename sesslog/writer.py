@@ -1,37 +1,54 @@
 """Locked, append-only writing of one session file.
 
-One writer per session at a time, enforced by an exclusive ``flock`` on the session file. Each
-call of :meth:`SessionWriter.write_lines` is one ``write()`` of whole lines. Before the first
-append to an existing file, a torn tail (an unfinished final line, or NUL padding left by a
-crash) is copied to a side file next to the session and the file is cut back to its last
-complete line and synced. Nothing is ever glued onto a torn line.
+One writer per session at a time, enforced by an exclusive ``flock`` on the session file; a
+second writer gets :class:`~sesslog.errors.SessionLockedError` naming the file and the holder's
+pid, or waits up to a timeout when asked. Each call of :meth:`SessionWriter.write_lines` is one
+``write()`` of whole lines.
+
+A new file is born complete: its header is written and synced in a hidden file beside it, which
+is then linked into place and the folder synced, so a crash never leaves an empty session file.
+
+Before the first append to an existing file, a torn tail (an unfinished final line, or NUL
+padding left by a crash) is copied to a side file next to the session named
+``<session file>.torn-at-<offset>``, and the file is cut back to its last complete line and
+synced. Nothing is ever glued onto a torn line. Every OS call on the data path goes through a
+:class:`~sesslog._fileops.FileOps`, so tests can inject faults and simulate power cuts.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import secrets
 import sys
 import time
 from pathlib import Path
 
 import msgspec
 
-from ._fs import atomic_write_bytes, ensure_folder, fsync_folder, open_append_nofollow, sync_data
+from ._fileops import OS_FILE_OPS, FileOps
+from ._fs import ensure_folder
 from .codec import decode_object
-from .errors import SessionLockedError, WriterFailedError
+from .errors import FormatError, SessionLockedError, WriterFailedError
 
-__all__ = ["SessionWriter", "TailRepair", "lock_holder_pid", "repair_torn_tail"]
+__all__ = ["SessionWriter", "TailRepair", "lock_holder_pid", "repair_torn_tail", "writer_active"]
 
 _TAIL_CHUNK = 1 << 16
+#: How long a writer retries a busy lock even when told not to wait: a reader's lock probe
+#: (on systems without ``/proc/locks``) holds a shared lock for a moment.
+_LOCK_GRACE = 0.02
+#: ``link()`` errors meaning "this file system has no hard links": create in place instead.
+_NO_HARD_LINKS = frozenset(
+    {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.ENOSYS, errno.EXDEV}
+)
 
 
 class TailRepair(msgspec.Struct, frozen=True):
     """What was done to a file's unfinished tail before appending.
 
     Attributes:
-        offset: Where the tail started (the file's new length, or the old one when a newline
-            was added).
+        offset: Where the tail started (the file's new length), or the old length when only a
+            newline was added.
         length: Bytes moved aside (0 when only a missing newline was added).
         side_file: Where the moved bytes were saved, or ``None``.
         newline_added: True when the tail was a complete record lacking only its ``\\n``.
@@ -43,75 +60,145 @@ class TailRepair(msgspec.Struct, frozen=True):
     newline_added: bool
 
 
-def lock_holder_pid(path: str | os.PathLike[str]) -> int | None:
-    """Return the pid of the process holding a ``flock`` on ``path``, when the OS tells."""
+def _proc_locks(path: str) -> tuple[bool, int | None] | None:
+    """Look the file up in ``/proc/locks``: (locked, holder pid); ``None`` when unavailable."""
     try:
-        inode = os.stat(path).st_ino
+        st = os.stat(path, follow_symlinks=False)
+        key = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
         with open("/proc/locks", encoding="ascii", errors="replace") as locks:
             for row in locks:
                 parts = row.split()
-                if len(parts) >= 6 and parts[1] in ("FLOCK", "OFDLCK") and parts[5:]:
-                    dev_inode = parts[5].split(":")
-                    if len(dev_inode) == 3 and dev_inode[2] == str(inode):
-                        pid = int(parts[4])
-                        return pid if pid > 0 else None
+                if len(parts) < 6 or parts[1] == "->":  # a waiter, not a holder
+                    continue
+                if parts[5] == key and parts[1] in ("FLOCK", "OFDLCK", "POSIX"):
+                    pid = int(parts[4]) if parts[4].lstrip("-").isdigit() else 0
+                    return True, pid if pid > 0 else None
     except (OSError, ValueError):
         return None
-    return None
+    return False, None
 
 
-def _try_lock(fd: int) -> bool:
-    if sys.platform == "win32":  # pragma: no cover
-        return True
+def lock_holder_pid(path: str | os.PathLike[str]) -> int | None:
+    """Return the pid of the process holding a lock on ``path``, when the OS tells."""
+    found = _proc_locks(os.fspath(path))
+    return found[1] if found is not None else None
+
+
+def writer_active(path: str | os.PathLike[str]) -> bool:
+    """Tell whether a writer holds the session's lock right now, without disturbing it.
+
+    Uses ``/proc/locks`` where it exists; elsewhere it tries a shared lock for an instant.
+    A reader uses this to report an unterminated final line as ``in_progress`` rather than
+    as damage.
+
+    Args:
+        path: The session file.
+
+    Returns:
+        True when another open file holds a lock on it.
+    """
+    name = os.fspath(path)
+    found = _proc_locks(name)
+    if found is not None:
+        return found[0]
+    if sys.platform == "win32":  # pragma: no cover - no flock there
+        return False
     import fcntl
 
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as exc:
-        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-            return False
-        raise
-    return True
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False
 
 
-def repair_torn_tail(path: str | os.PathLike[str], fd: int) -> TailRepair | None:
+def _find_tail(path: str, size: int, ops: FileOps) -> tuple[int, bytes]:
+    """Return where the bytes after the last ``\\n`` start, and those bytes."""
+    start = size
+    tail = b""
+    while start > 0:
+        step = min(_TAIL_CHUNK, start)
+        chunk = ops.read(path, start - step, step)
+        cut = chunk.rfind(b"\n")
+        if cut != -1:
+            return start - step + cut + 1, chunk[cut + 1 :] + tail
+        tail = chunk + tail
+        start -= step
+    return 0, tail
+
+
+def _side_file(path: str, offset: int, tail: bytes) -> str:
+    """A free side-file name for a torn tail (the same name again for the same bytes)."""
+    base = f"{path}.torn-at-{offset}"
+    candidate = base
+    number = 1
+    while os.path.lexists(candidate):
+        try:
+            if Path(candidate).read_bytes() == tail:
+                return candidate  # a repair interrupted by a crash is being redone
+        except OSError:
+            pass
+        number += 1
+        candidate = f"{base}.{number}"
+    return candidate
+
+
+def repair_torn_tail(
+    path: str | os.PathLike[str], fd: int, ops: FileOps = OS_FILE_OPS
+) -> TailRepair | None:
     """Make the file end with a complete line before anything is appended.
 
+    A final record that is complete but lacks its ``\\n`` gets one. Anything else after the
+    last ``\\n`` (a torn record, NUL padding) is saved to ``<file>.torn-at-<offset>`` (with
+    ``.2``, ``.3``... when that name holds other bytes), then the file is cut back to the end
+    of its last complete line and synced.
+
     Args:
-        path: The session file (used to name the side file).
-        fd: A descriptor of the file open for writing, under the writer's lock.
+        path: The session file (used to read the tail and name the side file).
+        fd: A descriptor of the file open for appending, under the writer's lock.
+        ops: The OS calls to use.
 
     Returns:
         What was repaired, or ``None`` when the file already ended cleanly.
+
+    Raises:
+        FormatError: The file has no complete first line; it is left untouched.
     """
-    size = os.fstat(fd).st_size
-    if size == 0:
-        return None
-    start = size
-    tail = b""
-    with open(path, "rb", buffering=0) as src:
-        while start > 0:
-            step = min(_TAIL_CHUNK, start)
-            src.seek(start - step)
-            chunk = src.read(step)
-            cut = chunk.rfind(b"\n")
-            if cut != -1:
-                tail = chunk[cut + 1 :] + tail
-                start = start - step + cut + 1
-                break
-            tail = chunk + tail
-            start -= step
+    name = os.fspath(path)
+    size = ops.size(fd)
+    start, tail = _find_tail(name, size, ops) if size else (0, b"")
     if not tail:
         return None
     if b"\x00" not in tail and isinstance(decode_object(tail.rstrip(b"\r")), dict):
-        os.write(fd, b"\n")
-        sync_data(fd)
+        _write_all(ops, fd, b"\n")
+        ops.sync(fd)
         return TailRepair(size, 0, None, True)
-    side = Path(path).with_name(f"{Path(path).name}.torn-at-{start}")
-    atomic_write_bytes(side, tail)
-    os.ftruncate(fd, start)
-    os.fsync(fd)
-    return TailRepair(start, len(tail), str(side), False)
+    if start == 0:
+        raise FormatError(
+            "the file has no complete first line; not cutting it", path=name, line=1, offset=0
+        )
+    side = _side_file(name, start, tail)
+    ops.save_side_file(side, tail)
+    ops.truncate(fd, start)
+    ops.sync(fd)
+    return TailRepair(start, len(tail), side, False)
+
+
+def _write_all(ops: FileOps, fd: int, data: bytes) -> None:
+    """Write ``data`` with one ``write()``, finishing a short write with more calls."""
+    written = ops.write(fd, data)
+    if written == len(data):
+        return
+    view = memoryview(data)
+    while written < len(view):
+        view = view[written:]
+        written = ops.write(fd, view)
 
 
 class SessionWriter:
@@ -119,14 +206,17 @@ class SessionWriter:
 
     Args:
         path: The session file.
-        header: For a new file, its first line (with ``\\n``); the file is created with mode
-            0600, written, synced, and its folder synced. ``None`` to open an existing file.
+        header: For a new file, its first line (with ``\\n``): the file is created with mode
+            0600 holding the synced header, and its folder is synced. ``None`` to open an
+            existing file (its torn tail, if any, is repaired first).
         wait: Seconds to wait for another writer's lock (``None``: fail at once).
+        ops: The OS calls to use (tests pass fault-injecting ones).
 
     Raises:
-        SessionLockedError: Another writer holds the lock.
+        SessionLockedError: Another writer holds the lock (names the file and holder pid).
         FileNotFoundError: No file and no header to create it with.
         FileExistsError: A header was given but the file already exists.
+        FormatError: The existing file has no complete first line.
     """
 
     def __init__(
@@ -135,43 +225,91 @@ class SessionWriter:
         *,
         header: bytes | None = None,
         wait: float | None = None,
+        ops: FileOps | None = None,
     ) -> None:
         self.path = os.fspath(path)
+        self.ops = ops if ops is not None else OS_FILE_OPS
         self.repair: TailRepair | None = None
         self.failed: BaseException | None = None
+        self._fd: int | None = None
         if header is not None:
-            ensure_folder(Path(self.path).parent)
-        fd, created = open_append_nofollow(self.path, create=header is not None)
-        if header is not None and not created:
-            os.close(fd)
-            raise FileExistsError(errno.EEXIST, "session file already exists", self.path)
+            self._fd = self._create(header)
+            return
+        fd, _ = self.ops.open(self.path, create=False)
         try:
             self._lock(fd, wait)
-            if created:
-                assert header is not None
-                os.write(fd, header)
-                sync_data(fd)
-                fsync_folder(Path(self.path).parent)
-            else:
-                self.repair = repair_torn_tail(self.path, fd)
+            self.repair = repair_torn_tail(self.path, fd, self.ops)
         except BaseException:
-            os.close(fd)
+            self.ops.close(fd)
             raise
-        self._fd: int | None = fd
+        self._fd = fd
+
+    # ------------------------------------------------------------------ opening
+
+    def _create(self, header: bytes) -> int:
+        folder = str(ensure_folder(Path(self.path).parent))
+        try:
+            fd = self._create_linked(header, folder)
+        except OSError as exc:
+            if exc.errno not in _NO_HARD_LINKS:
+                raise
+            fd = self._create_in_place(header)
+        try:
+            self.ops.sync_folder(folder)
+        except BaseException:
+            self.ops.close(fd)
+            raise
+        return fd
+
+    def _create_linked(self, header: bytes, folder: str) -> int:
+        """Write the header in a hidden file, then link it into place (never an empty file)."""
+        tmp = os.path.join(folder, f".{Path(self.path).name}.{secrets.token_hex(4)}.new")
+        fd, _ = self.ops.open(tmp, create=True)
+        try:
+            try:
+                self.ops.try_lock(fd)  # a fresh file: the lock is free
+                _write_all(self.ops, fd, header)
+                self.ops.sync(fd)
+                self.ops.link(tmp, self.path)
+            finally:
+                self.ops.unlink(tmp)
+        except BaseException:
+            self.ops.close(fd)
+            raise
+        return fd
+
+    def _create_in_place(self, header: bytes) -> int:
+        fd, created = self.ops.open(self.path, create=True)
+        try:
+            if not created:
+                raise FileExistsError(errno.EEXIST, "session file already exists", self.path)
+            self.ops.try_lock(fd)
+            _write_all(self.ops, fd, header)
+            self.ops.sync(fd)
+        except BaseException:
+            self.ops.close(fd)
+            raise
+        return fd
 
     def _lock(self, fd: int, wait: float | None) -> None:
-        deadline = None if wait is None else time.monotonic() + wait
+        deadline = time.monotonic() + (wait if wait is not None else _LOCK_GRACE)
         delay = 0.001
-        while not _try_lock(fd):
-            if deadline is None or time.monotonic() >= deadline:
+        while not self.ops.try_lock(fd):
+            if time.monotonic() >= deadline:
                 raise SessionLockedError(self.path, lock_holder_pid(self.path))
             time.sleep(delay)
             delay = min(delay * 2, 0.05)
+
+    # ------------------------------------------------------------------ writing
 
     @property
     def closed(self) -> bool:
         """True once :meth:`close` ran."""
         return self._fd is None
+
+    def size(self) -> int:
+        """The file's current length."""
+        return self.ops.size(self._checked_fd())
 
     def write_lines(self, data: bytes) -> None:
         """Append whole lines with one ``write()``.
@@ -182,16 +320,14 @@ class SessionWriter:
         Raises:
             WriterFailedError: This or an earlier write or sync failed; the writer is unusable.
         """
-        fd = self._checked_fd()
+        fd = self._fd
+        if fd is None or self.failed is not None:
+            fd = self._checked_fd()
         try:
-            view = memoryview(data)
-            written = os.write(fd, view)
-            while written < len(view):  # a short write: finish the same record(s)
-                view = view[written:]
-                written = os.write(fd, view)
+            _write_all(self.ops, fd, data)
         except OSError as exc:
             self.failed = exc
-            raise WriterFailedError(f"{self.path}: write failed: {exc}") from exc
+            raise WriterFailedError(f"{self.path}: write failed: {exc}", cause=exc) from exc
 
     def sync(self) -> None:
         """Make everything written durable.
@@ -199,22 +335,26 @@ class SessionWriter:
         Raises:
             WriterFailedError: The sync failed (final: the writer refuses further use).
         """
-        fd = self._checked_fd()
+        fd = self._fd
+        if fd is None or self.failed is not None:
+            fd = self._checked_fd()
         try:
-            sync_data(fd)
+            self.ops.sync(fd)
         except OSError as exc:
             self.failed = exc
-            raise WriterFailedError(f"{self.path}: sync failed: {exc}") from exc
+            raise WriterFailedError(f"{self.path}: sync failed: {exc}", cause=exc) from exc
 
     def close(self) -> None:
         """Release the lock and close the file (no sync; call :meth:`sync` first)."""
         if self._fd is not None:
             fd, self._fd = self._fd, None
-            os.close(fd)
+            self.ops.close(fd)
 
     def _checked_fd(self) -> int:
         if self.failed is not None:
-            raise WriterFailedError(f"{self.path}: writer failed earlier: {self.failed}")
+            raise WriterFailedError(
+                f"{self.path}: writer failed earlier: {self.failed}", cause=self.failed
+            )
         if self._fd is None:
             raise WriterFailedError(f"{self.path}: writer is closed")
         return self._fd

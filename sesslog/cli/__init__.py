@@ -24,7 +24,7 @@ from .output import EXIT_CORRUPT, EXIT_LOCKED, EXIT_MISSING, EXIT_USAGE, Output,
 __all__ = ["build_parser", "main"]
 
 #: Command modules, in the order their commands appear in ``--help``.
-COMMAND_MODULES = ("core", "demo")
+COMMAND_MODULES = ("core", "append", "v2", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:

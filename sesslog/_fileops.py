@@ -1,0 +1,95 @@
+"""The operating-system calls a session writer makes, behind one small replaceable object.
+
+:class:`~sesslog.writer.SessionWriter` never calls ``os`` directly on its data path: it calls a
+:class:`FileOps`. The default object makes the real calls. Tests substitute a subclass that
+records writes and syncs (to build the files a power cut could leave behind) or that fails on
+chosen calls (``ENOSPC``, ``EIO``).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sys
+
+from ._fs import atomic_write_bytes, fsync_folder, open_append_nofollow, sync_data
+
+__all__ = ["OS_FILE_OPS", "FileOps"]
+
+_LOCK_BUSY = (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES)
+#: ``sync_data`` resolved once for this platform (it sits on the strict append path).
+_SYNC = os.fdatasync if sys.platform != "darwin" and hasattr(os, "fdatasync") else sync_data
+
+
+class FileOps:
+    """The calls a writer makes on its session file; every method maps to one OS call."""
+
+    def open(self, path: str, *, create: bool) -> tuple[int, bool]:
+        """Open ``path`` for appending without following a symlink.
+
+        Returns:
+            The descriptor and whether this call created the file (``O_EXCL``, mode 0600).
+        """
+        return open_append_nofollow(path, create=create)
+
+    def try_lock(self, fd: int) -> bool:
+        """Take an exclusive ``flock`` without waiting; ``False`` when another holds it."""
+        if sys.platform == "win32":  # pragma: no cover - no flock there
+            return True
+        import fcntl
+
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in _LOCK_BUSY:
+                return False
+            raise
+        return True
+
+    def size(self, fd: int) -> int:
+        """The file's current length."""
+        return os.fstat(fd).st_size
+
+    def read(self, path: str, offset: int, length: int) -> bytes:
+        """Read up to ``length`` bytes of ``path`` at ``offset`` (not following a symlink)."""
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+        try:
+            return os.pread(fd, length, offset)
+        finally:
+            os.close(fd)
+
+    def write(self, fd: int, data: bytes | memoryview) -> int:
+        """One ``write()``; returns the count written (possibly short)."""
+        return os.write(fd, data)
+
+    def sync(self, fd: int) -> None:
+        """Make the file's data durable (``fdatasync``, ``F_FULLFSYNC`` on macOS)."""
+        _SYNC(fd)
+
+    def truncate(self, fd: int, size: int) -> None:
+        """Cut the file to ``size`` bytes (not durable until :meth:`sync`)."""
+        os.ftruncate(fd, size)
+
+    def close(self, fd: int) -> None:
+        """Close the descriptor (which releases its lock)."""
+        os.close(fd)
+
+    def link(self, source: str, target: str) -> None:
+        """Give ``source``'s file a second name; fails when ``target`` exists."""
+        os.link(source, target, follow_symlinks=False)
+
+    def unlink(self, path: str) -> None:
+        """Remove a name."""
+        os.unlink(path)
+
+    def sync_folder(self, path: str) -> None:
+        """Make the folder's entries (new names, removed names) durable."""
+        fsync_folder(path)
+
+    def save_side_file(self, path: str, data: bytes) -> None:
+        """Write a whole file atomically and durably (used for moved-aside torn tails)."""
+        atomic_write_bytes(path, data)
+
+
+#: The real calls.
+OS_FILE_OPS = FileOps()

@@ -1,0 +1,460 @@
+"""Write-behind autosave for one session file: a bounded queue and a background writer.
+
+An :class:`AutosaveQueue` sits between the appending threads and a
+:class:`~sesslog.writer.SessionWriter`. Appends put whole encoded lines on the queue; lines are
+written in batches (one ``write()`` per batch) and synced as the mode promises:
+
+* ``strict``: an append returns once its line is written and synced. Concurrent appenders
+  share syncs (group commit): whoever finds the file idle writes and syncs everything queued.
+* ``balanced`` (default): a background thread writes within ``max_delay`` and syncs at least
+  every ``sync_interval`` and at :meth:`~AutosaveQueue.flush` and :meth:`~AutosaveQueue.close`.
+* ``throughput``: large batches; no sync until close or ``flush(sync=True)``.
+
+A failed write or sync is final: every later call raises
+:class:`~sesslog.errors.WriterFailedError` carrying the lines not known to be durable. Open
+queues are flushed and closed at normal interpreter exit. No thread starts until a queue is
+created.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import sys
+import threading
+import time
+import weakref
+from collections import deque
+from collections.abc import Callable
+
+from .durability import (
+    AutosaveConfig,
+    AutosaveDurabilityMode,
+    AutosaveFlushTrigger,
+    AutosaveQueueMetrics,
+    Durability,
+    autosave_config,
+)
+from .errors import QueueFullError, WriterFailedError
+from .writer import SessionWriter
+
+#: The queue's own names, and (re-exported from :mod:`sesslog.durability`) those its API uses.
+__all__ = [
+    "AutosaveConfig",
+    "AutosaveDurabilityMode",
+    "AutosaveFlushTrigger",
+    "AutosaveQueue",
+    "AutosaveQueueMetrics",
+    "Durability",
+    "autosave_config",
+    "close_all_queues",
+]
+
+_LATENCY_SAMPLES = 4096
+
+
+_LIVE: weakref.WeakSet[AutosaveQueue] = weakref.WeakSet()
+_LIVE_LOCK = threading.Lock()
+_exit_hook = False
+
+
+def _register(queue: AutosaveQueue) -> None:
+    global _exit_hook
+    with _LIVE_LOCK:
+        if not _exit_hook:
+            atexit.register(close_all_queues)
+            if hasattr(os, "register_at_fork"):
+                os.register_at_fork(after_in_child=_disown_after_fork)
+            _exit_hook = True
+        _LIVE.add(queue)
+
+
+def _disown_after_fork() -> None:
+    """In a forked child: the parent's queues are not the child's to write (nor to flush at
+    exit, which would write the parent's queued lines twice); each refuses further use."""
+    global _LIVE_LOCK
+    _LIVE_LOCK = threading.Lock()  # another thread may have held it at the fork
+    for queue in list(_LIVE):
+        queue._disown()
+    _LIVE.clear()
+
+
+def close_all_queues() -> None:
+    """Flush and close every open queue (run at normal interpreter exit).
+
+    A queue whose writer failed is reported on stderr with the number of entries lost.
+    """
+    with _LIVE_LOCK:
+        queues = list(_LIVE)
+    for queue in queues:
+        try:
+            queue.close()
+        except WriterFailedError as exc:
+            sys.stderr.write(f"sesslog: {exc}\n")
+
+
+def _percentile(ordered: list[float], fraction: float) -> float:
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+class AutosaveQueue:
+    """The bounded queue between appending threads and one session writer.
+
+    Line numbers (``seq``) count lines submitted to this queue, from 1.
+
+    Args:
+        writer: The writer, owned by the queue from now on (closed by :meth:`close`).
+        config: Mode and tuning.
+        pending: Given the count of lines known durable, returns the lines after them (for
+            the ``pending`` of a :class:`~sesslog.errors.WriterFailedError`).
+    """
+
+    def __init__(
+        self,
+        writer: SessionWriter,
+        config: AutosaveConfig,
+        *,
+        pending: Callable[[int], list[bytes]] | None = None,
+    ) -> None:
+        self.writer = writer
+        self.config = config
+        self._pending = pending
+        self._lock = threading.Lock()
+        self._work = threading.Condition(self._lock)  # wakes the background thread
+        self._progress = threading.Condition(self._lock)  # wakes waiting callers
+        self._lines: list[bytes] = []
+        self._queued = 0
+        self._written = 0
+        self._synced = 0
+        self._busy = False
+        self._failure: BaseException | None = None
+        self._failure_text: str | None = None
+        self._stopping = False
+        self._closed = False
+        self._oldest = 0.0
+        self._last_sync = time.monotonic()
+        self._space_waiters = 0
+        self._waiters = 0  # callers waiting on _progress
+        self._idle = False  # the background thread waits on _work
+        self._batches = 0
+        self._syncs = 0
+        self._peak = 0
+        self._backpressure = 0
+        self._latencies: deque[float] = deque(maxlen=_LATENCY_SAMPLES)
+        self._latency_max = 0.0
+        self._triggers = dict.fromkeys(AutosaveFlushTrigger, 0)
+        self._max_queue = config.max_queue
+        self._batch_size = config.batch_size
+        self._pressure_mark = max(1, config.max_queue * 3 // 4)
+        self._strict = config.mode is AutosaveDurabilityMode.STRICT
+        self._balanced = config.mode is AutosaveDurabilityMode.BALANCED
+        #: True when an append must wait in :meth:`settle` (strict, or no write-behind).
+        self.settles = self._strict or not config.write_behind
+        #: The file's length when :meth:`close` released it (``None`` before).
+        self.end_size: int | None = None
+        self._thread: threading.Thread | None = None
+        if not self.settles:
+            self._thread = threading.Thread(
+                target=self._drain, name=f"sesslog autosave {writer.path}", daemon=True
+            )
+            self._thread.start()
+        _register(self)
+
+    # ------------------------------------------------------------------ appending
+
+    def submit(self, line: bytes) -> int:
+        """Queue one whole line (ending in ``\\n``) and return its ``seq``.
+
+        Raises:
+            WriterFailedError: The writer failed earlier, or the queue is closed.
+            QueueFullError: The queue is full and ``block_when_full`` is off.
+        """
+        with self._lock:
+            if self._failure is not None or self._stopping:
+                raise self._error()
+            depth = self._queued - self._written
+            if depth >= self._max_queue:
+                self._wait_for_space()
+                depth = self._queued - self._written
+            lines = self._lines
+            wake = not lines
+            if wake:
+                self._oldest = time.monotonic()
+            lines.append(line)
+            self._queued = seq = self._queued + 1
+            depth += 1
+            if depth > self._peak:
+                self._peak = depth
+            if self._idle and (
+                wake or len(lines) == self._batch_size or depth == self._pressure_mark
+            ):
+                self._work.notify()
+            return seq
+
+    def _wait_for_space(self) -> None:
+        if not self.config.block_when_full:
+            raise QueueFullError(
+                f"{self.writer.path}: autosave queue is full ({self.config.max_queue} entries)"
+            )
+        self._backpressure += 1
+        self._space_waiters += 1
+        self._work.notify()
+        try:
+            while self._queued - self._written >= self._max_queue:
+                if self._failure is not None or self._stopping:
+                    raise self._error()
+                self._wait_progress(None)
+        finally:
+            self._space_waiters -= 1
+
+    def settle(self, seq: int) -> None:
+        """Wait for what the mode promises when an append returns.
+
+        Strict: ``seq`` is written and synced. Without write-behind: written (and synced when
+        a sync is due). With write-behind there is nothing to wait for (see :attr:`settles`).
+
+        Raises:
+            WriterFailedError: The writer failed.
+        """
+        if not self.settles:
+            return
+        with self._lock:
+            sync = self._strict or (
+                self._balanced and time.monotonic() - self._last_sync >= self.config.sync_interval
+            )
+            self._commit(seq, sync, AutosaveFlushTrigger.COMMIT)
+
+    def flush(self, sync: bool | None = None) -> None:
+        """Write (and sync) everything submitted before this call.
+
+        Args:
+            sync: Also sync; by default true except in ``throughput`` mode.
+
+        Raises:
+            WriterFailedError: The writer failed.
+        """
+        want = (
+            sync if sync is not None else self.config.mode is not AutosaveDurabilityMode.THROUGHPUT
+        )
+        with self._lock:
+            self._commit(self._queued, want, AutosaveFlushTrigger.MANUAL)
+
+    def close(self) -> None:
+        """Write and sync everything, stop the background thread, release the file.
+
+        Raises:
+            WriterFailedError: The writer failed (now or earlier); ``pending`` lists the lines
+                not known to be durable. The file is released all the same.
+        """
+        with self._lock:
+            if self._closed:
+                return
+            self._stopping = True
+            self._work.notify_all()
+            self._progress.notify_all()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join()
+        try:
+            with self._lock:
+                self._commit(self._queued, True, AutosaveFlushTrigger.SHUTDOWN)
+        finally:
+            with self._lock:
+                self._closed = True
+                self._progress.notify_all()
+            with contextlib.suppress(OSError):
+                self.end_size = self.writer.size()
+            self.writer.close()
+            with _LIVE_LOCK:
+                _LIVE.discard(self)
+
+    def _disown(self) -> None:
+        """Fail this copy of the queue in a forked child (which has one thread; the lock may
+        have been held at the fork, so fresh ones replace it) and drop its file descriptor
+        (so the parent's lock is not kept alive by the child)."""
+        self._lock = threading.Lock()
+        self._work = threading.Condition(self._lock)
+        self._progress = threading.Condition(self._lock)
+        self._lines = []
+        self._thread = None
+        self._busy = self._idle = False
+        self._waiters = self._space_waiters = 0
+        self._failure = RuntimeError(
+            f"{self.writer.path}: this session's writer belongs to the parent process; "
+            "a forked child must open the session again"
+        )
+        self._failure_text = str(self._failure)
+        self._closed = True
+        with contextlib.suppress(OSError):
+            self.writer.close()
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` ran."""
+        return self._closed
+
+    @property
+    def failed(self) -> bool:
+        """True once a write or sync failed."""
+        return self._failure is not None
+
+    @property
+    def synced(self) -> int:
+        """Lines known durable (counted from the first line submitted)."""
+        return self._synced
+
+    def kept(self) -> int:
+        """Lines the mode's promise covers now: synced, or written in ``throughput``."""
+        if self.config.mode is AutosaveDurabilityMode.THROUGHPUT:
+            return self._written
+        return self._synced
+
+    def wait_kept(self, count: int, timeout: float | None = None) -> int:
+        """Wait until :meth:`kept` reaches ``count``, the writer fails or closes, or time runs out.
+
+        Returns:
+            :meth:`kept` at return.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._lock:
+            while self.kept() < count and self._failure is None and not self._closed:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    break
+                self._wait_progress(remaining)
+            return self.kept()
+
+    def metrics(self) -> AutosaveQueueMetrics:
+        """A snapshot of the counters."""
+        with self._lock:
+            ordered = sorted(self._latencies)
+            return AutosaveQueueMetrics(
+                mode=self.config.mode.value,
+                enqueued=self._queued,
+                written=self._written,
+                synced=self._synced,
+                batches=self._batches,
+                syncs=self._syncs,
+                depth=self._queued - self._written,
+                peak_depth=self._peak,
+                backpressure_waits=self._backpressure,
+                flush_latency_p50_ms=_percentile(ordered, 0.5) * 1000,
+                flush_latency_p99_ms=_percentile(ordered, 0.99) * 1000,
+                flush_latency_max_ms=self._latency_max * 1000,
+                last_error=self._failure_text,
+                triggers={t.value: n for t, n in self._triggers.items()},
+            )
+
+    # ------------------------------------------------------------------ I/O (lock held)
+
+    def _wait_progress(self, timeout: float | None) -> None:
+        self._waiters += 1
+        try:
+            self._progress.wait(timeout)
+        finally:
+            self._waiters -= 1
+
+    def _error(self) -> WriterFailedError:
+        if self._failure is None:
+            return WriterFailedError(f"{self.writer.path}: the autosave queue is closed")
+        pending = self._pending(self._synced) if self._pending is not None else []
+        return WriterFailedError(
+            f"{self._failure_text}; {len(pending)} entries are not known to be durable",
+            pending,
+            cause=self._failure,
+        )
+
+    def _commit(self, target: int, sync: bool, trigger: AutosaveFlushTrigger) -> None:
+        """Return once line ``target`` is written (and synced): as the leader, or waiting."""
+        while True:
+            if self._failure is not None:
+                raise self._error()
+            if (self._synced if sync else self._written) >= target:
+                return
+            if self._busy:
+                self._wait_progress(None)
+            else:
+                self._io(trigger, sync)
+
+    def _io(self, trigger: AutosaveFlushTrigger, sync: bool) -> None:
+        """Write every queued line in one ``write()``, then sync if asked; lock held on entry."""
+        lines = self._lines
+        self._lines = []
+        upto = self._queued
+        oldest = self._oldest
+        need_sync = sync and upto > self._synced
+        self._busy = True
+        self._lock.release()
+        wrote = False
+        error: BaseException | None = None
+        try:
+            if lines:
+                self.writer.write_lines(lines[0] if len(lines) == 1 else b"".join(lines))
+            wrote = True
+            if need_sync:
+                self.writer.sync()
+        except BaseException as exc:
+            error = exc
+        finally:
+            self._lock.acquire()
+            self._busy = False
+        now = time.monotonic()
+        if wrote:
+            self._written = upto
+        if error is None:
+            if need_sync:
+                self._synced = upto
+                self._syncs += 1
+                self._last_sync = now
+            self._triggers[trigger] += 1
+            if lines:
+                self._batches += 1
+                latency = now - oldest
+                self._latencies.append(latency)
+                self._latency_max = max(self._latency_max, latency)
+        else:
+            cause = getattr(error, "cause", None)
+            self._failure = cause if isinstance(cause, BaseException) else error
+            self._failure_text = str(error) or type(error).__name__
+        if self._waiters:
+            self._progress.notify_all()
+        if self._idle:
+            self._work.notify()
+        if error is not None and not isinstance(error, Exception):
+            raise error
+
+    def _drain(self) -> None:
+        """The background thread: write and sync when a trigger fires, until stopped."""
+        with self._lock:
+            while self._failure is None and not self._stopping:
+                trigger, sync, timeout = self._due(time.monotonic())
+                if trigger is None or self._busy:
+                    self._idle = True
+                    self._work.wait(None if self._busy else timeout)
+                    self._idle = False
+                else:
+                    self._io(trigger, sync)
+
+    def _due(self, now: float) -> tuple[AutosaveFlushTrigger | None, bool, float | None]:
+        """What the background thread should do now: (trigger, sync, else how long to sleep)."""
+        config = self.config
+        timeout: float | None = None
+        sync_due = self._balanced and now - self._last_sync >= config.sync_interval
+        if self._lines:
+            if self._space_waiters or self._queued - self._written >= self._pressure_mark:
+                return AutosaveFlushTrigger.QUEUE_PRESSURE, sync_due, None
+            if len(self._lines) >= config.batch_size:
+                return AutosaveFlushTrigger.BATCH_SIZE, sync_due, None
+            if now - self._oldest >= config.max_delay:
+                return AutosaveFlushTrigger.INTERVAL, sync_due, None
+            timeout = self._oldest + config.max_delay - now
+        if self._balanced and self._written > self._synced:
+            if sync_due:
+                return AutosaveFlushTrigger.INTERVAL, True, None
+            until_sync = self._last_sync + config.sync_interval - now
+            timeout = until_sync if timeout is None else min(timeout, until_sync)
+        return None, False, timeout

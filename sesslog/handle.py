@@ -1,0 +1,249 @@
+"""The thread-safe append path of one session, and immutable snapshots of it.
+
+A :class:`SessionHandle` owns what appending needs: the session's tree, one re-entrant lock, and
+(for a session with a file) the writer behind its :class:`~sesslog.autosave.AutosaveQueue`.
+Under the lock an append builds its line (so its parent is the leaf of that moment), checks it,
+queues it and adds it to the tree; the tree's order and the file's order are therefore the
+same. Waiting for durability (``strict``) happens after the lock is released, so concurrent
+appenders share one sync.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from ._fileops import FileOps
+from .autosave import AutosaveQueue
+from .codec import decode_object
+from .durability import AutosaveDurabilityMode, AutosaveQueueMetrics, Durability, autosave_config
+from .errors import SessionChangedError
+from .records import Record, record_from_line
+from .tree import SessionTree
+from .writer import SessionWriter
+
+__all__ = ["SessionHandle", "SessionSnapshot"]
+
+
+class SessionSnapshot(msgspec.Struct, frozen=True):
+    """An immutable copy of a session at one moment, to export or render while appends go on.
+
+    Attributes:
+        path: The session file, or ``None`` for an in-memory session.
+        header_raw: The header line's bytes (without line ending).
+        entries: Every entry in file order at the moment of the snapshot.
+    """
+
+    path: str | None
+    header_raw: bytes
+    entries: tuple[Record, ...]
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @property
+    def leaf_id(self) -> str | None:
+        """The leaf at the moment of the snapshot."""
+        return self.entries[-1].id if self.entries else None
+
+    def header(self) -> dict[str, Any]:
+        """The header as a JSON object."""
+        value = decode_object(self.header_raw)
+        return value if isinstance(value, dict) else {}
+
+    def tree(self) -> SessionTree:
+        """A tree index of the snapshot's entries (built on each call)."""
+        return SessionTree(self.entries)
+
+    def export_jsonl(self) -> bytes:
+        """The snapshot as JSONL bytes: header and every entry, each line as stored."""
+        return b"".join([self.header_raw + b"\n", *(rec.line_bytes for rec in self.entries)])
+
+
+class SessionHandle:
+    """The thread-safe append path of one session.
+
+    Args:
+        tree: The session's tree (the handle appends to it).
+        path: The session file, or ``None`` for a session kept in memory only.
+        durability: A mode name, :class:`~sesslog.durability.AutosaveDurabilityMode` or full
+            :class:`~sesslog.durability.AutosaveConfig`.
+        lock_wait: Seconds to wait for another writer's lock when the file is first opened
+            for appending (``None``: fail at once).
+        file_ops: The OS calls the writer makes (tests inject faults here).
+
+    Attributes:
+        lock: Held while an append builds, checks, queues and indexes its entry. Hold it to
+            read several things about the session consistently.
+        read_size: The file's length when the session was read (set by whoever read it), or
+            ``None`` when unknown. When the file is opened for appending and has grown past
+            it, another writer appended in between and the append is refused.
+    """
+
+    def __init__(
+        self,
+        tree: SessionTree,
+        path: Path | None,
+        *,
+        durability: Durability = AutosaveDurabilityMode.BALANCED,
+        lock_wait: float | None = None,
+        file_ops: FileOps | None = None,
+    ) -> None:
+        self.tree = tree
+        self.path = path
+        self.config = autosave_config(durability)
+        self.lock_wait = lock_wait
+        self.file_ops = file_ops
+        self.lock = threading.RLock()
+        self.read_size: int | None = None
+        self._queue: AutosaveQueue | None = None
+        self._base = 0  # tree index of the first entry given to the current queue
+
+    @property
+    def durability(self) -> AutosaveDurabilityMode:
+        """The durability mode."""
+        return self.config.mode
+
+    def create_file(self, header_line: bytes) -> None:
+        """Create the session file holding ``header_line`` and keep it open for appending.
+
+        Raises:
+            FileExistsError: The file already exists.
+        """
+        assert self.path is not None
+        with self.lock:
+            self._start(SessionWriter(self.path, header=header_line, ops=self.file_ops))
+
+    def _start(self, writer: SessionWriter) -> AutosaveQueue:
+        self._base = len(self.tree)
+        self._queue = AutosaveQueue(writer, self.config, pending=self._pending_lines)
+        return self._queue
+
+    def open_writer(self) -> None:
+        """Take the file's writer lock now (repairing a torn tail) instead of at the first
+        append, to fail early when another writer holds it. No-op in memory.
+
+        Raises:
+            SessionLockedError: Another writer holds the file.
+            SessionChangedError: The file grew since the session was read.
+        """
+        if self.path is not None:
+            with self.lock:
+                self._open_queue()
+
+    def _open_queue(self) -> AutosaveQueue:
+        queue = self._queue
+        if queue is not None and (not queue.closed or queue.failed):
+            return queue
+        assert self.path is not None
+        writer = SessionWriter(self.path, wait=self.lock_wait, ops=self.file_ops)
+        if self.read_size is not None:
+            limit = self.read_size + (1 if writer.repair and writer.repair.newline_added else 0)
+            size = writer.size()
+            if size > limit:
+                writer.close()
+                raise SessionChangedError(str(self.path), self.read_size, size)
+        return self._start(writer)
+
+    def append(self, build: Callable[[], bytes]) -> Record:
+        """Append one entry.
+
+        Args:
+            build: Called under the lock; returns the entry's line ending in ``\\n``.
+
+        Returns:
+            The stored record (already in the tree when this returns).
+
+        Raises:
+            ValueError: The line is not an object with a string id, the id is taken, or the
+                parent is not in the session.
+            SessionLockedError: Another writer holds the file.
+            SessionChangedError: The file grew since the session was read.
+            WriterFailedError: The writer failed; in ``strict`` mode the entry may be in the
+                tree without being durable (see :meth:`pending_entries`).
+            QueueFullError: The queue is full and was configured not to block.
+        """
+        queue = None
+        seq = 0
+        with self.lock:
+            line = build()
+            rec = record_from_line(line[:-1])
+            if rec is None or type(rec.id) is not str:
+                raise ValueError("an entry must be a JSON object with a string 'id'")
+            tree = self.tree
+            if rec.id in tree:
+                raise ValueError(f"duplicate entry id {rec.id!r}")
+            if rec.parent_id is not None and rec.parent_id not in tree:
+                raise ValueError(f"parent {rec.parent_id!r} is not in the session")
+            if self.path is not None:
+                queue = self._queue
+                if queue is None or queue.closed:
+                    queue = self._open_queue()
+                seq = queue.submit(line)
+            tree.append(rec)
+        if queue is not None and queue.settles:
+            queue.settle(seq)
+        return rec
+
+    def flush(self, sync: bool | None = None) -> None:
+        """Barrier: everything appended before the call is written, and synced unless
+        ``sync`` is false (default: synced except in ``throughput`` mode).
+
+        Raises:
+            WriterFailedError: The writer failed.
+        """
+        queue = self._queue
+        if queue is not None:
+            queue.flush(sync)
+
+    def close(self) -> None:
+        """Write and sync everything and release the file (a later append reopens it).
+
+        Raises:
+            WriterFailedError: The writer failed; the entries not known durable are in
+                ``pending`` and stay listed by :meth:`pending_entries`.
+        """
+        with self.lock:
+            queue = self._queue
+            if queue is not None:
+                try:
+                    queue.close()
+                finally:
+                    self.read_size = queue.end_size
+
+    @property
+    def metrics(self) -> AutosaveQueueMetrics | None:
+        """The autosave queue's counters (``None`` before the file was opened for writing)."""
+        queue = self._queue
+        return queue.metrics() if queue is not None else None
+
+    def pending_entries(self) -> list[Record]:
+        """Entries in the session that are not known to be durable (appended, not synced)."""
+        with self.lock:
+            queue = self._queue
+            if queue is None:
+                return []
+            return self.tree.entries[self._base + queue.synced :]
+
+    def _pending_lines(self, synced: int) -> list[bytes]:
+        return [rec.raw + b"\n" for rec in self.tree.entries[self._base + synced :]]
+
+    def wait_kept(self, count: int, timeout: float | None = None) -> int:
+        """Wait until ``count`` entries appended since the file was opened for writing are
+        covered by the mode's promise (synced; written in ``throughput``).
+
+        Returns:
+            How many are covered now (less than ``count`` on failure, close or timeout).
+        """
+        queue = self._queue
+        return queue.wait_kept(count, timeout) if queue is not None else 0
+
+    def export_snapshot(self, header_raw: bytes) -> SessionSnapshot:
+        """An immutable snapshot of the entries appended so far."""
+        with self.lock:
+            entries = tuple(self.tree.entries)
+        return SessionSnapshot(str(self.path) if self.path else None, header_raw, entries)

@@ -1,0 +1,136 @@
+"""A file layer that records what a writer asks of the disk, and the files a power cut leaves.
+
+Like SQLite's crash tests: everything before the last sync is on the disk; each write after it
+may have reached the disk whole, in part, not at all, as zeros (space allocated, data lost, as
+ext4 leaves it) or as garbage.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+from dataclasses import dataclass
+
+import pytest
+
+from sesslog._fileops import FileOps
+
+
+@dataclass(frozen=True)
+class Event:
+    """One call that changed the file: ``write`` (at ``offset``), ``sync`` or ``truncate``."""
+
+    op: str
+    offset: int = 0
+    data: bytes = b""
+
+
+class RecordingOps(FileOps):
+    """The real OS calls, with every write, sync and truncate of the session file recorded.
+
+    Attributes:
+        base: The file's bytes when it was first opened (taken as durable).
+        events: The calls made since, in order.
+    """
+
+    def __init__(self) -> None:
+        self.base: bytes | None = None
+        self.events: list[Event] = []
+        self._size: dict[int, int] = {}
+        self._lock = threading.Lock()
+
+    def open(self, path: str, *, create: bool) -> tuple[int, bool]:
+        fd, created = super().open(path, create=create)
+        with self._lock:
+            self._size[fd] = os.fstat(fd).st_size
+            if self.base is None:
+                with open(path, "rb") as file:
+                    self.base = file.read()
+        return fd, created
+
+    def write(self, fd: int, data: bytes | memoryview) -> int:
+        with self._lock:
+            written = os.write(fd, data)
+            self.events.append(Event("write", self._size[fd], bytes(data[:written])))
+            self._size[fd] += written
+            return written
+
+    def sync(self, fd: int) -> None:
+        super().sync(fd)
+        with self._lock:
+            self.events.append(Event("sync"))
+
+    def truncate(self, fd: int, size: int) -> None:
+        super().truncate(fd, size)
+        with self._lock:
+            self.events.append(Event("truncate", size))
+            self._size[fd] = size
+
+    def count(self) -> int:
+        """Events recorded so far (a crash point after them)."""
+        with self._lock:
+            return len(self.events)
+
+
+FATES = ("keep", "keep", "keep", "prefix", "prefix", "drop", "zeros", "garbage")
+
+
+def _put(disk: bytearray, offset: int, data: bytes) -> None:
+    if offset > len(disk):
+        disk.extend(bytes(offset - len(disk)))  # a hole reads as zeros
+    disk[offset : offset + len(data)] = data
+
+
+def intended(base: bytes, events: list[Event]) -> bytes:
+    """The file as the writer meant it after ``events``."""
+    disk = bytearray(base)
+    for event in events:
+        if event.op == "write":
+            _put(disk, event.offset, event.data)
+        elif event.op == "truncate":
+            del disk[event.offset :]
+    return bytes(disk)
+
+
+def power_cut(base: bytes, events: list[Event], crash_at: int, rng: random.Random) -> bytes:
+    """The file after a power cut once ``events[:crash_at]`` were issued.
+
+    Everything up to the last sync before ``crash_at`` is kept; each later write meets a
+    random fate from :data:`FATES`, and a later truncate happens or not.
+    """
+    done = events[:crash_at]
+    last_sync = max((i for i, e in enumerate(done) if e.op == "sync"), default=-1)
+    disk = bytearray(intended(base, done[: last_sync + 1]))
+    for event in done[last_sync + 1 :]:
+        if event.op == "truncate":
+            if rng.random() < 0.5:
+                del disk[event.offset :]
+            continue
+        if event.op != "write" or not event.data:
+            continue
+        fate = rng.choice(FATES)
+        data = event.data
+        if fate == "keep":
+            _put(disk, event.offset, data)
+        elif fate == "prefix":
+            _put(disk, event.offset, data[: rng.randrange(len(data))])
+        elif fate == "zeros":
+            _put(disk, event.offset, bytes(len(data)))
+        elif fate == "garbage":
+            _put(disk, event.offset, rng.randbytes(len(data)))
+    return bytes(disk)
+
+
+class PowerCut:
+    """The power-cut helpers (reach them through the ``cut`` fixture)."""
+
+    RecordingOps = RecordingOps
+    intended = staticmethod(intended)
+    power_cut = staticmethod(power_cut)
+
+
+@pytest.fixture(scope="session")
+def cut() -> type[PowerCut]:
+    """The :class:`PowerCut` helpers."""
+    return PowerCut
