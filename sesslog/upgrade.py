@@ -24,7 +24,8 @@ def _legacy_id(session_id: str, index: int, taken: set[str]) -> str:
     Ids are derived from the session id and the position, so reading the same v1 file twice
     gives the same ids (the tree and any labels a user makes stay valid).
     """
-    digest = hashlib.blake2s(f"{session_id}\x00{index}".encode(), digest_size=16).hexdigest()
+    seed = f"{session_id}\x00{index}".encode("utf-8", "surrogatepass")
+    digest = hashlib.blake2s(seed, digest_size=16).hexdigest()
     for width in (8, 12, 16, 32):
         candidate = digest[:width]
         if candidate not in taken:

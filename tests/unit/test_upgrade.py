@@ -232,3 +232,17 @@ def test_upgrade_file_refuses(lines, tmp_path: Path) -> None:
         upgrade_file(damaged, mode=ReadMode.STRICT)
     assert caught.value.line == 7
     assert not os.path.exists(str(damaged) + ".v1.bak")
+
+
+def test_v1_ids_from_a_session_id_with_a_lone_surrogate() -> None:
+    from sesslog.reader import read_bytes
+
+    data = (
+        b'{"type":"session","id":"\\ud83d","timestamp":"2026-01-05T10:00:00.000Z","cwd":"/w"}\n'
+        b'{"type":"message","timestamp":"2026-01-05T10:00:01.000Z",'
+        b'"message":{"role":"user","content":"hi","timestamp":1}}\n'
+    )
+    first = read_bytes(data)
+    second = read_bytes(data)
+    assert [r.id for r in first.records] == [r.id for r in second.records]
+    assert len(first.records) == 1
