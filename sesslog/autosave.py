@@ -166,7 +166,7 @@ class AutosaveQueue:
     # ------------------------------------------------------------------ appending
 
     def submit(self, line: bytes) -> int:
-        """Queue one whole line (ending in ``\\n``) and return its ``seq``.
+        """Queue one line (its bytes without the ending) and return its ``seq``.
 
         Raises:
             WriterFailedError: The writer failed earlier, or the queue is closed.
@@ -393,7 +393,8 @@ class AutosaveQueue:
         error: BaseException | None = None
         try:
             if lines:
-                self.writer.write_lines(lines[0] if len(lines) == 1 else b"".join(lines))
+                lines.append(b"")  # so the join ends the last line too
+                self.writer.write_lines(b"\n".join(lines))
             wrote = True
             if need_sync:
                 self.writer.sync()

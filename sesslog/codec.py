@@ -24,6 +24,7 @@ __all__ = [
     "decode_typed",
     "dumps_json",
     "encode_line",
+    "encode_raw",
 ]
 
 _DICT_DECODER = msgspec.json.Decoder()
@@ -105,8 +106,17 @@ def encode_line(value: Any) -> bytes:
     Raises:
         FormatError: The value cannot be encoded as JSON.
     """
+    return encode_raw(value) + b"\n"
+
+
+def encode_raw(value: Any) -> bytes:
+    """Encode like :func:`encode_line`, without the line ending.
+
+    Raises:
+        FormatError: The value cannot be encoded as JSON.
+    """
     try:
-        out = _ENCODER.encode(value)
+        return _ENCODER.encode(value)
     except (TypeError, msgspec.EncodeError, UnicodeEncodeError):
         try:
             text = json.dumps(msgspec.to_builtins(value), ensure_ascii=False, separators=(",", ":"))
@@ -114,8 +124,7 @@ def encode_line(value: Any) -> bytes:
             raise FormatError(f"cannot encode value: {exc}") from exc
         # A lone surrogate can only stand inside a string: write it as an escape, as
         # JavaScript's JSON.stringify does, so the line stays valid UTF-8.
-        out = _SURROGATE.sub(_escape_surrogate, text).encode("utf-8")
-    return out + b"\n"
+        return _SURROGATE.sub(_escape_surrogate, text).encode("utf-8")
 
 
 def _escape_surrogate(match: re.Match[str]) -> str:

@@ -22,7 +22,7 @@ from .autosave import AutosaveQueue
 from .codec import decode_object
 from .durability import AutosaveDurabilityMode, AutosaveQueueMetrics, Durability, autosave_config
 from .errors import SessionChangedError
-from .records import Record, record_from_line
+from .records import Record
 from .tree import SessionTree
 from .writer import SessionWriter
 
@@ -149,18 +149,19 @@ class SessionHandle:
                 raise SessionChangedError(str(self.path), self.read_size, size)
         return self._start(writer)
 
-    def append(self, build: Callable[[], bytes]) -> Record:
+    def append(self, build: Callable[[], Record]) -> Record:
         """Append one entry.
 
         Args:
-            build: Called under the lock; returns the entry's line ending in ``\\n``.
+            build: Called under the lock; returns the entry's record, its ``raw`` holding the
+                encoded line without its ending.
 
         Returns:
             The stored record (already in the tree when this returns).
 
         Raises:
-            ValueError: The line is not an object with a string id, the id is taken, or the
-                parent is not in the session.
+            ValueError: The entry has no string id, the id is taken, or the parent is not in
+                the session.
             SessionLockedError: Another writer holds the file.
             SessionChangedError: The file grew since the session was read.
             WriterFailedError: The writer failed; in ``strict`` mode the entry may be in the
@@ -170,21 +171,15 @@ class SessionHandle:
         queue = None
         seq = 0
         with self.lock:
-            line = build()
-            rec = record_from_line(line[:-1])
-            if rec is None or type(rec.id) is not str:
-                raise ValueError("an entry must be a JSON object with a string 'id'")
+            rec = build()
             tree = self.tree
-            if rec.id in tree:
-                raise ValueError(f"duplicate entry id {rec.id!r}")
-            if rec.parent_id is not None and rec.parent_id not in tree:
-                raise ValueError(f"parent {rec.parent_id!r} is not in the session")
+            parent = tree.check_new(rec)
             if self.path is not None:
                 queue = self._queue
                 if queue is None or queue.closed:
                     queue = self._open_queue()
-                seq = queue.submit(line)
-            tree.append(rec)
+                seq = queue.submit(rec.raw)
+            tree.append(rec, parent)
         if queue is not None and queue.settles:
             queue.settle(seq)
         return rec

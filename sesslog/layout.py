@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import secrets
 import time
 import uuid
@@ -60,14 +61,22 @@ def new_session_id() -> str:
     return str(uuid.UUID(int=value))
 
 
+# Entry ids need to be unique within one session, not unpredictable: a generator seeded from the
+# OS (and reseeded in a forked child) saves a system call per append.
+_ids = random.Random(secrets.randbits(128))
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=lambda: _ids.seed(secrets.randbits(128)))
+
+
 def new_entry_id(taken: object) -> str:
     """A new entry id: 8 lowercase hex characters, or a full UUID on collision.
 
     Args:
         taken: A container of ids already in use (anything supporting ``in``).
     """
+    bits = _ids.getrandbits
     for _ in range(8):
-        candidate = secrets.token_hex(4)
+        candidate = f"{bits(32):08x}"
         if candidate not in taken:  # type: ignore[operator]
             return candidate
     return str(uuid.uuid4())

@@ -14,9 +14,9 @@ from typing import Any
 import msgspec
 
 from .codec import decode_object, decode_typed
-from .entries import Entry, SessionHeader
+from .entries import Entry, LabelEntry, SessionHeader, SessionInfoEntry
 
-__all__ = ["MessageHead", "Record", "record_from_line"]
+__all__ = ["MessageHead", "Record", "record_from_entry", "record_from_line"]
 
 
 class MessageHead(msgspec.Struct, rename="camel"):
@@ -125,3 +125,28 @@ def record_from_object(value: dict[str, Any]) -> Record:
         label=value.get("label"),
         name=value.get("name"),
     )
+
+
+def record_from_entry(entry: Entry, raw: bytes) -> Record:
+    """Build the :class:`Record` of a typed entry already encoded as ``raw``, without decoding.
+
+    Args:
+        entry: The typed entry.
+        raw: Its encoded line, without the line ending.
+    """
+    rec = Record(
+        type=_TAGS[type(entry)],
+        id=entry.id,
+        parent_id=entry.parent_id,
+        timestamp=entry.timestamp,
+        raw=raw,
+    )
+    if isinstance(entry, LabelEntry):
+        rec.target_id = entry.target_id
+        rec.label = entry.label if isinstance(entry.label, str) else None
+    elif isinstance(entry, SessionInfoEntry):
+        rec.name = entry.name
+    return rec
+
+
+_TAGS: dict[type, str] = {cls: str(cls.__struct_config__.tag) for cls in Entry.__args__}

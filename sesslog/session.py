@@ -22,7 +22,7 @@ import msgspec
 from msgspec import UNSET
 
 from . import entries as E
-from .codec import encode_line
+from .codec import encode_line, encode_raw
 from .context import SessionContext, build_context
 from .diagnostics import SessionOpenDiagnostics
 from .durability import AutosaveDurabilityMode, AutosaveQueueMetrics, Durability
@@ -31,7 +31,7 @@ from .files import write_new_session_file
 from .handle import SessionHandle, SessionSnapshot
 from .layout import default_sessions_root, new_entry_id, new_session_id, session_path
 from .reader import ReadMode, SessionData, raise_if_strict, read_file
-from .records import Record
+from .records import Record, record_from_entry, record_from_line
 from .timestamps import ms_to_iso, now_ms
 from .tree import BranchInfo, ForkPlan, SessionTree, SiblingBranch
 from .writer import writer_active
@@ -365,8 +365,14 @@ class Session:
             WriterFailedError: The file's writer failed (see :meth:`pending_entries`).
         """
         self._check_writable()
-        line = encode_line(entry)
-        return self.handle.append(lambda: line)
+        raw = encode_raw(entry)
+        if isinstance(entry, dict):
+            rec = record_from_line(raw)
+            if rec is None:  # pragma: no cover - an encoded dict is always an object
+                raise ValueError("an entry must be a JSON object")
+        else:
+            rec = record_from_entry(entry, raw)
+        return self.handle.append(lambda: rec)
 
     def _check_writable(self) -> None:
         if self.read_only_reason is not None:
@@ -376,11 +382,12 @@ class Session:
         """Append ``build(id, leaf, timestamp)``, stamped and attached to the leaf atomically."""
         self._check_writable()
 
-        def line() -> bytes:
+        def record() -> Record:
             entry_id, iso, _ = self._stamp()
-            return encode_line(build(entry_id, self.leaf_id, iso))
+            entry = build(entry_id, self.leaf_id, iso)
+            return record_from_entry(entry, encode_raw(entry))
 
-        return self.handle.append(line)
+        return self.handle.append(record)
 
     def append_message(self, message: E.Message) -> Record:
         """Append a message of any role as a child of the leaf."""

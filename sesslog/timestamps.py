@@ -40,10 +40,17 @@ def iso_to_ms(text: str) -> int | None:
     return int(parsed.timestamp() * 1000)
 
 
+_last_second: list[tuple[int, str]] = [(-1, "")]
+
+
 def ms_to_iso(ms: int) -> str:
     """Format Unix milliseconds as ``YYYY-MM-DDTHH:MM:SS.mmmZ``."""
     seconds, millis = divmod(int(ms), 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
+    cached_second, prefix = _last_second[0]
+    if cached_second != seconds:
+        prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+        _last_second[0] = (seconds, prefix)
+    return f"{prefix}.{millis:03d}Z"
 
 
 def now_ms() -> int:

@@ -231,20 +231,38 @@ class SessionTree:
         elif kind == "session_info" and isinstance(rec.name, str) and rec.name.strip():
             self._name = rec.name
 
-    def append(self, rec: Record) -> None:
-        """Add one new entry (as the new leaf).
+    def check_new(self, rec: Record) -> int:
+        """Check that ``rec`` can be appended; return its parent's index (-1 for a root).
 
         Raises:
-            ValueError: The entry's id is already in the tree, or its parent is not.
+            ValueError: The entry has no string id, its id is already in the tree, or its
+                parent is not.
         """
-        if rec.id in self._pos:
+        pos = self._pos
+        if type(rec.id) is not str:
+            raise ValueError("an entry must be a JSON object with a string 'id'")
+        if rec.id in pos:
             raise ValueError(f"duplicate entry id {rec.id!r}")
-        parent = -1
-        if rec.parent_id is not None:
-            found = self._pos.get(rec.parent_id)
-            if found is None:
-                raise ValueError(f"parent {rec.parent_id!r} is not in the session")
-            parent = found
+        parent_id = rec.parent_id
+        if parent_id is None:
+            return -1
+        found = pos.get(parent_id) if type(parent_id) is str else None
+        if found is None:
+            raise ValueError(f"parent {parent_id!r} is not in the session")
+        return found
+
+    def append(self, rec: Record, parent: int | None = None) -> None:
+        """Add one new entry (as the new leaf).
+
+        Args:
+            rec: The entry.
+            parent: What :meth:`check_new` returned for it, when the caller already checked.
+
+        Raises:
+            ValueError: See :meth:`check_new`.
+        """
+        if parent is None:
+            parent = self.check_new(rec)
         index = len(self.entries)
         self._pos[rec.id] = index
         self.entries.append(rec)
@@ -253,7 +271,8 @@ class SessionTree:
             self._children.append([])
             if parent != -1:
                 self._insert_child(parent, index)
-        self._note(rec)
+        if rec.type == "label" or rec.type == "session_info":
+            self._note(rec)
 
     # ------------------------------------------------------------------ lookups
 
