@@ -346,10 +346,6 @@ class Session:
 
     # ------------------------------------------------------------------ appending
 
-    def _stamp(self) -> tuple[str, str, int]:
-        ms = self._clock()
-        return new_entry_id(self.tree), ms_to_iso(ms), ms
-
     def append_entry(self, entry: E.Entry | dict[str, Any]) -> Record:
         """Append an entry built by the caller (a typed Struct or a plain object).
 
@@ -382,9 +378,15 @@ class Session:
         """Append ``build(id, leaf, timestamp)``, stamped and attached to the leaf atomically."""
         self._check_writable()
 
+        tree = self.tree
+
         def record() -> Record:
-            entry_id, iso, _ = self._stamp()
-            entry = build(entry_id, self.leaf_id, iso)
+            entries = tree.entries
+            entry = build(
+                new_entry_id(tree.ids),
+                entries[-1].id if entries else None,
+                ms_to_iso(self._clock()),
+            )
             return record_from_entry(entry, encode_raw(entry))
 
         return self.handle.append(record)

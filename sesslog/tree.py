@@ -19,7 +19,7 @@ to an entry costs O(depth).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import msgspec
@@ -300,6 +300,11 @@ class SessionTree:
         """Return the tree parent's id (``None`` for a root)."""
         parent = self._parent[self._index(entry_id)]
         return None if parent == -1 else self.entries[parent].id
+
+    @property
+    def ids(self) -> Mapping[str, int]:
+        """Every entry id, mapped to its position in file order (read-only view)."""
+        return self._pos
 
     @property
     def leaf_id(self) -> str | None:
