@@ -22,6 +22,7 @@ import msgspec
 from msgspec import UNSET
 
 from . import entries as E
+from ._closing import Closing
 from .codec import encode_line, encode_raw
 from .context import SessionContext, build_context
 from .diagnostics import SessionOpenDiagnostics
@@ -60,7 +61,7 @@ def sidecar_folder(path: str | os.PathLike[str]) -> Path:
 Content = str | list[E.TextContent | E.ImageContent]
 
 
-class Session:
+class Session(Closing):
     """One session: its header, its tree of entries, and (unless in memory) its file.
 
     Use :meth:`create`, :meth:`open` or :meth:`in_memory` rather than the constructor.
@@ -668,12 +669,6 @@ class Session:
             WriterFailedError: The writer failed; see :meth:`pending_entries`.
         """
         self.handle.close()
-
-    def __enter__(self) -> Session:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         where = str(self.path) if self.path else "<memory>"

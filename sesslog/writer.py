@@ -26,6 +26,7 @@ from pathlib import Path
 
 import msgspec
 
+from ._closing import Closing
 from ._fileops import OS_FILE_OPS, FileOps
 from ._fs import ensure_folder
 from .codec import decode_object
@@ -201,7 +202,7 @@ def _write_all(ops: FileOps, fd: int, data: bytes) -> None:
         written = ops.write(fd, view)
 
 
-class SessionWriter:
+class SessionWriter(Closing):
     """The single writer of one session file.
 
     Args:
@@ -358,9 +359,3 @@ class SessionWriter:
         if self._fd is None:
             raise WriterFailedError(f"{self.path}: writer is closed")
         return self._fd
-
-    def __enter__(self) -> SessionWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

@@ -24,6 +24,7 @@ from types import TracebackType
 
 import zstandard
 
+from .._closing import Closing
 from .._fs import FILE_MODE, sync_data
 from ..errors import SidecarCorruptError
 from .layout import segment_name
@@ -176,7 +177,7 @@ class SegmentWriter:
         self.abort()
 
 
-class FrameReader:
+class FrameReader(Closing):
     """Read and decompress frames from a sidecar's segment files, one frame at a time.
 
     Args:
@@ -249,14 +250,3 @@ class FrameReader:
         fds, self._fds = self._fds, {}
         for fd in fds.values():
             os.close(fd)
-
-    def __enter__(self) -> FrameReader:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from types import TracebackType
 
 import msgspec
 
+from .._closing import Closing
 from .._fileops import OS_FILE_OPS
 from .._fs import fsync_folder, open_append_nofollow, sync_data
 from ..errors import SidecarBusyError
@@ -51,7 +51,7 @@ _ENCODER = msgspec.json.Encoder()
 _DECODER = msgspec.json.Decoder(LedgerRecord)
 
 
-class LedgerLock:
+class LedgerLock(Closing):
     """The ledger, opened for appending and locked for the length of one operation.
 
     Args:
@@ -95,17 +95,6 @@ class LedgerLock:
         if self._fd is not None:
             fd, self._fd = self._fd, None
             os.close(fd)
-
-    def __enter__(self) -> LedgerLock:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def read_ledger(path: Path) -> list[LedgerRecord]:

@@ -15,11 +15,11 @@ import mmap
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
 from typing import Literal
 
 import msgspec
 
+from .._closing import Closing
 from ..errors import SidecarCorruptError
 from .frames import FrameReader
 from .index import Facts, FrameInfo, IndexPart
@@ -43,7 +43,7 @@ class Freshness(msgspec.Struct, frozen=True):
     reason: str | None
 
 
-class Sidecar:
+class Sidecar(Closing):
     """A sidecar folder opened for reading.
 
     Args:
@@ -242,17 +242,6 @@ class Sidecar:
         for mapped in maps:
             with contextlib.suppress(BufferError):  # still viewed; the GC closes it later
                 mapped.close()
-
-    def __enter__(self) -> Sidecar:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _check_size(path: Path, actual: int, expected: int) -> None:
