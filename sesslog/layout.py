@@ -74,9 +74,11 @@ def new_entry_id(taken: object) -> str:
     Args:
         taken: A container of ids already in use (anything supporting ``in``).
     """
-    bits = _ids.getrandbits
-    for _ in range(8):
-        candidate = f"{bits(32):08x}"
+    candidate = f"{_ids.getrandbits(32):08x}"
+    if candidate not in taken:  # type: ignore[operator]
+        return candidate
+    for _ in range(7):
+        candidate = f"{_ids.getrandbits(32):08x}"
         if candidate not in taken:  # type: ignore[operator]
             return candidate
     return str(uuid.uuid4())

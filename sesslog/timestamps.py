@@ -40,17 +40,24 @@ def iso_to_ms(text: str) -> int | None:
     return int(parsed.timestamp() * 1000)
 
 
+# The last millisecond formatted, and the last second's prefix: appends come in bursts.
+_last_ms: list[tuple[int, str]] = [(-1, "")]
 _last_second: list[tuple[int, str]] = [(-1, "")]
 
 
 def ms_to_iso(ms: int) -> str:
     """Format Unix milliseconds as ``YYYY-MM-DDTHH:MM:SS.mmmZ``."""
+    cached_ms, text = _last_ms[0]
+    if cached_ms == ms:
+        return text
     seconds, millis = divmod(int(ms), 1000)
     cached_second, prefix = _last_second[0]
     if cached_second != seconds:
         prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
         _last_second[0] = (seconds, prefix)
-    return f"{prefix}.{millis:03d}Z"
+    text = f"{prefix}.{millis:03d}Z"
+    _last_ms[0] = (ms, text)
+    return text
 
 
 def now_ms() -> int:
