@@ -39,6 +39,7 @@ from .index import (
 )
 from .layout import MANIFEST_NAME, SidecarPaths
 from .ledger import LedgerLock
+from .loading import ENVELOPE_SLACK, all_envelopes
 from .manifest import (
     FileIdentity,
     Manifest,
@@ -56,8 +57,6 @@ from .steps import step
 from .store import Sidecar
 
 __all__ = ["catch_up"]
-
-_ENVELOPE_SLACK = 256
 
 
 def catch_up(
@@ -117,7 +116,7 @@ def _catch_up(
     new = _read_region(paths.session, header_raw, region, start, facts)
     if isinstance(new, str):
         return new
-    old = _old_records(sidecar)
+    old = all_envelopes(sidecar, whole=True)
     records = old + new
     tree = SessionTree(
         records,
@@ -250,18 +249,6 @@ def _new_parents(tree: SessionTree, records: list[Record], first: int) -> list[i
     return out
 
 
-def _old_records(sidecar: Sidecar) -> list[Record]:
-    manifest = sidecar.manifest
-    limit = manifest.source.size + _ENVELOPE_SLACK * (manifest.entries + 1)
-    records: list[Record] = []
-    for number in range(len(manifest.index)):
-        found = sidecar.part(number, whole=True).envelopes(limit)
-        if found is None:
-            raise SidecarCorruptError("a direct sidecar lacks entry envelopes")
-        records.extend(found)
-    return records
-
-
 def _refresh(paths: SidecarPaths, ledger: LedgerLock, manifest: Manifest) -> MigrationResult | str:
     """The file was touched but may hold the same bytes: hash them, and if they match, record
     the file's new identity so that readers use the sidecar again."""
@@ -338,7 +325,7 @@ def _check_part(
             if content != region[frame.start - start : frame.start - start + frame.length]:
                 raise SidecarCorruptError(f"a new frame does not rebuild bytes {frame.start}-")
         index: IndexPart = sidecar.part(len(manifest.index) - 1, whole=True)
-        stored = index.envelopes(len(region) + _ENVELOPE_SLACK * (len(records) + 1))
+        stored = index.envelopes(len(region) + ENVELOPE_SLACK * (len(records) + 1))
         if stored is None or [_plain(r) for r in stored] != [_plain(r) for r in records]:
             raise SidecarCorruptError("the new index part does not hold the new entries")
 

@@ -28,7 +28,14 @@ from ..records import Record, record_from_line
 from .index import PARENT_ROOT, Facts, FrameInfo, Row
 from .store import Sidecar
 
-__all__ = ["gc_paused", "path_rows", "records_from_envelopes", "records_from_rows", "walk_rows"]
+__all__ = [
+    "all_envelopes",
+    "gc_paused",
+    "path_rows",
+    "records_from_envelopes",
+    "records_from_rows",
+    "walk_rows",
+]
 
 #: Envelope bytes allowed per entry on top of the covered size (keys, line and offset).
 ENVELOPE_SLACK = 256
@@ -96,7 +103,7 @@ def records_from_envelopes(sidecar: Sidecar, wanted: Sequence[int] | None = None
         SidecarCorruptError: The index or a frame is damaged.
     """
     frames = sidecar.frames()
-    every = _envelopes(sidecar)
+    every = all_envelopes(sidecar)
     records = every if wanted is None else [every[n] for n in wanted]
     for number, rows in _group_by_frame(frames, wanted):
         frame = frames[number]
@@ -117,12 +124,21 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _envelopes(sidecar: Sidecar) -> list[Record]:
+def all_envelopes(sidecar: Sidecar, *, whole: bool = False) -> list[Record]:
+    """Every entry's envelope record (no line bytes yet), from all index parts.
+
+    Args:
+        sidecar: The open sidecar.
+        whole: Check each index part's hash first (see :meth:`Sidecar.part`).
+
+    Raises:
+        SidecarCorruptError: An index part lacks envelopes or the count disagrees.
+    """
     manifest = sidecar.manifest
     limit = manifest.source.size + ENVELOPE_SLACK * (manifest.entries + 1)
     records: list[Record] = []
     for number in range(len(manifest.index)):
-        found = sidecar.part(number, whole=False).envelopes(limit)
+        found = sidecar.part(number, whole=whole).envelopes(limit)
         if found is None:
             raise SidecarCorruptError("the index holds no entry envelopes")
         records.extend(found)
