@@ -35,12 +35,10 @@ from .reader import ReadMode, SessionData, raise_if_strict, read_file
 from .records import Record, record_from_entry, record_from_line
 from .timestamps import ms_to_iso, now_ms
 from .tree import BranchInfo, ForkPlan, SessionTree, SiblingBranch
+from .typed_appends import LEAF_CUSTOM_TYPE, EntryBuilder, TypedAppends
 from .writer import writer_active
 
 __all__ = ["LEAF_CUSTOM_TYPE", "Session", "SessionStoreKind", "sidecar_folder"]
-
-#: ``customType`` of the entry sesslog appends to persist a moved leaf.
-LEAF_CUSTOM_TYPE = "sesslog.leaf"
 
 
 class SessionStoreKind(str, enum.Enum):
@@ -58,10 +56,7 @@ def sidecar_folder(path: str | os.PathLike[str]) -> Path:
     return file.with_name(stem + ".v2")
 
 
-Content = str | list[E.TextContent | E.ImageContent]
-
-
-class Session(Closing):
+class Session(TypedAppends, Closing):
     """One session: its header, its tree of entries, and (unless in memory) its file.
 
     Use :meth:`create`, :meth:`open` or :meth:`in_memory` rather than the constructor.
@@ -375,7 +370,7 @@ class Session(Closing):
         if self.read_only_reason is not None:
             raise ReadOnlySessionError(f"{self.path or '<memory>'}: {self.read_only_reason}")
 
-    def _append(self, build: Callable[[str, str | None, str], E.Entry]) -> Record:
+    def _append(self, build: EntryBuilder) -> Record:
         """Append ``build(id, leaf, timestamp)``, stamped and attached to the leaf atomically."""
         self._check_writable()
 
@@ -391,202 +386,6 @@ class Session(Closing):
             return record_from_entry(entry, encode_raw(entry))
 
         return self.handle.append(record)
-
-    def append_message(self, message: E.Message) -> Record:
-        """Append a message of any role as a child of the leaf."""
-        return self._append(
-            lambda i, p, t: E.MessageEntry(id=i, parent_id=p, timestamp=t, message=message)
-        )
-
-    def append_user_message(self, content: Content) -> Record:
-        """Append a user message (text, or text and image blocks)."""
-        return self.append_message(E.UserMessage(content=content, timestamp=self._clock()))
-
-    def append_assistant_message(
-        self,
-        content: list[E.TextContent | E.ThinkingContent | E.ToolCall] | str,
-        *,
-        provider: str,
-        model: str,
-        api: str = "anthropic-messages",
-        usage: E.Usage | None = None,
-        stop_reason: E.StopReason | None = None,
-        error_message: str | None = None,
-    ) -> Record:
-        """Append an assistant reply; tool calls are ``ToolCall`` blocks in ``content``.
-
-        ``stop_reason`` defaults to ``toolUse`` when the content has a tool call, else ``stop``.
-        """
-        blocks = [E.TextContent(text=content)] if isinstance(content, str) else content
-        if stop_reason is None:
-            stop_reason = "toolUse" if any(isinstance(b, E.ToolCall) for b in blocks) else "stop"
-        message = E.AssistantMessage(
-            content=list(blocks),
-            api=api,
-            provider=provider,
-            model=model,
-            usage=usage or E.Usage(cost=E.Cost()),
-            stop_reason=stop_reason,
-            timestamp=self._clock(),
-            error_message=error_message if error_message is not None else UNSET,
-        )
-        return self.append_message(message)
-
-    def append_tool_result(
-        self,
-        tool_call_id: str,
-        tool_name: str,
-        content: list[E.TextContent | E.ImageContent] | str,
-        *,
-        is_error: bool = False,
-        details: Any = UNSET,
-    ) -> Record:
-        """Append the result of the tool call ``tool_call_id``."""
-        blocks = [E.TextContent(text=content)] if isinstance(content, str) else content
-        message = E.ToolResultMessage(
-            tool_call_id=tool_call_id,
-            tool_name=tool_name,
-            content=list(blocks),
-            is_error=is_error,
-            timestamp=self._clock(),
-            details=details,
-        )
-        return self.append_message(message)
-
-    def append_bash_execution(
-        self,
-        command: str,
-        output: str,
-        *,
-        exit_code: int | None = 0,
-        cancelled: bool = False,
-        truncated: bool = False,
-        full_output_path: str | None = None,
-        exclude_from_context: bool | None = None,
-    ) -> Record:
-        """Append a shell command the user ran through the agent."""
-        message = E.BashExecutionMessage(
-            command=command,
-            output=output,
-            cancelled=cancelled,
-            truncated=truncated,
-            timestamp=self._clock(),
-            exit_code=exit_code,
-            full_output_path=full_output_path if full_output_path is not None else UNSET,
-            exclude_from_context=exclude_from_context
-            if exclude_from_context is not None
-            else UNSET,
-        )
-        return self.append_message(message)
-
-    def append_model_change(self, provider: str, model_id: str) -> Record:
-        """Switch the model."""
-        return self._append(
-            lambda i, p, t: E.ModelChangeEntry(
-                id=i, parent_id=p, timestamp=t, provider=provider, model_id=model_id
-            )
-        )
-
-    def append_thinking_level_change(self, level: str) -> Record:
-        """Switch the thinking level (one of :data:`~sesslog.entries.THINKING_LEVELS`)."""
-        if level not in E.THINKING_LEVELS:
-            raise ValueError(f"unknown thinking level {level!r}")
-        return self._append(
-            lambda i, p, t: E.ThinkingLevelChangeEntry(
-                id=i, parent_id=p, timestamp=t, thinking_level=level
-            )
-        )
-
-    def append_compaction(
-        self, summary: str, first_kept_entry_id: str, tokens_before: int, *, details: Any = UNSET
-    ) -> Record:
-        """Summarise the path before ``first_kept_entry_id``."""
-        return self._append(
-            lambda i, p, t: E.CompactionEntry(
-                id=i,
-                parent_id=p,
-                timestamp=t,
-                summary=summary,
-                first_kept_entry_id=first_kept_entry_id,
-                tokens_before=tokens_before,
-                details=details,
-            )
-        )
-
-    def append_custom(self, custom_type: str, data: Any = UNSET) -> Record:
-        """Append extension state (not part of the model context)."""
-        return self._append(
-            lambda i, p, t: E.CustomEntry(
-                id=i, parent_id=p, timestamp=t, custom_type=custom_type, data=data
-            )
-        )
-
-    def append_custom_message(
-        self, custom_type: str, content: Content, *, display: bool = True, details: Any = UNSET
-    ) -> Record:
-        """Append an extension message that enters the model context."""
-        return self._append(
-            lambda i, p, t: E.CustomMessageEntry(
-                id=i,
-                parent_id=p,
-                timestamp=t,
-                custom_type=custom_type,
-                content=content,
-                display=display,
-                details=details,
-            )
-        )
-
-    def set_label(self, target_id: str, label: str | None) -> Record:
-        """Label an entry (``None`` or ``""`` clears its label)."""
-        self.tree.get(target_id)
-        return self._append(
-            lambda i, p, t: E.LabelEntry(
-                id=i, parent_id=p, timestamp=t, target_id=target_id, label=label or UNSET
-            )
-        )
-
-    def set_name(self, name: str) -> Record:
-        """Name the session."""
-        return self._append(
-            lambda i, p, t: E.SessionInfoEntry(id=i, parent_id=p, timestamp=t, name=name)
-        )
-
-    def branch(
-        self, entry_id: str | None, *, summary: str | None = None, details: Any = UNSET
-    ) -> Record:
-        """Move the leaf back to ``entry_id`` (``None``: before the first entry).
-
-        The move is persisted by appending an entry whose parent is the new position, so a
-        restart (of sesslog or pi) lands on the chosen branch: a ``branch_summary`` when a
-        summary of the abandoned branch is given, else a ``custom`` entry of type
-        :data:`LEAF_CUSTOM_TYPE`.
-
-        Returns:
-            The appended entry, which is the new leaf.
-        """
-        if entry_id is not None:
-            self.tree.get(entry_id)
-
-        def build(new_id: str, old_leaf: str | None, iso: str) -> E.Entry:
-            if summary is not None:
-                return E.BranchSummaryEntry(
-                    id=new_id,
-                    parent_id=entry_id,
-                    timestamp=iso,
-                    from_id=entry_id or "root",
-                    summary=summary,
-                    details=details,
-                )
-            return E.CustomEntry(
-                id=new_id,
-                parent_id=entry_id,
-                timestamp=iso,
-                custom_type=LEAF_CUSTOM_TYPE,
-                data={"from": old_leaf},
-            )
-
-        return self._append(build)
 
     # ------------------------------------------------------------------ copies
 
