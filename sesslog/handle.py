@@ -11,6 +11,7 @@ appenders share one sync.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -170,7 +171,18 @@ class SessionHandle:
         """
         queue = None
         seq = 0
-        with self.lock:
+        lock = self.lock
+        if not lock.acquire(False):
+            # Another appender holds the lock, most likely preempted by the GIL in the middle
+            # of a short critical section: yield the GIL so it can finish, rather than sleeping
+            # in the kernel and waking into a convoy of appenders.
+            for _ in range(20):
+                time.sleep(0)
+                if lock.acquire(False):
+                    break
+            else:
+                lock.acquire()
+        try:
             rec = build()
             tree = self.tree
             parent = tree.check_new(rec)
@@ -180,6 +192,8 @@ class SessionHandle:
                     queue = self._open_queue()
                 seq = queue.submit(rec.raw)
             tree.append(rec, parent)
+        finally:
+            lock.release()
         if queue is not None and queue.settles:
             queue.settle(seq)
         return rec
