@@ -8,8 +8,9 @@ result object). Long work draws a progress bar on stderr when stderr is a termin
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 from ..errors import SidecarBusyError, SidecarCorruptError
@@ -118,22 +119,25 @@ class ProgressBar:
 _WOULD = {"catch_up": "catch up", "nothing": "do nothing (up to date)"}
 
 
-def _progress(out: Output) -> ProgressBar | None:
-    return ProgressBar(out.stderr) if out.progress_enabled else None
+@contextlib.contextmanager
+def _progress(out: Output) -> Iterator[ProgressBar | None]:
+    """A progress bar on stderr when it is a terminal (else ``None``), closed at the end."""
+    bar = ProgressBar(out.stderr) if out.progress_enabled else None
+    try:
+        yield bar
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _migrate(args: argparse.Namespace, out: Output) -> int:
     from ..v2 import migrate_dry_run, migrate_jsonl_to_v2
 
-    bar = _progress(out)
-    try:
+    with _progress(out) as bar:
         if args.dry_run:
             report = migrate_dry_run(args.file, progress=bar)
         else:
             result = migrate_jsonl_to_v2(args.file, rebuild=args.rebuild, progress=bar)
-    finally:
-        if bar is not None:
-            bar.close()
     if args.dry_run:
         if out.json_mode:
             out.json(report)
@@ -188,14 +192,10 @@ def _verify(args: argparse.Namespace, out: Output) -> int:
 
     if not sidecar_folder(args.file).is_dir():
         return out.fail(f"{args.file}: no V2 sidecar (run 'sesslog migrate' first)", EXIT_MISSING)
-    bar = _progress(out)
-    try:
+    with _progress(out) as bar:
         report = verify_v2_against_jsonl(
             args.file, progress=None if bar is None else lambda d, t: bar("verify", d, t)
         )
-    finally:
-        if bar is not None:
-            bar.close()
     if out.json_mode:
         out.json(report)
     else:
@@ -227,12 +227,8 @@ def _rollback(args: argparse.Namespace, out: Output) -> int:
 def _recover(args: argparse.Namespace, out: Output) -> int:
     from ..v2 import recover_partial_migration
 
-    bar = _progress(out)
-    try:
+    with _progress(out) as bar:
         result = recover_partial_migration(args.file, migrate_again=args.migrate, progress=bar)
-    finally:
-        if bar is not None:
-            bar.close()
     if out.json_mode:
         out.json(result)
     else:
