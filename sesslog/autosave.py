@@ -185,11 +185,8 @@ class AutosaveQueue:
                 self._oldest = time.monotonic()
             lines.append(line)
             self._queued = seq = self._queued + 1
-            depth += 1
-            if depth > self._peak:
-                self._peak = depth
             if self._idle and (
-                wake or len(lines) == self._batch_size or depth == self._pressure_mark
+                wake or len(lines) == self._batch_size or depth + 1 == self._pressure_mark
             ):
                 self._work.notify()
             return seq
@@ -340,7 +337,7 @@ class AutosaveQueue:
                 batches=self._batches,
                 syncs=self._syncs,
                 depth=self._queued - self._written,
-                peak_depth=self._peak,
+                peak_depth=max(self._peak, self._queued - self._written),
                 backpressure_waits=self._backpressure,
                 flush_latency_p50_ms=_percentile(ordered, 0.5) * 1000,
                 flush_latency_p99_ms=_percentile(ordered, 0.99) * 1000,
@@ -404,6 +401,8 @@ class AutosaveQueue:
             self._lock.acquire()
             self._busy = False
         now = time.monotonic()
+        # The depth only grows between writes, so its peak is reached just before one ends.
+        self._peak = max(self._peak, self._queued - self._written)
         if wrote:
             self._written = upto
         if error is None:

@@ -10,6 +10,7 @@ appenders share one sync.
 
 from __future__ import annotations
 
+import enum
 import threading
 import time
 from collections.abc import Callable
@@ -20,14 +21,27 @@ import msgspec
 
 from ._fileops import FileOps
 from .autosave import AutosaveQueue
-from .codec import decode_object
+from .codec import decode_object, encode_raw
 from .durability import AutosaveDurabilityMode, AutosaveQueueMetrics, Durability, autosave_config
+from .entries import Entry
 from .errors import SessionChangedError
-from .records import Record
+from .layout import new_entry_id
+from .records import Record, record_from_entry
+from .timestamps import ms_to_iso, now_ms
 from .tree import SessionTree
 from .writer import SessionWriter
 
-__all__ = ["SessionHandle", "SessionSnapshot"]
+__all__ = ["AT_LEAF", "AtLeaf", "SessionHandle", "SessionSnapshot"]
+
+
+class AtLeaf(enum.Enum):
+    """The type of :data:`AT_LEAF`."""
+
+    AT_LEAF = "at leaf"
+
+
+#: The parent of :meth:`SessionHandle.append_new` meaning "the leaf when the entry is stamped".
+AT_LEAF = AtLeaf.AT_LEAF
 
 
 class SessionSnapshot(msgspec.Struct, frozen=True):
@@ -76,6 +90,7 @@ class SessionHandle:
         lock_wait: Seconds to wait for another writer's lock when the file is first opened
             for appending (``None``: fail at once).
         file_ops: The OS calls the writer makes (tests inject faults here).
+        clock: Unix milliseconds now, for the timestamps of :meth:`append_new`.
 
     Attributes:
         lock: Held while an append builds, checks, queues and indexes its entry. Hold it to
@@ -93,8 +108,10 @@ class SessionHandle:
         durability: Durability = AutosaveDurabilityMode.BALANCED,
         lock_wait: float | None = None,
         file_ops: FileOps | None = None,
+        clock: Callable[[], int] = now_ms,
     ) -> None:
         self.tree = tree
+        self.clock = clock
         self.path = path
         self.config = autosave_config(durability)
         self.lock_wait = lock_wait
@@ -150,15 +167,14 @@ class SessionHandle:
                 raise SessionChangedError(str(self.path), self.read_size, size)
         return self._start(writer)
 
-    def append(self, build: Callable[[], Record]) -> Record:
-        """Append one entry.
+    def append(self, rec: Record) -> Record:
+        """Append an entry built by the caller, its parent as the entry gives it.
 
         Args:
-            build: Called under the lock; returns the entry's record, its ``raw`` holding the
-                encoded line without its ending.
+            rec: The entry's record, its ``raw`` holding the encoded line without its ending.
 
         Returns:
-            The stored record (already in the tree when this returns).
+            ``rec``, already in the tree when this returns.
 
         Raises:
             ValueError: The entry has no string id, the id is taken, or the parent is not in
@@ -169,34 +185,76 @@ class SessionHandle:
                 tree without being durable (see :meth:`pending_entries`).
             QueueFullError: The queue is full and was configured not to block.
         """
-        queue = None
-        seq = 0
-        lock = self.lock
-        if not lock.acquire(False):
-            # Another appender holds the lock, most likely preempted by the GIL in the middle
-            # of a short critical section: yield the GIL so it can finish, rather than sleeping
-            # in the kernel and waking into a convoy of appenders.
-            for _ in range(20):
-                time.sleep(0)
-                if lock.acquire(False):
-                    break
-            else:
-                lock.acquire()
+        if not self.lock.acquire(False):
+            self._acquire_contended()
         try:
-            rec = build()
-            tree = self.tree
-            parent = tree.check_new(rec)
-            if self.path is not None:
-                queue = self._queue
-                if queue is None or queue.closed:
-                    queue = self._open_queue()
-                seq = queue.submit(rec.raw)
-            tree.append(rec, parent)
+            queue, seq = self._store(rec, self.tree.check_new(rec))
         finally:
-            lock.release()
+            self.lock.release()
         if queue is not None and queue.settles:
             queue.settle(seq)
         return rec
+
+    def append_new(self, entry: Entry, parent_id: str | AtLeaf | None = AT_LEAF) -> Record:
+        """Stamp a new entry and append it, atomically: under the lock it gets a fresh id,
+        the current time and its parent (by default the leaf of that moment), then is encoded.
+
+        Args:
+            entry: The typed entry; its ``id``, ``parent_id`` and ``timestamp`` are overwritten.
+            parent_id: The parent, or :data:`AT_LEAF` for the current leaf.
+
+        Returns:
+            The stored record.
+
+        Raises:
+            ValueError: ``parent_id`` is not in the session.
+            SessionLockedError, SessionChangedError, WriterFailedError, QueueFullError: As for
+                :meth:`append`.
+        """
+        if not self.lock.acquire(False):
+            self._acquire_contended()
+        try:
+            tree = self.tree
+            entries = tree.entries
+            entry.id = new_entry_id(tree.ids)
+            entry.timestamp = ms_to_iso(self.clock())
+            if parent_id is AT_LEAF:
+                parent = len(entries) - 1
+                entry.parent_id = entries[parent].id if entries else None
+                rec = record_from_entry(entry, encode_raw(entry))
+            else:
+                entry.parent_id = parent_id
+                rec = record_from_entry(entry, encode_raw(entry))
+                parent = tree.check_new(rec)
+            queue, seq = self._store(rec, parent)
+        finally:
+            self.lock.release()
+        if queue is not None and queue.settles:
+            queue.settle(seq)
+        return rec
+
+    def _acquire_contended(self) -> None:
+        lock = self.lock
+        # Another appender holds the lock, most likely preempted by the GIL in the middle of a
+        # short critical section: yield the GIL so it can finish, rather than sleeping in the
+        # kernel and waking into a convoy of appenders.
+        for _ in range(20):
+            time.sleep(0)
+            if lock.acquire(False):
+                return
+        lock.acquire()
+
+    def _store(self, rec: Record, parent: int) -> tuple[AutosaveQueue | None, int]:
+        """Queue ``rec``'s line and add it to the tree (lock held); return the queue and seq."""
+        queue = None
+        seq = 0
+        if self.path is not None:
+            queue = self._queue
+            if queue is None or queue.closed:
+                queue = self._open_queue()
+            seq = queue.submit(rec.raw)
+        self.tree.append(rec, parent)
+        return queue, seq
 
     def flush(self, sync: bool | None = None) -> None:
         """Barrier: everything appended before the call is written, and synced unless

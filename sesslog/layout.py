@@ -7,6 +7,7 @@ import random
 import secrets
 import time
 import uuid
+from collections import deque
 from pathlib import Path
 
 __all__ = [
@@ -61,11 +62,29 @@ def new_session_id() -> str:
     return str(uuid.UUID(int=value))
 
 
-# Entry ids need to be unique within one session, not unpredictable: a generator seeded from the
-# OS (and reseeded in a forked child) saves a system call per append.
+# Entry ids need to be unique within one session, not unpredictable: they are drawn from a
+# generator seeded from the OS (reseeded in a forked child, whose pool is emptied so that parent
+# and child never hand out the same ids), 512 at a time into a pool that appenders pop from (a
+# deque's pop is atomic, so threads need no lock).
 _ids = random.Random(secrets.randbits(128))
+_POOL_SIZE = 512
+_pool: deque[str] = deque()
+
+
+def _refill() -> str:
+    fresh = _ids.randbytes(4 * _POOL_SIZE).hex(" ", 4).split()
+    mine = fresh.pop()
+    _pool.extend(fresh)
+    return mine
+
+
+def _reseed_after_fork() -> None:
+    _pool.clear()
+    _ids.seed(secrets.randbits(128))
+
+
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=lambda: _ids.seed(secrets.randbits(128)))
+    os.register_at_fork(after_in_child=_reseed_after_fork)
 
 
 def new_entry_id(taken: object) -> str:
@@ -74,11 +93,11 @@ def new_entry_id(taken: object) -> str:
     Args:
         taken: A container of ids already in use (anything supporting ``in``).
     """
-    candidate = f"{_ids.getrandbits(32):08x}"
-    if candidate not in taken:  # type: ignore[operator]
-        return candidate
-    for _ in range(7):
-        candidate = f"{_ids.getrandbits(32):08x}"
+    for _ in range(8):
+        try:
+            candidate = _pool.pop()
+        except IndexError:
+            candidate = _refill()
         if candidate not in taken:  # type: ignore[operator]
             return candidate
     return str(uuid.uuid4())

@@ -134,17 +134,14 @@ def record_from_entry(entry: Entry, raw: bytes) -> Record:
         entry: The typed entry.
         raw: Its encoded line, without the line ending.
     """
+    kind = _TAGS[type(entry)]
     rec = Record(
-        type=_TAGS[type(entry)],
-        id=entry.id,
-        parent_id=entry.parent_id,
-        timestamp=entry.timestamp,
-        raw=raw,
+        type=kind, id=entry.id, parent_id=entry.parent_id, timestamp=entry.timestamp, raw=raw
     )
-    if isinstance(entry, LabelEntry):
+    if kind == "label" and isinstance(entry, LabelEntry):  # the string test spares the rest
         rec.target_id = entry.target_id
         rec.label = entry.label if isinstance(entry.label, str) else None
-    elif isinstance(entry, SessionInfoEntry):
+    elif kind == "session_info" and isinstance(entry, SessionInfoEntry):
         rec.name = entry.name
     return rec
 

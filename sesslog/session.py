@@ -29,13 +29,13 @@ from .diagnostics import SessionOpenDiagnostics
 from .durability import AutosaveDurabilityMode, AutosaveQueueMetrics, Durability
 from .errors import ReadOnlySessionError, SessionNotFoundError
 from .files import write_new_session_file
-from .handle import SessionHandle, SessionSnapshot
-from .layout import default_sessions_root, new_entry_id, new_session_id, session_path
+from .handle import AT_LEAF, AtLeaf, SessionHandle, SessionSnapshot
+from .layout import default_sessions_root, new_session_id, session_path
 from .reader import ReadMode, SessionData, raise_if_strict, read_file
 from .records import Record, record_from_entry, record_from_line
 from .timestamps import ms_to_iso, now_ms
 from .tree import BranchInfo, ForkPlan, SessionTree, SiblingBranch
-from .typed_appends import LEAF_CUSTOM_TYPE, EntryBuilder, TypedAppends
+from .typed_appends import LEAF_CUSTOM_TYPE, TypedAppends
 from .writer import writer_active
 
 __all__ = ["LEAF_CUSTOM_TYPE", "Session", "SessionStoreKind", "sidecar_folder"]
@@ -90,7 +90,9 @@ class Session(TypedAppends, Closing):
         self.file_version = file_version
         self.read_only_reason = read_only
         self._clock = clock
-        self.handle = SessionHandle(tree, path, durability=durability, lock_wait=lock_wait)
+        self.handle = SessionHandle(
+            tree, path, durability=durability, lock_wait=lock_wait, clock=clock
+        )
 
     # ------------------------------------------------------------------ construction
 
@@ -356,7 +358,8 @@ class Session(TypedAppends, Closing):
             ValueError: Duplicate id, or a parent that is not in the session.
             WriterFailedError: The file's writer failed (see :meth:`pending_entries`).
         """
-        self._check_writable()
+        if self.read_only_reason is not None:
+            raise self._read_only_error()
         raw = encode_raw(entry)
         if isinstance(entry, dict):
             rec = record_from_line(raw)
@@ -364,28 +367,16 @@ class Session(TypedAppends, Closing):
                 raise ValueError("an entry must be a JSON object")
         else:
             rec = record_from_entry(entry, raw)
-        return self.handle.append(lambda: rec)
+        return self.handle.append(rec)
 
-    def _check_writable(self) -> None:
+    def _read_only_error(self) -> ReadOnlySessionError:
+        return ReadOnlySessionError(f"{self.path or '<memory>'}: {self.read_only_reason}")
+
+    def _append(self, entry: E.Entry, parent_id: str | AtLeaf | None = AT_LEAF) -> Record:
+        """Append ``entry``, stamped with a new id, the time and its parent atomically."""
         if self.read_only_reason is not None:
-            raise ReadOnlySessionError(f"{self.path or '<memory>'}: {self.read_only_reason}")
-
-    def _append(self, build: EntryBuilder) -> Record:
-        """Append ``build(id, leaf, timestamp)``, stamped and attached to the leaf atomically."""
-        self._check_writable()
-
-        tree = self.tree
-
-        def record() -> Record:
-            entries = tree.entries
-            entry = build(
-                new_entry_id(tree.ids),
-                entries[-1].id if entries else None,
-                ms_to_iso(self._clock()),
-            )
-            return record_from_entry(entry, encode_raw(entry))
-
-        return self.handle.append(record)
+            raise self._read_only_error()
+        return self.handle.append_new(entry, parent_id)
 
     # ------------------------------------------------------------------ copies
 

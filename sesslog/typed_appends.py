@@ -1,8 +1,9 @@
 """The typed append helpers of a session: one method per entry kind of the format.
 
 :class:`TypedAppends` builds each typed entry and hands it to ``_append``, which stamps it with a
-new id, the current leaf as parent and the time, atomically with the append itself (see
-:class:`~sesslog.session.Session`).
+new id, its parent (the current leaf unless said otherwise) and the time, atomically with the
+append itself (see :meth:`~sesslog.handle.SessionHandle.append_new`). The helpers build entries
+with empty placeholders in those three fields.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from msgspec import UNSET
 
 from . import entries as E
+from .handle import AT_LEAF, AtLeaf, SessionHandle
 from .records import Record
 from .tree import SessionTree
 
@@ -23,9 +25,6 @@ LEAF_CUSTOM_TYPE = "sesslog.leaf"
 
 Content = str | list[E.TextContent | E.ImageContent]
 
-#: ``build(new_id, leaf_id, iso_timestamp)`` returns the entry to append.
-EntryBuilder = Callable[[str, str | None, str], E.Entry]
-
 
 class TypedAppends:
     """Typed ``append_*`` helpers, each appending one entry as a child of the leaf."""
@@ -33,19 +32,20 @@ class TypedAppends:
     tree: SessionTree
     _clock: Callable[[], int]
 
-    def _append(self, build: EntryBuilder) -> Record:
-        """Append ``build(id, leaf, timestamp)``; defined by the session."""
+    handle: SessionHandle
+
+    def _append(self, entry: E.Entry, parent_id: str | AtLeaf | None = AT_LEAF) -> Record:
+        """Stamp and append ``entry``; defined by the session."""
         raise NotImplementedError
 
     def append_message(self, message: E.Message) -> Record:
         """Append a message of any role as a child of the leaf."""
-        return self._append(
-            lambda i, p, t: E.MessageEntry(id=i, parent_id=p, timestamp=t, message=message)
-        )
+        return self._append(E.MessageEntry(id="", parent_id=None, timestamp="", message=message))
 
     def append_user_message(self, content: Content) -> Record:
         """Append a user message (text, or text and image blocks)."""
-        return self.append_message(E.UserMessage(content=content, timestamp=self._clock()))
+        message = E.UserMessage(content=content, timestamp=self._clock())
+        return self._append(E.MessageEntry(id="", parent_id=None, timestamp="", message=message))
 
     def append_assistant_message(
         self,
@@ -127,8 +127,8 @@ class TypedAppends:
     def append_model_change(self, provider: str, model_id: str) -> Record:
         """Switch the model."""
         return self._append(
-            lambda i, p, t: E.ModelChangeEntry(
-                id=i, parent_id=p, timestamp=t, provider=provider, model_id=model_id
+            E.ModelChangeEntry(
+                id="", parent_id=None, timestamp="", provider=provider, model_id=model_id
             )
         )
 
@@ -137,9 +137,7 @@ class TypedAppends:
         if level not in E.THINKING_LEVELS:
             raise ValueError(f"unknown thinking level {level!r}")
         return self._append(
-            lambda i, p, t: E.ThinkingLevelChangeEntry(
-                id=i, parent_id=p, timestamp=t, thinking_level=level
-            )
+            E.ThinkingLevelChangeEntry(id="", parent_id=None, timestamp="", thinking_level=level)
         )
 
     def append_compaction(
@@ -147,10 +145,10 @@ class TypedAppends:
     ) -> Record:
         """Summarise the path before ``first_kept_entry_id``."""
         return self._append(
-            lambda i, p, t: E.CompactionEntry(
-                id=i,
-                parent_id=p,
-                timestamp=t,
+            E.CompactionEntry(
+                id="",
+                parent_id=None,
+                timestamp="",
                 summary=summary,
                 first_kept_entry_id=first_kept_entry_id,
                 tokens_before=tokens_before,
@@ -161,9 +159,7 @@ class TypedAppends:
     def append_custom(self, custom_type: str, data: Any = UNSET) -> Record:
         """Append extension state (not part of the model context)."""
         return self._append(
-            lambda i, p, t: E.CustomEntry(
-                id=i, parent_id=p, timestamp=t, custom_type=custom_type, data=data
-            )
+            E.CustomEntry(id="", parent_id=None, timestamp="", custom_type=custom_type, data=data)
         )
 
     def append_custom_message(
@@ -171,10 +167,10 @@ class TypedAppends:
     ) -> Record:
         """Append an extension message that enters the model context."""
         return self._append(
-            lambda i, p, t: E.CustomMessageEntry(
-                id=i,
-                parent_id=p,
-                timestamp=t,
+            E.CustomMessageEntry(
+                id="",
+                parent_id=None,
+                timestamp="",
                 custom_type=custom_type,
                 content=content,
                 display=display,
@@ -186,16 +182,14 @@ class TypedAppends:
         """Label an entry (``None`` or ``""`` clears its label)."""
         self.tree.get(target_id)
         return self._append(
-            lambda i, p, t: E.LabelEntry(
-                id=i, parent_id=p, timestamp=t, target_id=target_id, label=label or UNSET
+            E.LabelEntry(
+                id="", parent_id=None, timestamp="", target_id=target_id, label=label or UNSET
             )
         )
 
     def set_name(self, name: str) -> Record:
         """Name the session."""
-        return self._append(
-            lambda i, p, t: E.SessionInfoEntry(id=i, parent_id=p, timestamp=t, name=name)
-        )
+        return self._append(E.SessionInfoEntry(id="", parent_id=None, timestamp="", name=name))
 
     def branch(
         self, entry_id: str | None, *, summary: str | None = None, details: Any = UNSET
@@ -213,22 +207,23 @@ class TypedAppends:
         if entry_id is not None:
             self.tree.get(entry_id)
 
-        def build(new_id: str, old_leaf: str | None, iso: str) -> E.Entry:
-            if summary is not None:
-                return E.BranchSummaryEntry(
-                    id=new_id,
-                    parent_id=entry_id,
-                    timestamp=iso,
-                    from_id=entry_id or "root",
-                    summary=summary,
-                    details=details,
-                )
-            return E.CustomEntry(
-                id=new_id,
-                parent_id=entry_id,
-                timestamp=iso,
-                custom_type=LEAF_CUSTOM_TYPE,
-                data={"from": old_leaf},
+        entry: E.Entry
+        if summary is not None:
+            entry = E.BranchSummaryEntry(
+                id="",
+                parent_id=None,
+                timestamp="",
+                from_id=entry_id or "root",
+                summary=summary,
+                details=details,
             )
-
-        return self._append(build)
+            return self._append(entry, entry_id)
+        with self.handle.lock:  # the leaf being left stays the leaf until the append
+            entry = E.CustomEntry(
+                id="",
+                parent_id=None,
+                timestamp="",
+                custom_type=LEAF_CUSTOM_TYPE,
+                data={"from": self.tree.leaf_id},
+            )
+            return self._append(entry, entry_id)
