@@ -3,7 +3,10 @@
 Baselines, measured in the same run and folder:
 
 * ``raw write+fdatasync``: ``os.write`` of a ~1 KB line then ``os.fdatasync``, per line;
-* ``raw write``: ``os.write`` of the line alone.
+* ``raw write``: ``os.write`` of the line alone;
+* ``bare loop``: build a typed entry (id, both timestamps, message), encode it, ``os.write`` +
+  ``os.fdatasync``, per line, in a plain loop: a reference for the least a Python writer that
+  builds its entries has to do (no index, no locks, no queue).
 
 Then sesslog in each durability mode with 1 and 8 appending threads, through two APIs:
 
@@ -13,17 +16,19 @@ Then sesslog in each durability mode with 1 and 8 appending threads, through two
 
 Each rate counts appends until the last append returned; ``+close`` also counts ``close()``
 (the final write and sync). Every rate is the best of ``--repeat`` interleaved runs (files are
-deleted between runs so the page cache's writeback does not pile up); the strict ratio is the
-median of ratios of runs made back to back, since fdatasync times drift on shared disks. Targets: strict single-thread at least 0.85x raw write+fdatasync;
-balanced with 8 threads at least 5x strict single-thread; throughput at least 200,000 entries/s
-single-thread.
+deleted between runs so the page cache's writeback does not pile up). The strict ratio is the
+median over short runs made back to back with the raw baseline, in alternating order (three
+pairs per repeat), since fdatasync times drift on shared disks. Targets: strict single-thread at
+least 0.85x raw write+fdatasync; balanced with 8 threads at least 5x strict single-thread;
+throughput at least 200,000 entries/s single-thread.
 
-Usage: ``python benchmarks/bench_append.py [--quick] [--dir FOLDER]``
+Usage: ``python benchmarks/bench_append.py [--quick] [--dir FOLDER] [--repeat N]``
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import platform
 import shutil
@@ -37,6 +42,7 @@ from pathlib import Path
 from sesslog import Session
 from sesslog import entries as E
 from sesslog.codec import encode_line
+from sesslog.timestamps import ms_to_iso, now_ms
 
 TEXT = "x" * 900  # a user message line of about 1 KB
 MESSAGE = E.UserMessage(content=TEXT, timestamp=1767607200000)
@@ -55,14 +61,27 @@ def machine() -> str:
     return f"nproc={os.cpu_count()}, CPU={cpu}, Python {platform.python_version()}"
 
 
-def raw_rate(folder: Path, count: int, sync: bool) -> float:
+def raw_rate(folder: Path, count: int, sync: bool, build: bool = False) -> float:
+    """``os.write`` (+ ``os.fdatasync``) per line; with ``build``, each line is first built
+    and encoded from a fresh typed entry, as a bare loop written for the purpose would."""
     line = encode_line(E.MessageEntry(id="0" * 8, parent_id=None, timestamp=ISO, message=MESSAGE))
     path = folder / "raw.jsonl"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_EXCL, 0o600)
     try:
         write, fdatasync = os.write, os.fdatasync
         start = time.perf_counter()
-        if sync:
+        if build:
+            parent = None
+            for index in range(count):
+                entry_id = f"{index:08x}"
+                message = E.UserMessage(content=TEXT, timestamp=now_ms())
+                entry = E.MessageEntry(
+                    id=entry_id, parent_id=parent, timestamp=ms_to_iso(now_ms()), message=message
+                )
+                write(fd, encode_line(entry))
+                fdatasync(fd)
+                parent = entry_id
+        elif sync:
             for _ in range(count):
                 write(fd, line)
                 fdatasync(fd)
@@ -122,6 +141,7 @@ def sesslog_rate(
 
 WORKERS = {"facade": facade_worker, "entry": entry_worker}
 MODES = ("strict", "balanced", "throughput")
+PAIRS = 3  # strict pairs per repeat and API
 
 
 def _order(label: str) -> tuple[int, str]:
@@ -146,7 +166,15 @@ def main() -> None:
     print(f"folder: {folder}  (entries: {synced} synced, {fast} unsynced, ~1 KB each)")
     print(f"best of {repeat} interleaved run(s) per figure")
     best: dict[str, tuple[float, float]] = {}
-    pairs: dict[str, list[float]] = {api: [] for api in WORKERS}
+    short = max(100, synced // 3)
+    strict_arms: dict[str, Callable[[], tuple[float, float]]] = {
+        api: functools.partial(sesslog_rate, folder, "strict", 1, short, worker)
+        for api, worker in WORKERS.items()
+    }
+    strict_arms["bare"] = lambda: (raw_rate(folder, short, sync=True, build=True),) * 2
+    arm_label = {api: f"sesslog {api} strict x1" for api in WORKERS}
+    arm_label["bare"] = "bare loop build+write+fdatasync"
+    pairs: dict[str, list[float]] = {arm: [] for arm in strict_arms}
 
     def keep(label: str, rate: tuple[float, float]) -> None:
         best[label] = max(best.get(label, (0.0, 0.0)), rate)
@@ -156,12 +184,17 @@ def main() -> None:
             for mode in MODES:
                 sesslog_rate(folder, mode, 2, 200, worker)
         for _ in range(repeat):  # interleaved, so that every figure sees the same conditions
-            for api, worker in WORKERS.items():
-                raw = raw_rate(folder, synced, sync=True)
-                keep("raw write+fdatasync", (raw, raw))
-                strict = sesslog_rate(folder, "strict", 1, synced, worker)
-                keep(f"sesslog {api} strict x1", strict)
-                pairs[api].append(strict[0] / raw)
+            for pair in range(PAIRS):  # short back-to-back pairs, in alternating order
+                for arm, measure in strict_arms.items():
+                    if pair % 2:
+                        arm_rate = measure()
+                        raw = raw_rate(folder, short, sync=True)
+                    else:
+                        raw = raw_rate(folder, short, sync=True)
+                        arm_rate = measure()
+                    keep("raw write+fdatasync", (raw, raw))
+                    pairs[arm].append(arm_rate[0] / raw)
+                    keep(arm_label[arm], arm_rate)
             raw = raw_rate(folder, fast, sync=False)
             keep("raw write", (raw, raw))
             for api, worker in WORKERS.items():
@@ -175,6 +208,11 @@ def main() -> None:
             print(f"{label:<34} {rate:>12,.0f} /s{extra}")
         print()
         raw_sync, raw_write = best["raw write+fdatasync"][0], best["raw write"][0]
+        print(
+            f"[bare loop] build+write+fdatasync / raw write+fdatasync = "
+            f"{statistics.median(pairs['bare']):.2f} (median of back-to-back pairs; the floor "
+            "for any writer that builds and encodes its entries in Python)"
+        )
         for api in WORKERS:
             strict1 = best[f"sesslog {api} strict x1"][0]
             balanced8 = best[f"sesslog {api} balanced x8"][0]

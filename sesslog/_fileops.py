@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import sys
+from collections.abc import Callable
 
 from ._fs import atomic_write_bytes, fsync_folder, open_append_nofollow, sync_data
 
@@ -58,13 +59,14 @@ class FileOps:
         finally:
             os.close(fd)
 
-    def write(self, fd: int, data: bytes | memoryview) -> int:
-        """One ``write()``; returns the count written (possibly short)."""
-        return os.write(fd, data)
+    # The two calls on the append path are the OS functions themselves (no Python frame in
+    # between); subclasses override them with methods of the same signatures.
 
-    def sync(self, fd: int) -> None:
-        """Make the file's data durable (``fdatasync``, ``F_FULLFSYNC`` on macOS)."""
-        _SYNC(fd)
+    #: ``write(fd, data) -> int``: one ``write()``; returns the count written (possibly short).
+    write: Callable[[int, bytes | memoryview], int] = staticmethod(os.write)
+
+    #: ``sync(fd)``: make the file's data durable (``fdatasync``, ``F_FULLFSYNC`` on macOS).
+    sync: Callable[[int], None] = staticmethod(_SYNC)
 
     def truncate(self, fd: int, size: int) -> None:
         """Cut the file to ``size`` bytes (not durable until :meth:`sync`)."""

@@ -4,8 +4,9 @@ An :class:`AutosaveQueue` sits between the appending threads and a
 :class:`~sesslog.writer.SessionWriter`. Appends put whole encoded lines on the queue; lines are
 written in batches (one ``write()`` per batch) and synced as the mode promises:
 
-* ``strict``: an append returns once its line is written and synced. Concurrent appenders
-  share syncs (group commit): whoever finds the file idle writes and syncs everything queued.
+* ``strict``: an append writes its own line at once (appenders are ordered by the session's
+  lock) and returns once it is synced. Concurrent appenders share syncs (group commit): whoever
+  finds no sync running syncs everything written so far, and the others wait for it.
 * ``balanced`` (default): a background thread writes within ``max_delay`` and syncs at least
   every ``sync_interval`` and at :meth:`~AutosaveQueue.flush` and :meth:`~AutosaveQueue.close`.
 * ``throughput``: large batches; no sync until close or ``flush(sync=True)``.
@@ -172,6 +173,8 @@ class AutosaveQueue:
             WriterFailedError: The writer failed earlier, or the queue is closed.
             QueueFullError: The queue is full and ``block_when_full`` is off.
         """
+        if self.settles:
+            return self._write_now(line)
         with self._lock:
             if self._failure is not None or self._stopping:
                 raise self._error()
@@ -190,6 +193,34 @@ class AutosaveQueue:
             ):
                 self._work.notify()
             return seq
+
+    def _write_now(self, line: bytes) -> int:
+        """Without write-behind (and in ``strict``), the appender writes its own line at once;
+        :meth:`settle` then syncs, sharing the sync with concurrent appenders.
+
+        Appenders hold the session's lock, which orders them; the counters they move are read
+        under the queue's lock by whoever syncs, and only ever cover lines already written. A
+        failed write is recorded, not raised: the entry joins the session and :meth:`settle`
+        raises, listing it among the entries not known to be durable.
+        """
+        if self._failure is not None or self._stopping:
+            with self._lock:
+                raise self._error()
+        seq = self._queued + 1
+        if self._written == self._synced:
+            self._oldest = time.monotonic()
+        try:
+            self.writer.write_lines(line + b"\n")
+        except BaseException as exc:
+            with self._lock:
+                self._queued = seq
+                self._fail(exc)
+            if not isinstance(exc, Exception):
+                raise
+            return seq
+        self._batches += 1
+        self._written = self._queued = seq
+        return seq
 
     def _wait_for_space(self) -> None:
         if not self.config.block_when_full:
@@ -380,8 +411,9 @@ class AutosaveQueue:
     def _io(self, trigger: AutosaveFlushTrigger, sync: bool) -> None:
         """Write every queued line in one ``write()``, then sync if asked; lock held on entry."""
         lines = self._lines
-        self._lines = []
-        upto = self._queued
+        if lines:
+            self._lines = []
+        upto = self._queued if lines else self._written
         oldest = self._oldest
         need_sync = sync and upto > self._synced
         self._busy = True
@@ -389,7 +421,9 @@ class AutosaveQueue:
         wrote = False
         error: BaseException | None = None
         try:
-            if lines:
+            if len(lines) == 1:
+                self.writer.write_lines(lines[0] + b"\n")
+            elif lines:
                 lines.append(b"")  # so the join ends the last line too
                 self.writer.write_lines(b"\n".join(lines))
             wrote = True
@@ -403,7 +437,7 @@ class AutosaveQueue:
         now = time.monotonic()
         # The depth only grows between writes, so its peak is reached just before one ends.
         self._peak = max(self._peak, self._queued - self._written)
-        if wrote:
+        if wrote and lines:
             self._written = upto
         if error is None:
             if need_sync:
@@ -413,19 +447,26 @@ class AutosaveQueue:
             self._triggers[trigger] += 1
             if lines:
                 self._batches += 1
+            if lines or (need_sync and self.settles):  # a batch written, or written lines synced
                 latency = now - oldest
                 self._latencies.append(latency)
                 self._latency_max = max(self._latency_max, latency)
+            if self._waiters:
+                self._progress.notify_all()
+            if self._idle:
+                self._work.notify()
         else:
-            cause = getattr(error, "cause", None)
-            self._failure = cause if isinstance(cause, BaseException) else error
-            self._failure_text = str(error) or type(error).__name__
-        if self._waiters:
-            self._progress.notify_all()
-        if self._idle:
-            self._work.notify()
-        if error is not None and not isinstance(error, Exception):
-            raise error
+            self._fail(error)
+            if not isinstance(error, Exception):
+                raise error
+
+    def _fail(self, error: BaseException) -> None:
+        """Record the failure that ends this writer and wake everyone (lock held)."""
+        cause = getattr(error, "cause", None)
+        self._failure = cause if isinstance(cause, BaseException) else error
+        self._failure_text = str(error) or type(error).__name__
+        self._progress.notify_all()
+        self._work.notify()
 
     def _drain(self) -> None:
         """The background thread: write and sync when a trigger fires, until stopped."""

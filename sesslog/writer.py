@@ -193,9 +193,11 @@ def repair_torn_tail(
 
 def _write_all(ops: FileOps, fd: int, data: bytes) -> None:
     """Write ``data`` with one ``write()``, finishing a short write with more calls."""
-    written = ops.write(fd, data)
-    if written == len(data):
-        return
+    _write_rest(ops, fd, data, ops.write(fd, data))
+
+
+def _write_rest(ops: FileOps, fd: int, data: bytes, written: int) -> None:
+    """Finish writing ``data`` of which a first ``write()`` wrote ``written`` bytes."""
     view = memoryview(data)
     while written < len(view):
         view = view[written:]
@@ -324,8 +326,11 @@ class SessionWriter(Closing):
         fd = self._fd
         if fd is None or self.failed is not None:
             fd = self._checked_fd()
+        ops = self.ops
         try:
-            _write_all(self.ops, fd, data)
+            written = ops.write(fd, data)
+            if written != len(data):
+                _write_rest(ops, fd, data, written)
         except OSError as exc:
             self.failed = exc
             raise WriterFailedError(f"{self.path}: write failed: {exc}", cause=exc) from exc

@@ -19,7 +19,8 @@ from sesslog._fileops import FileOps
 
 @dataclass(frozen=True)
 class Event:
-    """One call that changed the file: ``write`` (at ``offset``), ``sync`` or ``truncate``."""
+    """One call that changed the file: ``write`` (at ``offset``), ``sync`` (of the first
+    ``offset`` events) or ``truncate`` (to ``offset``)."""
 
     op: str
     offset: int = 0
@@ -57,9 +58,13 @@ class RecordingOps(FileOps):
             return written
 
     def sync(self, fd: int) -> None:
+        # Writes may go on in other threads while the sync runs: it covers only those issued
+        # before it started, which its ``offset`` counts.
+        with self._lock:
+            covered = len(self.events)
         super().sync(fd)
         with self._lock:
-            self.events.append(Event("sync"))
+            self.events.append(Event("sync", covered))
 
     def truncate(self, fd: int, size: int) -> None:
         super().truncate(fd, size)
@@ -96,13 +101,13 @@ def intended(base: bytes, events: list[Event]) -> bytes:
 def power_cut(base: bytes, events: list[Event], crash_at: int, rng: random.Random) -> bytes:
     """The file after a power cut once ``events[:crash_at]`` were issued.
 
-    Everything up to the last sync before ``crash_at`` is kept; each later write meets a
-    random fate from :data:`FATES`, and a later truncate happens or not.
+    Everything a sync that returned before ``crash_at`` covered is kept; each later write
+    meets a random fate from :data:`FATES`, and a later truncate happens or not.
     """
     done = events[:crash_at]
-    last_sync = max((i for i, e in enumerate(done) if e.op == "sync"), default=-1)
-    disk = bytearray(intended(base, done[: last_sync + 1]))
-    for event in done[last_sync + 1 :]:
+    durable = max((e.offset for e in done if e.op == "sync"), default=0)
+    disk = bytearray(intended(base, done[:durable]))
+    for event in done[durable:]:
         if event.op == "truncate":
             if rng.random() < 0.5:
                 del disk[event.offset :]

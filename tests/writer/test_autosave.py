@@ -57,14 +57,15 @@ def test_strict_appenders_share_syncs(new_session: NewSession, kit: Any) -> None
     for thread in others:
         thread.start()
     try:
-        # depth counts the first line too: its write is done only once its sync returns
-        kit.wait_until(lambda: metrics(session).depth == 8, "seven appends to queue up")
+        # each appender writes its own line at once, then waits for a sync
+        kit.wait_until(lambda: metrics(session).written == 9, "seven more lines written")
+        assert metrics(session).synced == 1
     finally:
         ops.sync_gate.set()
     for thread in [first, *others]:
         thread.join()
-    # warm-up, the first, then the seven together: three writes and three syncs for nine lines
-    assert ops.count("write") == 3 and ops.count("sync") == 3
+    # warm-up, the first, then the seven together: three syncs for nine lines
+    assert ops.count("write") == 9 and ops.count("sync") == 3
     assert len(kit.ids(session.path)) == 9
     assert metrics(session).synced == 9
 
