@@ -167,7 +167,8 @@ class AutosaveQueue:
     # ------------------------------------------------------------------ appending
 
     def submit(self, line: bytes) -> int:
-        """Queue one line (its bytes without the ending) and return its ``seq``.
+        """Queue one line (its bytes without the ending) and return its ``seq``; in ``strict``
+        and without write-behind, write it at once instead (see :meth:`_write_now`).
 
         Raises:
             WriterFailedError: The writer failed earlier, or the queue is closed.
