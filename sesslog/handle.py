@@ -219,13 +219,11 @@ class SessionHandle:
             entry.id = new_entry_id(tree.ids)
             entry.timestamp = ms_to_iso(self.clock())
             if parent_id is AT_LEAF:
-                parent = len(entries) - 1
-                entry.parent_id = entries[parent].id if entries else None
-                rec = record_from_entry(entry, encode_raw(entry))
+                entry.parent_id = entries[-1].id if entries else None
             else:
                 entry.parent_id = parent_id
-                rec = record_from_entry(entry, encode_raw(entry))
-                parent = tree.check_new(rec)
+            rec = record_from_entry(entry, encode_raw(entry))
+            parent = len(entries) - 1 if parent_id is AT_LEAF else tree.check_new(rec)
             queue, seq = self._store(rec, parent)
         finally:
             self.lock.release()
