@@ -20,6 +20,11 @@ __all__ = ["OS_FILE_OPS", "FileOps"]
 _LOCK_BUSY = (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES)
 #: ``sync_data`` resolved once for this platform (it sits on the strict append path).
 _SYNC = os.fdatasync if sys.platform != "darwin" and hasattr(os, "fdatasync") else sync_data
+#: The ``pwritev2`` flag that makes one write durable before it returns (Linux 4.7+), or 0.
+_RWF_DSYNC: int = getattr(os, "RWF_DSYNC", 0) if hasattr(os, "pwritev") else 0
+#: How a kernel without ``pwritev2`` or its flags refuses the call.
+_NO_DSYNC = frozenset({errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS})
+_dsync_works = True
 
 
 class FileOps:
@@ -68,6 +73,20 @@ class FileOps:
     #: ``sync(fd)``: make the file's data durable (``fdatasync``, ``F_FULLFSYNC`` on macOS).
     sync: Callable[[int], None] = staticmethod(_SYNC)
 
+    def write_synced(self, fd: int, data: bytes) -> int:
+        """One write at the file's end whose data is durable when it returns.
+
+        This is :meth:`write` then :meth:`sync`, so a subclass that overrides those sees
+        every synced write. :data:`OS_FILE_OPS` makes it one ``pwritev2`` call with
+        ``RWF_DSYNC`` where the kernel has it.
+
+        Returns:
+            The count written (possibly short); what was written is durable.
+        """
+        written = self.write(fd, data)
+        self.sync(fd)
+        return written
+
     def truncate(self, fd: int, size: int) -> None:
         """Cut the file to ``size`` bytes (not durable until :meth:`sync`)."""
         os.ftruncate(fd, size)
@@ -93,5 +112,28 @@ class FileOps:
         atomic_write_bytes(path, data)
 
 
+def _write_dsync(fd: int, data: bytes) -> int:
+    """``write`` + ``fdatasync`` of ``data`` as one ``pwritev2(RWF_DSYNC)`` at the file's end
+    (offset -1: the file position, which ``O_APPEND`` keeps at the end); where the kernel
+    refuses the flag, the two calls, from then on."""
+    global _dsync_works
+    if _dsync_works:
+        try:
+            return os.pwritev(fd, (data,), -1, _RWF_DSYNC)
+        except OSError as exc:
+            if exc.errno not in _NO_DSYNC:
+                raise
+            _dsync_works = False  # nothing was written: the kernel checks flags first
+    written = os.write(fd, data)
+    _SYNC(fd)
+    return written
+
+
+class _OsFileOps(FileOps):
+    """The real calls, a synced write being one system call."""
+
+    write_synced = staticmethod(_write_dsync)
+
+
 #: The real calls.
-OS_FILE_OPS = FileOps()
+OS_FILE_OPS: FileOps = _OsFileOps() if _RWF_DSYNC else FileOps()

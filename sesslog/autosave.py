@@ -4,9 +4,10 @@ An :class:`AutosaveQueue` sits between the appending threads and a
 :class:`~sesslog.writer.SessionWriter`. Appends put whole encoded lines on the queue; lines are
 written in batches (one ``write()`` per batch) and synced as the mode promises:
 
-* ``strict``: an append writes its own line at once (appenders are ordered by the session's
-  lock) and returns once it is synced. Concurrent appenders share syncs (group commit): whoever
-  finds no sync running syncs everything written so far, and the others wait for it.
+* ``strict``: an append returns once its line is written and synced. An appender alone
+  writes and syncs its own line at once, in one system call where the OS has one (``pwritev2``
+  with ``RWF_DSYNC``). Concurrent appenders share writes and syncs (group commit): whoever finds
+  the file idle writes everything queued and syncs it, and the others wait for it.
 * ``balanced`` (default): a background thread writes within ``max_delay`` and syncs at least
   every ``sync_interval`` and at :meth:`~AutosaveQueue.flush` and :meth:`~AutosaveQueue.close`.
 * ``throughput``: large batches; no sync until close or ``flush(sync=True)``.
@@ -53,6 +54,7 @@ __all__ = [
 ]
 
 _LATENCY_SAMPLES = 4096
+_monotonic = time.monotonic
 
 
 _LIVE: weakref.WeakSet[AutosaveQueue] = weakref.WeakSet()
@@ -136,7 +138,7 @@ class AutosaveQueue:
         self._stopping = False
         self._closed = False
         self._oldest = 0.0
-        self._last_sync = time.monotonic()
+        self._last_sync = _monotonic()
         self._space_waiters = 0
         self._waiters = 0  # callers waiting on _progress
         self._idle = False  # the background thread waits on _work
@@ -166,62 +168,74 @@ class AutosaveQueue:
 
     # ------------------------------------------------------------------ appending
 
-    def submit(self, line: bytes) -> int:
-        """Queue one line (its bytes without the ending) and return its ``seq``; in ``strict``
-        and without write-behind, write it at once instead (see :meth:`_write_now`).
+    def submit(self, line: bytes, alone: bool = False) -> int:
+        """Queue one line (its bytes without the ending) and return its ``seq``.
+
+        In ``strict`` mode, an appender that is ``alone`` (no other appender waits for the
+        session's lock, which the caller holds) and finds the file idle writes and syncs its
+        line at once instead, in one system call where the OS has one: with nobody to share a
+        sync with, queueing would only add work. :meth:`settle` then has nothing to wait for.
+        A failed write is recorded, not raised here: :meth:`settle` raises it.
 
         Raises:
             WriterFailedError: The writer failed earlier, or the queue is closed.
             QueueFullError: The queue is full and ``block_when_full`` is off.
         """
-        if self.settles:
-            return self._write_now(line)
-        with self._lock:
+        lock = self._lock
+        lock.acquire()  # not ``with``: this is the append path, and the statement costs more
+        try:
             if self._failure is not None or self._stopping:
                 raise self._error()
-            depth = self._queued - self._written
-            if depth >= self._max_queue:
-                self._wait_for_space()
-                depth = self._queued - self._written
-            lines = self._lines
-            wake = not lines
-            if wake:
-                self._oldest = time.monotonic()
-            lines.append(line)
-            self._queued = seq = self._queued + 1
-            if self._idle and (
-                wake or len(lines) == self._batch_size or depth + 1 == self._pressure_mark
+            if (
+                alone
+                and self._strict
+                and not self._busy
+                and not self._lines
+                and self._written == self._synced  # the synced write may sync its own bytes only
             ):
-                self._work.notify()
-            return seq
-
-    def _write_now(self, line: bytes) -> int:
-        """Without write-behind (and in ``strict``), the appender writes its own line at once;
-        :meth:`settle` then syncs, sharing the sync with concurrent appenders.
-
-        Appenders hold the session's lock, which orders them; the counters they move are read
-        under the queue's lock by whoever syncs, and only ever cover lines already written. A
-        failed write is recorded, not raised: the entry joins the session and :meth:`settle`
-        raises, listing it among the entries not known to be durable.
-        """
-        if self._failure is not None or self._stopping:
-            with self._lock:
-                raise self._error()
-        seq = self._queued + 1
-        if self._written == self._synced:
-            self._oldest = time.monotonic()
-        try:
-            self.writer.write_lines(line + b"\n")
-        except BaseException as exc:
-            with self._lock:
-                self._queued = seq
-                self._fail(exc)
-            if not isinstance(exc, Exception):
-                raise
-            return seq
-        self._batches += 1
-        self._written = self._queued = seq
+                self._busy = True
+                self._queued = seq = self._queued + 1
+            else:
+                return self._enqueue(line)
+        finally:
+            lock.release()
+        self._write_alone(line, seq)
         return seq
+
+    def _enqueue(self, line: bytes) -> int:
+        """Put ``line`` on the queue, waking the background thread when due (lock held)."""
+        depth = self._queued - self._written
+        if depth >= self._max_queue:
+            self._wait_for_space()
+            depth = self._queued - self._written
+        lines = self._lines
+        wake = not lines
+        if wake:
+            self._oldest = _monotonic()
+        lines.append(line)
+        self._queued = seq = self._queued + 1
+        if self._idle and (
+            wake or len(lines) == self._batch_size or depth + 1 == self._pressure_mark
+        ):
+            self._work.notify()
+        return seq
+
+    def _write_alone(self, line: bytes, seq: int) -> None:
+        """Write and sync line ``seq``, the only one, having claimed the file (see
+        :meth:`submit`); every line before it is synced."""
+        start = _monotonic()
+        error: BaseException | None = None
+        try:
+            self.writer.write_lines(line + b"\n", sync=True)
+        except BaseException as exc:
+            error = exc
+        lock = self._lock
+        lock.acquire()
+        try:
+            self._busy = False
+            self._done(AutosaveFlushTrigger.COMMIT, seq, error is None, True, start, error)
+        finally:
+            lock.release()
 
     def _wait_for_space(self) -> None:
         if not self.config.block_when_full:
@@ -248,13 +262,17 @@ class AutosaveQueue:
         Raises:
             WriterFailedError: The writer failed.
         """
-        if not self.settles:
+        if not self.settles or self._synced >= seq:
             return
-        with self._lock:
+        lock = self._lock
+        lock.acquire()
+        try:
             sync = self._strict or (
-                self._balanced and time.monotonic() - self._last_sync >= self.config.sync_interval
+                self._balanced and _monotonic() - self._last_sync >= self.config.sync_interval
             )
             self._commit(seq, sync, AutosaveFlushTrigger.COMMIT)
+        finally:
+            lock.release()
 
     def flush(self, sync: bool | None = None) -> None:
         """Write (and sync) everything submitted before this call.
@@ -348,10 +366,10 @@ class AutosaveQueue:
         Returns:
             :meth:`kept` at return.
         """
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = None if timeout is None else _monotonic() + timeout
         with self._lock:
             while self.kept() < count and self._failure is None and not self._closed:
-                remaining = None if deadline is None else deadline - time.monotonic()
+                remaining = None if deadline is None else deadline - _monotonic()
                 if remaining is not None and remaining <= 0:
                     break
                 self._wait_progress(remaining)
@@ -410,48 +428,65 @@ class AutosaveQueue:
                 self._io(trigger, sync)
 
     def _io(self, trigger: AutosaveFlushTrigger, sync: bool) -> None:
-        """Write every queued line in one ``write()``, then sync if asked; lock held on entry."""
+        """Write every queued line in one ``write()`` and sync if asked (in the same call when
+        everything before them is synced already); lock held on entry."""
         lines = self._lines
         if lines:
             self._lines = []
         upto = self._queued if lines else self._written
         oldest = self._oldest
         need_sync = sync and upto > self._synced
+        synced_write = need_sync and bool(lines) and self._written == self._synced
         self._busy = True
         self._lock.release()
         wrote = False
         error: BaseException | None = None
         try:
             if len(lines) == 1:
-                self.writer.write_lines(lines[0] + b"\n")
+                self.writer.write_lines(lines[0] + b"\n", sync=synced_write)
             elif lines:
                 lines.append(b"")  # so the join ends the last line too
-                self.writer.write_lines(b"\n".join(lines))
+                self.writer.write_lines(b"\n".join(lines), sync=synced_write)
             wrote = True
-            if need_sync:
+            if need_sync and not synced_write:
                 self.writer.sync()
         except BaseException as exc:
             error = exc
         finally:
             self._lock.acquire()
             self._busy = False
-        now = time.monotonic()
+        self._done(trigger, upto, wrote and bool(lines), need_sync, oldest, error)
+
+    def _done(
+        self,
+        trigger: AutosaveFlushTrigger,
+        upto: int,
+        wrote: bool,
+        synced: bool,
+        oldest: float,
+        error: BaseException | None,
+    ) -> None:
+        """Count a finished write (lines up to ``upto``, when ``wrote``) and sync (when
+        ``synced``), or record its failure; wake whoever waits (lock held)."""
+        now = _monotonic()
         # The depth only grows between writes, so its peak is reached just before one ends.
-        self._peak = max(self._peak, self._queued - self._written)
-        if wrote and lines:
+        depth = self._queued - self._written
+        if depth > self._peak:
+            self._peak = depth
+        if wrote:
             self._written = upto
         if error is None:
-            if need_sync:
+            if synced:
                 self._synced = upto
                 self._syncs += 1
                 self._last_sync = now
             self._triggers[trigger] += 1
-            if lines:
+            if wrote:
                 self._batches += 1
-            if lines or (need_sync and self.settles):  # a batch written, or written lines synced
                 latency = now - oldest
                 self._latencies.append(latency)
-                self._latency_max = max(self._latency_max, latency)
+                if latency > self._latency_max:
+                    self._latency_max = latency
             if self._waiters:
                 self._progress.notify_all()
             if self._idle:
@@ -473,7 +508,7 @@ class AutosaveQueue:
         """The background thread: write and sync when a trigger fires, until stopped."""
         with self._lock:
             while self._failure is None and not self._stopping:
-                trigger, sync, timeout = self._due(time.monotonic())
+                trigger, sync, timeout = self._due(_monotonic())
                 if trigger is None or self._busy:
                     self._idle = True
                     self._work.wait(None if self._busy else timeout)

@@ -111,9 +111,8 @@ class AutosaveQueueMetrics(msgspec.Struct, frozen=True):
         peak_depth: The largest ``depth`` seen.
         backpressure_waits: Appends that found the queue full.
         flush_latency_p50_ms: Median time from a batch's oldest line being queued to the batch
-            being written (and synced, when that write synced), over recent batches; where
-            appenders write their own lines (strict, no write-behind), from the oldest unsynced
-            line's append to the sync that covered it.
+            being written (and synced, when that write synced), over recent batches; for a
+            strict appender alone, from its write to its sync's return.
         flush_latency_p99_ms: The 99th percentile of the same.
         flush_latency_max_ms: The largest such time seen.
         last_error: The failure that stopped the writer, or ``None``.

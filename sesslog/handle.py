@@ -4,8 +4,9 @@ A :class:`SessionHandle` owns what appending needs: the session's tree, one re-e
 (for a session with a file) the writer behind its :class:`~sesslog.autosave.AutosaveQueue`.
 Under the lock an append builds its line (so its parent is the leaf of that moment), checks it,
 queues it and adds it to the tree; the tree's order and the file's order are therefore the
-same. Waiting for durability (``strict``) happens after the lock is released, so concurrent
-appenders share one sync.
+same. In ``strict`` mode an appender alone writes and syncs its line before releasing the lock;
+when other appenders wait for the lock, lines are queued and waiting for durability happens
+after the lock is released, so concurrent appenders share one sync.
 """
 
 from __future__ import annotations
@@ -120,6 +121,7 @@ class SessionHandle:
         self.read_size: int | None = None
         self._queue: AutosaveQueue | None = None
         self._base = 0  # tree index of the first entry given to the current queue
+        self._waiting: list[None] = []  # one item per appender waiting for the lock
 
     @property
     def durability(self) -> AutosaveDurabilityMode:
@@ -233,14 +235,19 @@ class SessionHandle:
 
     def _acquire_contended(self) -> None:
         lock = self.lock
-        # Another appender holds the lock, most likely preempted by the GIL in the middle of a
-        # short critical section: yield the GIL so it can finish, rather than sleeping in the
-        # kernel and waking into a convoy of appenders.
-        for _ in range(20):
-            time.sleep(0)
-            if lock.acquire(False):
-                return
-        lock.acquire()
+        waiting = self._waiting
+        waiting.append(None)  # list append and pop are atomic: no lock needed to count
+        try:
+            # Another appender holds the lock, most likely preempted by the GIL in the middle
+            # of a short critical section: yield the GIL so it can finish, rather than sleeping
+            # in the kernel and waking into a convoy of appenders.
+            for _ in range(20):
+                time.sleep(0)
+                if lock.acquire(False):
+                    return
+            lock.acquire()
+        finally:
+            waiting.pop()
 
     def _store(self, rec: Record, parent: int) -> tuple[AutosaveQueue | None, int]:
         """Queue ``rec``'s line and add it to the tree (lock held); return the queue and seq."""
@@ -250,7 +257,7 @@ class SessionHandle:
             queue = self._queue
             if queue is None or queue.closed:
                 queue = self._open_queue()
-            seq = queue.submit(rec.raw)
+            seq = queue.submit(rec.raw, not self._waiting)
         self.tree.append(rec, parent)
         return queue, seq
 

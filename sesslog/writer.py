@@ -314,11 +314,14 @@ class SessionWriter(Closing):
         """The file's current length."""
         return self.ops.size(self._checked_fd())
 
-    def write_lines(self, data: bytes) -> None:
+    def write_lines(self, data: bytes, *, sync: bool = False) -> None:
         """Append whole lines with one ``write()``.
 
         Args:
             data: One or more complete lines, each ending in ``\\n``.
+            sync: Make them durable before returning, in the same call where the OS can
+                (:meth:`~sesslog._fileops.FileOps.write_synced`). Only for a file whose earlier
+                data is already synced: such a write may sync its own bytes only.
 
         Raises:
             WriterFailedError: This or an earlier write or sync failed; the writer is unusable.
@@ -328,12 +331,15 @@ class SessionWriter(Closing):
             fd = self._checked_fd()
         ops = self.ops
         try:
-            written = ops.write(fd, data)
+            written = ops.write_synced(fd, data) if sync else ops.write(fd, data)
             if written != len(data):
                 _write_rest(ops, fd, data, written)
+                if sync:
+                    ops.sync(fd)
         except OSError as exc:
             self.failed = exc
-            raise WriterFailedError(f"{self.path}: write failed: {exc}", cause=exc) from exc
+            what = "synced write" if sync else "write"
+            raise WriterFailedError(f"{self.path}: {what} failed: {exc}", cause=exc) from exc
 
     def sync(self) -> None:
         """Make everything written durable.
