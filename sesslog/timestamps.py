@@ -43,6 +43,7 @@ def iso_to_ms(text: str) -> int | None:
 # The last millisecond formatted, and the last second's prefix: appends come in bursts.
 _last_ms: list[tuple[int, str]] = [(-1, "")]
 _last_second: list[tuple[int, str]] = [(-1, "")]
+_MILLIS = tuple(f".{millis:03d}Z" for millis in range(1000))
 
 
 def ms_to_iso(ms: int) -> str:
@@ -55,7 +56,7 @@ def ms_to_iso(ms: int) -> str:
     if cached_second != seconds:
         prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
         _last_second[0] = (seconds, prefix)
-    text = f"{prefix}.{millis:03d}Z"
+    text = prefix + _MILLIS[millis]
     _last_ms[0] = (ms, text)
     return text
 
