@@ -71,8 +71,8 @@ def test_other_errors_of_the_synced_write_are_raised(
     assert fileops._dsync_works
 
 
-class SyncedWrites(FileOps):
-    """The real calls, telling a synced write apart from a write and a sync."""
+class Recorded(FileOps):
+    """The real calls, each named in ``calls``; a synced write is left to the default."""
 
     def __init__(self) -> None:
         self.calls: list[str] = []
@@ -85,6 +85,10 @@ class SyncedWrites(FileOps):
         self.calls.append("sync")
         os.fsync(fd)
 
+
+class SyncedWrites(Recorded):
+    """Like :class:`Recorded`, telling a synced write apart from a write and a sync."""
+
     def write_synced(self, fd: int, data: bytes) -> int:
         self.calls.append("write_synced")
         written = os.write(fd, data)
@@ -95,24 +99,14 @@ class SyncedWrites(FileOps):
 def test_a_file_layer_that_overrides_write_and_sync_sees_every_synced_write(
     tmp_path: Path,
 ) -> None:
-    class Counting(FileOps):
-        def __init__(self) -> None:
-            self.calls: list[str] = []
-
-        def write(self, fd: int, data: bytes | memoryview) -> int:
-            self.calls.append("write")
-            return os.write(fd, data)
-
-        def sync(self, fd: int) -> None:
-            self.calls.append("sync")
-
-    ops = Counting()
+    ops = Recorded()
     fd = _append_only(tmp_path / "f.jsonl")
     try:
         assert ops.write_synced(fd, b"one\n") == 4
     finally:
         os.close(fd)
     assert ops.calls == ["write", "sync"]
+    assert (tmp_path / "f.jsonl").read_bytes() == b"one\n"
 
 
 def test_a_strict_appender_alone_makes_one_synced_write(tmp_path: Path) -> None:
