@@ -112,27 +112,22 @@ class FileOps:
         atomic_write_bytes(path, data)
 
 
-def _write_dsync(fd: int, data: bytes) -> int:
-    """``write`` + ``fdatasync`` of ``data`` as one ``pwritev2(RWF_DSYNC)`` at the file's end
-    (offset -1: the file position, which ``O_APPEND`` keeps at the end); where the kernel
-    refuses the flag, the two calls, from then on."""
-    global _dsync_works
-    if _dsync_works:
-        try:
-            return os.pwritev(fd, (data,), -1, _RWF_DSYNC)
-        except OSError as exc:
-            if exc.errno not in _NO_DSYNC:
-                raise
-            _dsync_works = False  # nothing was written: the kernel checks flags first
-    written = os.write(fd, data)
-    _SYNC(fd)
-    return written
-
-
 class _OsFileOps(FileOps):
-    """The real calls, a synced write being one system call."""
+    """The real calls, a synced write being one system call where the kernel allows it."""
 
-    write_synced = staticmethod(_write_dsync)
+    def write_synced(self, fd: int, data: bytes) -> int:
+        """``pwritev2(RWF_DSYNC)`` at the file's end (offset -1: the file position, which
+        ``O_APPEND`` keeps at the end); where the kernel refuses the flag, :meth:`write` then
+        :meth:`sync`, from then on."""
+        global _dsync_works
+        if _dsync_works:
+            try:
+                return os.pwritev(fd, (data,), -1, _RWF_DSYNC)
+            except OSError as exc:
+                if exc.errno not in _NO_DSYNC:
+                    raise
+                _dsync_works = False  # nothing was written: the kernel checks flags first
+        return super().write_synced(fd, data)
 
 
 #: The real calls.

@@ -31,6 +31,10 @@ def test_the_real_synced_write_appends_at_the_end(tmp_path: Path) -> None:
     assert path.read_bytes() == b"one\ntwo\nthree\n"
 
 
+needs_dsync = pytest.mark.skipif(not fileops._RWF_DSYNC, reason="no pwritev2 with RWF_DSYNC here")
+
+
+@needs_dsync
 def test_a_kernel_refusing_the_flag_gets_write_then_sync(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -45,14 +49,16 @@ def test_a_kernel_refusing_the_flag_gets_write_then_sync(
     path = tmp_path / "f.jsonl"
     fd = _append_only(path)
     try:
-        assert fileops._write_dsync(fd, b"one\n") == 4
-        assert fileops._write_dsync(fd, b"two\n") == 4
+        ops = fileops._OsFileOps()
+        assert ops.write_synced(fd, b"one\n") == 4
+        assert ops.write_synced(fd, b"two\n") == 4
     finally:
         os.close(fd)
     assert path.read_bytes() == b"one\ntwo\n"
     assert calls == ["pwritev"]  # asked once, then written and synced the portable way
 
 
+@needs_dsync
 def test_other_errors_of_the_synced_write_are_raised(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -64,7 +70,7 @@ def test_other_errors_of_the_synced_write_are_raised(
     fd = _append_only(tmp_path / "f.jsonl")
     try:
         with pytest.raises(OSError) as caught:
-            fileops._write_dsync(fd, b"one\n")
+            fileops._OsFileOps().write_synced(fd, b"one\n")
     finally:
         os.close(fd)
     assert caught.value.errno == errno.ENOSPC
