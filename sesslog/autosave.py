@@ -144,6 +144,7 @@ class AutosaveQueue:
         self._idle = False  # the background thread waits on _work
         self._batches = 0
         self._syncs = 0
+        self._alone = 0  # lines written and synced alone (see _write_alone)
         self._peak = 0
         self._backpressure = 0
         self._latencies: deque[float] = deque(maxlen=_LATENCY_SAMPLES)
@@ -222,18 +223,31 @@ class AutosaveQueue:
 
     def _write_alone(self, line: bytes, seq: int) -> None:
         """Write and sync line ``seq``, the only one, having claimed the file (see
-        :meth:`submit`); every line before it is synced."""
+        :meth:`submit`); every line before it is synced.
+
+        A success is counted in :attr:`_alone` alone (one batch, one sync and one commit-
+        triggered flush each, added up by :meth:`metrics`): this runs once per strict append.
+        """
         start = _monotonic()
-        error: BaseException | None = None
         try:
             self.writer.write_lines(line + b"\n", sync=True)
         except BaseException as exc:
-            error = exc
+            with self._lock:
+                self._busy = False
+                self._done(AutosaveFlushTrigger.COMMIT, seq, False, True, start, exc)
+            return
+        latency = _monotonic() - start
         lock = self._lock
         lock.acquire()
         try:
             self._busy = False
-            self._done(AutosaveFlushTrigger.COMMIT, seq, error is None, True, start, error)
+            self._written = self._synced = seq
+            self._alone += 1
+            self._latencies.append(latency)
+            if latency > self._latency_max:
+                self._latency_max = latency
+            if self._waiters:
+                self._progress.notify_all()
         finally:
             lock.release()
 
@@ -379,21 +393,24 @@ class AutosaveQueue:
         """A snapshot of the counters."""
         with self._lock:
             ordered = sorted(self._latencies)
+            alone = self._alone
+            triggers = self._triggers.copy()
+            triggers[AutosaveFlushTrigger.COMMIT] += alone
             return AutosaveQueueMetrics(
                 mode=self.config.mode.value,
                 enqueued=self._queued,
                 written=self._written,
                 synced=self._synced,
-                batches=self._batches,
-                syncs=self._syncs,
+                batches=self._batches + alone,
+                syncs=self._syncs + alone,
                 depth=self._queued - self._written,
-                peak_depth=max(self._peak, self._queued - self._written),
+                peak_depth=max(self._peak, self._queued - self._written, min(alone, 1)),
                 backpressure_waits=self._backpressure,
                 flush_latency_p50_ms=_percentile(ordered, 0.5) * 1000,
                 flush_latency_p99_ms=_percentile(ordered, 0.99) * 1000,
                 flush_latency_max_ms=self._latency_max * 1000,
                 last_error=self._failure_text,
-                triggers={t.value: n for t, n in self._triggers.items()},
+                triggers={t.value: n for t, n in triggers.items()},
             )
 
     # ------------------------------------------------------------------ I/O (lock held)

@@ -42,7 +42,10 @@ def test_strict_append_returns_once_its_line_is_written_and_synced(
         assert kit.ids(session.path)[-1] == rec.id
         assert metrics(session).synced == number
     assert session.pending_entries() == []
-    assert metrics(session).triggers["commit"] == 5
+    counted = metrics(session)
+    assert counted.triggers["commit"] == 5
+    assert (counted.written, counted.batches, counted.syncs, counted.peak_depth) == (5, 5, 5, 1)
+    assert counted.flush_latency_max_ms >= counted.flush_latency_p50_ms > 0
 
 
 def test_strict_appenders_share_syncs(new_session: NewSession, kit: Any) -> None:
