@@ -225,8 +225,8 @@ class AutosaveQueue:
         """Write and sync line ``seq``, the only one, having claimed the file (see
         :meth:`submit`); every line before it is synced.
 
-        A success is counted in :attr:`_alone` alone (one batch, one sync and one commit-
-        triggered flush each, added up by :meth:`metrics`): this runs once per strict append.
+        A success is counted only in ``_alone`` (each is one batch, one sync and one flush
+        triggered by a commit; :meth:`metrics` adds them up): this runs once per strict append.
         """
         start = _monotonic()
         try:
