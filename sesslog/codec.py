@@ -33,6 +33,7 @@ _HEADER_DECODER = msgspec.json.Decoder(SessionHeader)
 _ENCODER = msgspec.json.Encoder()
 _STDLIB_DECODER = json.JSONDecoder()
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_SCRATCH_KEPT = 1 << 20  # see encode_raw
 
 
 def decode_object(raw: bytes) -> Any:
@@ -109,14 +110,28 @@ def encode_line(value: Any) -> bytes:
     return encode_raw(value) + b"\n"
 
 
-def encode_raw(value: Any) -> bytes:
+def encode_raw(value: Any, scratch: bytearray | None = None) -> bytes:
     """Encode like :func:`encode_line`, without the line ending.
+
+    Args:
+        value: What to encode.
+        scratch: A buffer to encode into, then copy the line out of at its size. Bytes from
+            ``Encoder.encode`` hold about half as much memory again as the line needs, so
+            whatever keeps the line for long (a session keeps every appended line) should pass
+            one. Only one thread may use it at a time. It keeps its memory for the next line,
+            except after a line of more than 1 MiB.
 
     Raises:
         FormatError: The value cannot be encoded as JSON.
     """
     try:
-        return _ENCODER.encode(value)
+        if scratch is None:
+            return _ENCODER.encode(value)
+        _ENCODER.encode_into(value, scratch)
+        raw = bytes(scratch)
+        if len(raw) > _SCRATCH_KEPT:
+            scratch.clear()  # gives the memory of a huge line back
+        return raw
     except (TypeError, msgspec.EncodeError, UnicodeEncodeError):
         try:
             text = json.dumps(msgspec.to_builtins(value), ensure_ascii=False, separators=(",", ":"))

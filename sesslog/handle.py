@@ -27,7 +27,7 @@ from .durability import AutosaveDurabilityMode, AutosaveQueueMetrics, Durability
 from .entries import Entry
 from .errors import SessionChangedError
 from .layout import new_entry_id
-from .records import Record, record_from_entry
+from .records import Record, record_from_entry, record_from_line
 from .timestamps import ms_to_iso, now_ms
 from .tree import SessionTree
 from .writer import SessionWriter
@@ -122,6 +122,7 @@ class SessionHandle:
         self._queue: AutosaveQueue | None = None
         self._base = 0  # tree index of the first entry given to the current queue
         self._waiting: list[None] = []  # one item per appender waiting for the lock
+        self._scratch = bytearray()  # appends encode their line here, under the lock
 
     @property
     def durability(self) -> AutosaveDurabilityMode:
@@ -169,18 +170,19 @@ class SessionHandle:
                 raise SessionChangedError(str(self.path), self.read_size, size)
         return self._start(writer)
 
-    def append(self, rec: Record) -> Record:
+    def append(self, entry: Entry | dict[str, Any]) -> Record:
         """Append an entry built by the caller, its parent as the entry gives it.
 
         Args:
-            rec: The entry's record, its ``raw`` holding the encoded line without its ending.
+            entry: A typed entry, or a plain object (of any ``type``, kept as it is).
 
         Returns:
-            ``rec``, already in the tree when this returns.
+            The stored record, already in the tree when this returns.
 
         Raises:
-            ValueError: The entry has no string id, the id is taken, or the parent is not in
-                the session.
+            FormatError: The entry cannot be encoded as JSON.
+            ValueError: The entry is not an object, has no string id, the id is taken, or the
+                parent is not in the session.
             SessionLockedError: Another writer holds the file.
             SessionChangedError: The file grew since the session was read.
             WriterFailedError: The writer failed; in ``strict`` mode the entry may be in the
@@ -190,6 +192,14 @@ class SessionHandle:
         if not self.lock.acquire(False):
             self._acquire_contended()
         try:
+            raw = encode_raw(entry, self._scratch)
+            if isinstance(entry, dict):
+                found = record_from_line(raw)
+                if found is None:  # pragma: no cover - an encoded dict is always an object
+                    raise ValueError("an entry must be a JSON object")
+                rec = found
+            else:
+                rec = record_from_entry(entry, raw)
             queue, seq = self._store(rec, self.tree.check_new(rec))
         finally:
             self.lock.release()
@@ -224,7 +234,7 @@ class SessionHandle:
                 entry.parent_id = entries[-1].id if entries else None
             else:
                 entry.parent_id = parent_id
-            rec = record_from_entry(entry, encode_raw(entry))
+            rec = record_from_entry(entry, encode_raw(entry, self._scratch))
             parent = len(entries) - 1 if parent_id is AT_LEAF else tree.check_new(rec)
             queue, seq = self._store(rec, parent)
         finally:

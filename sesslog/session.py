@@ -23,7 +23,7 @@ from msgspec import UNSET
 
 from . import entries as E
 from ._closing import Closing
-from .codec import encode_line, encode_raw
+from .codec import encode_line
 from .context import SessionContext, build_context
 from .diagnostics import SessionOpenDiagnostics
 from .durability import AutosaveDurabilityMode, AutosaveQueueMetrics, Durability
@@ -32,7 +32,7 @@ from .files import write_new_session_file
 from .handle import AT_LEAF, AtLeaf, SessionHandle, SessionSnapshot
 from .layout import default_sessions_root, new_session_id, session_path
 from .reader import ReadMode, SessionData, raise_if_strict, read_file
-from .records import Record, record_from_entry, record_from_line
+from .records import Record
 from .timestamps import ms_to_iso, now_ms
 from .tree import BranchInfo, ForkPlan, SessionTree, SiblingBranch
 from .typed_appends import LEAF_CUSTOM_TYPE, TypedAppends
@@ -360,14 +360,7 @@ class Session(TypedAppends, Closing):
         """
         if self.read_only_reason is not None:
             raise self._read_only_error()
-        raw = encode_raw(entry)
-        if isinstance(entry, dict):
-            rec = record_from_line(raw)
-            if rec is None:  # pragma: no cover - an encoded dict is always an object
-                raise ValueError("an entry must be a JSON object")
-        else:
-            rec = record_from_entry(entry, raw)
-        return self.handle.append(rec)
+        return self.handle.append(entry)
 
     def _read_only_error(self) -> ReadOnlySessionError:
         return ReadOnlySessionError(f"{self.path or '<memory>'}: {self.read_only_reason}")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import tracemalloc
 
 import msgspec
 import pytest
 
 from sesslog import FormatError
 from sesslog import entries as E
-from sesslog.codec import decode_object, decode_typed, dumps_json, encode_line
+from sesslog.codec import decode_object, decode_typed, dumps_json, encode_line, encode_raw
 
 
 def test_decode_object_reads_lone_surrogate_escapes() -> None:
@@ -95,3 +96,28 @@ def test_msgspec_errors_do_not_escape_the_codec() -> None:
             decode_typed(raw)
         except (msgspec.MsgspecError, UnicodeDecodeError) as exc:  # pragma: no cover - failure
             pytest.fail(f"codec leaked {exc!r}")
+
+
+def _user_entry(text: str) -> E.MessageEntry:
+    message = E.UserMessage(content=text, timestamp=1)
+    return E.MessageEntry(id="a1", parent_id=None, timestamp="t", message=message)
+
+
+def test_encode_raw_into_a_scratch_buffer_gives_the_same_bytes() -> None:
+    scratch = bytearray()
+    for text in ("long " * 300, "short", "\ud83d cut"):
+        assert encode_raw(_user_entry(text), scratch) == encode_raw(_user_entry(text))
+    with pytest.raises(FormatError):
+        encode_raw({"x": object()}, scratch)
+    assert encode_raw(_user_entry("after"), scratch) == encode_raw(_user_entry("after"))
+
+
+def test_encode_raw_lets_the_memory_of_a_huge_line_go() -> None:
+    scratch = bytearray()
+    tracemalloc.start()
+    try:
+        huge = encode_raw(_user_entry("x" * 3_000_000), scratch)
+        del huge
+        assert tracemalloc.get_traced_memory()[0] < 100_000
+    finally:
+        tracemalloc.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -181,6 +182,33 @@ def test_append_checks(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         session.append_entry({"type": "custom", "parentId": None})
     assert len(session) == 1
+
+
+def test_appended_lines_are_kept_in_memory_at_their_size() -> None:
+    """A session keeps every appended line's bytes, so they must not carry the encoder's
+    spare room (about half the line again)."""
+    session = Session.in_memory()
+    text = "x" * 8000
+    session.append_user_message(text)  # the first append sizes the encode buffer
+    tracemalloc.start()
+    try:
+        before = tracemalloc.take_snapshot()
+        records = [session.append_user_message(text) for _ in range(20)]
+        records += [session.append_entry(_next_user_entry(session, text, n)) for n in range(20)]
+        grown = tracemalloc.take_snapshot().compare_to(before, "filename")
+    finally:
+        tracemalloc.stop()
+    line_bytes = sum(len(rec.raw) for rec in records)
+    assert line_bytes > 320_000
+    # Everything the 40 appends kept, lines, records and index together, against the lines alone.
+    assert sum(change.size_diff for change in grown) < line_bytes * 1.2
+
+
+def _next_user_entry(session: Session, text: str, n: int) -> E.MessageEntry:
+    message = E.UserMessage(content=text, timestamp=1)
+    return E.MessageEntry(
+        id=f"e{n:07d}", parent_id=session.tree.leaf_id, timestamp="t", message=message
+    )
 
 
 def test_append_entry_keeps_unknown_types(tmp_path: Path) -> None:
