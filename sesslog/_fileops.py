@@ -73,17 +73,19 @@ class FileOps:
     #: ``sync(fd)``: make the file's data durable (``fdatasync``, ``F_FULLFSYNC`` on macOS).
     sync: Callable[[int], None] = staticmethod(_SYNC)
 
-    def write_synced(self, fd: int, data: bytes) -> int:
-        """One write at the file's end whose data is durable when it returns.
+    def write_synced(self, fd: int, parts: tuple[bytes, ...]) -> int:
+        """One write at the file's end of ``parts`` one after the other, durable when it
+        returns.
 
-        This is :meth:`write` then :meth:`sync`, so a subclass that overrides those sees
-        every synced write. :data:`OS_FILE_OPS` makes it one ``pwritev2`` call with
-        ``RWF_DSYNC`` where the kernel has it.
+        This is :meth:`write` of the parts joined, then :meth:`sync`, so a subclass that
+        overrides those sees every synced write. :data:`OS_FILE_OPS` makes it one ``pwritev2``
+        call with ``RWF_DSYNC`` where the kernel has it, which gathers the parts without
+        joining them.
 
         Returns:
             The count written (possibly short); what was written is durable.
         """
-        written = self.write(fd, data)
+        written = self.write(fd, parts[0] if len(parts) == 1 else b"".join(parts))
         self.sync(fd)
         return written
 
@@ -115,19 +117,19 @@ class FileOps:
 class _OsFileOps(FileOps):
     """The real calls, a synced write being one system call where the kernel allows it."""
 
-    def write_synced(self, fd: int, data: bytes) -> int:
+    def write_synced(self, fd: int, parts: tuple[bytes, ...]) -> int:
         """``pwritev2(RWF_DSYNC)`` at the file's end (offset -1: the file position, which
         ``O_APPEND`` keeps at the end); where the kernel refuses the flag, :meth:`write` then
         :meth:`sync`, from then on."""
         global _dsync_works
         if _dsync_works:
             try:
-                return os.pwritev(fd, (data,), -1, _RWF_DSYNC)
+                return os.pwritev(fd, parts, -1, _RWF_DSYNC)
             except OSError as exc:
                 if exc.errno not in _NO_DSYNC:
                     raise
                 _dsync_works = False  # nothing was written: the kernel checks flags first
-        return super().write_synced(fd, data)
+        return super().write_synced(fd, parts)
 
 
 #: The real calls.

@@ -230,7 +230,7 @@ class AutosaveQueue:
         """
         start = _monotonic()
         try:
-            self.writer.write_lines(line + b"\n", sync=True)
+            self.writer.write_lines(line, sync=True)
         except BaseException as exc:
             with self._lock:
                 self._busy = False
@@ -460,9 +460,8 @@ class AutosaveQueue:
         error: BaseException | None = None
         try:
             if len(lines) == 1:
-                self.writer.write_lines(lines[0] + b"\n", sync=synced_write)
+                self.writer.write_lines(lines[0], sync=synced_write)
             elif lines:
-                lines.append(b"")  # so the join ends the last line too
                 self.writer.write_lines(b"\n".join(lines), sync=synced_write)
             wrote = True
             if need_sync and not synced_write:

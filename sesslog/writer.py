@@ -314,11 +314,13 @@ class SessionWriter(Closing):
         """The file's current length."""
         return self.ops.size(self._checked_fd())
 
-    def write_lines(self, data: bytes, *, sync: bool = False) -> None:
+    def write_lines(self, lines: bytes, *, sync: bool = False) -> None:
         """Append whole lines with one ``write()``.
 
         Args:
-            data: One or more complete lines, each ending in ``\\n``.
+            lines: One or more lines joined by ``\\n``, without the last line's ending: the
+                write adds it (a synced write gathers it from a separate buffer, so a long
+                line is not copied only to be ended).
             sync: Make them durable before returning, in the same call where the OS can
                 (:meth:`~sesslog._fileops.FileOps.write_synced`). Only for a file whose earlier
                 data is already synced: such a write may sync its own bytes only.
@@ -331,9 +333,9 @@ class SessionWriter(Closing):
             fd = self._checked_fd()
         ops = self.ops
         try:
-            written = ops.write_synced(fd, data) if sync else ops.write(fd, data)
-            if written != len(data):
-                _write_rest(ops, fd, data, written)
+            written = ops.write_synced(fd, (lines, b"\n")) if sync else ops.write(fd, lines + b"\n")
+            if written != len(lines) + 1:
+                _write_rest(ops, fd, lines + b"\n", written)
                 if sync:
                     ops.sync(fd)
         except OSError as exc:

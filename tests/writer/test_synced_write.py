@@ -24,8 +24,8 @@ def test_the_real_synced_write_appends_at_the_end(tmp_path: Path) -> None:
     try:
         assert OS_FILE_OPS.write(fd, b"one\n") == 4
         os.lseek(fd, 0, os.SEEK_SET)  # the file position does not decide where it lands
-        assert OS_FILE_OPS.write_synced(fd, b"two\n") == 4
-        assert OS_FILE_OPS.write_synced(fd, b"three\n") == 6
+        assert OS_FILE_OPS.write_synced(fd, (b"two\n",)) == 4
+        assert OS_FILE_OPS.write_synced(fd, (b"thr", b"ee", b"\n")) == 6  # gathered
     finally:
         os.close(fd)
     assert path.read_bytes() == b"one\ntwo\nthree\n"
@@ -50,8 +50,8 @@ def test_a_kernel_refusing_the_flag_gets_write_then_sync(
     fd = _append_only(path)
     try:
         ops = fileops._OsFileOps()
-        assert ops.write_synced(fd, b"one\n") == 4
-        assert ops.write_synced(fd, b"two\n") == 4
+        assert ops.write_synced(fd, (b"one\n",)) == 4
+        assert ops.write_synced(fd, (b"two", b"\n")) == 4
     finally:
         os.close(fd)
     assert path.read_bytes() == b"one\ntwo\n"
@@ -70,7 +70,7 @@ def test_other_errors_of_the_synced_write_are_raised(
     fd = _append_only(tmp_path / "f.jsonl")
     try:
         with pytest.raises(OSError) as caught:
-            fileops._OsFileOps().write_synced(fd, b"one\n")
+            fileops._OsFileOps().write_synced(fd, (b"one\n",))
     finally:
         os.close(fd)
     assert caught.value.errno == errno.ENOSPC
@@ -95,9 +95,9 @@ class Recorded(FileOps):
 class SyncedWrites(Recorded):
     """Like :class:`Recorded`, telling a synced write apart from a write and a sync."""
 
-    def write_synced(self, fd: int, data: bytes) -> int:
+    def write_synced(self, fd: int, parts: tuple[bytes, ...]) -> int:
         self.calls.append("write_synced")
-        written = os.write(fd, data)
+        written = os.write(fd, b"".join(parts))
         os.fsync(fd)
         return written
 
@@ -108,10 +108,10 @@ def test_a_file_layer_that_overrides_write_and_sync_sees_every_synced_write(
     ops = Recorded()
     fd = _append_only(tmp_path / "f.jsonl")
     try:
-        assert ops.write_synced(fd, b"one\n") == 4
+        assert ops.write_synced(fd, (b"one", b"\n")) == 4
     finally:
         os.close(fd)
-    assert ops.calls == ["write", "sync"]
+    assert ops.calls == ["write", "sync"]  # the parts joined: one write
     assert (tmp_path / "f.jsonl").read_bytes() == b"one\n"
 
 

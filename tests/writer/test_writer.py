@@ -61,7 +61,7 @@ def test_each_call_is_one_write_of_whole_lines(tmp_path: Path, kit: Any) -> None
     path.write_bytes(HEADER)
     ops = kit.FaultyOps()
     with SessionWriter(path, ops=ops) as writer:
-        writer.write_lines(E1 + E2)
+        writer.write_lines(E1 + E2[:-1])
         writer.sync()
     assert ops.calls == [("write", len(E1 + E2)), ("sync", 0)]
     assert path.read_bytes() == HEADER + E1 + E2
@@ -73,8 +73,19 @@ def test_a_short_write_is_finished_not_left_torn(tmp_path: Path, kit: Any) -> No
     ops = kit.FaultyOps()
     ops.short = 10
     with SessionWriter(path, ops=ops) as writer:
-        writer.write_lines(E1)
+        writer.write_lines(E1[:-1])
     assert ops.calls == [("write", 10), ("write", len(E1) - 10)]
+    assert path.read_bytes() == HEADER + E1
+
+
+def test_a_short_synced_write_is_finished_and_synced_again(tmp_path: Path, kit: Any) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(HEADER)
+    ops = kit.FaultyOps()
+    ops.short = 10
+    with SessionWriter(path, ops=ops) as writer:
+        writer.write_lines(E1[:-1], sync=True)  # the line and its ending, gathered
+    assert ops.calls == [("write", 10), ("sync", 0), ("write", len(E1) - 10), ("sync", 0)]
     assert path.read_bytes() == HEADER + E1
 
 
@@ -92,7 +103,7 @@ def test_torn_tail_is_moved_to_a_side_file_and_cut(tmp_path: Path) -> None:
         assert side.name == f"s.jsonl.torn-at-{len(HEADER + E1)}"
         assert side.read_bytes() == torn
         assert path.read_bytes() == HEADER + E1
-        writer.write_lines(E2)
+        writer.write_lines(E2[:-1])
     data = Session.open(path)
     assert [rec.id for rec in data.tree] == ["e1", "e2"]
     assert data.diagnostics.ok
@@ -158,7 +169,7 @@ def test_second_writer_waits_when_asked(tmp_path: Path) -> None:
     release = threading.Timer(0.2, first.close)
     release.start()
     with SessionWriter(path, wait=30) as second:
-        second.write_lines(E1)
+        second.write_lines(E1[:-1])
     release.join()
     assert path.read_bytes() == HEADER + E1
 
@@ -169,7 +180,7 @@ def test_a_closed_writer_refuses_writes(tmp_path: Path) -> None:
     writer.close()  # twice is fine
     assert writer.closed
     with pytest.raises(WriterFailedError, match="closed"):
-        writer.write_lines(E1)
+        writer.write_lines(E1[:-1])
 
 
 def test_reader_reports_an_unterminated_line_under_a_held_lock_as_in_progress(
