@@ -113,6 +113,9 @@ class AutosaveQueue:
         config: Mode and tuning.
         pending: Given the count of lines known durable, returns the lines after them (for
             the ``pending`` of a :class:`~sesslog.errors.WriterFailedError`).
+
+    Attributes:
+        closed: True once :meth:`close` ran (read it, do not set it).
     """
 
     def __init__(
@@ -136,7 +139,7 @@ class AutosaveQueue:
         self._failure: BaseException | None = None
         self._failure_text: str | None = None
         self._stopping = False
-        self._closed = False
+        self.closed = False
         self._oldest = 0.0
         self._last_sync = _monotonic()
         self._space_waiters = 0
@@ -144,7 +147,7 @@ class AutosaveQueue:
         self._idle = False  # the background thread waits on _work
         self._batches = 0
         self._syncs = 0
-        self._alone = 0  # lines written and synced alone (see _write_alone)
+        self._alone = 0  # lines written and synced alone (see submit)
         self._peak = 0
         self._backpressure = 0
         self._latencies: deque[float] = deque(maxlen=_LATENCY_SAMPLES)
@@ -170,13 +173,17 @@ class AutosaveQueue:
     # ------------------------------------------------------------------ appending
 
     def submit(self, line: bytes, alone: bool = False) -> int:
-        """Queue one line (its bytes without the ending) and return its ``seq``.
+        """Queue one line (its bytes without the ending).
 
         In ``strict`` mode, an appender that is ``alone`` (no other appender waits for the
         session's lock, which the caller holds) and finds the file idle writes and syncs its
         line at once instead, in one system call where the OS has one: with nobody to share a
-        sync with, queueing would only add work. :meth:`settle` then has nothing to wait for.
-        A failed write is recorded, not raised here: :meth:`settle` raises it.
+        sync with, queueing would only add work. A failed write is recorded, not raised here:
+        :meth:`settle` raises it.
+
+        Returns:
+            The line's ``seq`` to pass to :meth:`settle`, or 0 when there is nothing to wait
+            for: the line is durable already, or the mode writes behind.
 
         Raises:
             WriterFailedError: The writer failed earlier, or the queue is closed.
@@ -187,21 +194,44 @@ class AutosaveQueue:
         try:
             if self._failure is not None or self._stopping:
                 raise self._error()
-            if (
+            if not (
                 alone
                 and self._strict
                 and not self._busy
                 and not self._lines
                 and self._written == self._synced  # the synced write may sync its own bytes only
             ):
-                self._busy = True
-                self._queued = seq = self._queued + 1
-            else:
-                return self._enqueue(line)
+                seq = self._enqueue(line)
+                return seq if self.settles else 0
+            self._busy = True  # the file is this appender's until the line is synced
+            self._queued = seq = self._queued + 1
         finally:
             lock.release()
-        self._write_alone(line, seq)
-        return seq
+        # Written alone. The line is every line not yet synced, so a success is counted only
+        # in ``_alone`` (one batch, one sync and one flush triggered by a commit each, which
+        # :meth:`metrics` adds up): this runs once per strict append, and is kept short.
+        start = _monotonic()
+        try:
+            self.writer.write_lines(line, sync=True)
+        except BaseException as exc:
+            with lock:
+                self._busy = False
+                self._done(AutosaveFlushTrigger.COMMIT, seq, False, True, start, exc)
+            return seq
+        latency = _monotonic() - start
+        lock.acquire()
+        try:
+            self._busy = False
+            self._written = self._synced = seq
+            self._alone += 1
+            self._latencies.append(latency)
+            if latency > self._latency_max:
+                self._latency_max = latency
+            if self._waiters:
+                self._progress.notify_all()
+        finally:
+            lock.release()
+        return 0
 
     def _enqueue(self, line: bytes) -> int:
         """Put ``line`` on the queue, waking the background thread when due (lock held)."""
@@ -220,36 +250,6 @@ class AutosaveQueue:
         ):
             self._work.notify()
         return seq
-
-    def _write_alone(self, line: bytes, seq: int) -> None:
-        """Write and sync line ``seq``, the only one, having claimed the file (see
-        :meth:`submit`); every line before it is synced.
-
-        A success is counted only in ``_alone`` (each is one batch, one sync and one flush
-        triggered by a commit; :meth:`metrics` adds them up): this runs once per strict append.
-        """
-        start = _monotonic()
-        try:
-            self.writer.write_lines(line, sync=True)
-        except BaseException as exc:
-            with self._lock:
-                self._busy = False
-                self._done(AutosaveFlushTrigger.COMMIT, seq, False, True, start, exc)
-            return
-        latency = _monotonic() - start
-        lock = self._lock
-        lock.acquire()
-        try:
-            self._busy = False
-            self._written = self._synced = seq
-            self._alone += 1
-            self._latencies.append(latency)
-            if latency > self._latency_max:
-                self._latency_max = latency
-            if self._waiters:
-                self._progress.notify_all()
-        finally:
-            lock.release()
 
     def _wait_for_space(self) -> None:
         if not self.config.block_when_full:
@@ -311,7 +311,7 @@ class AutosaveQueue:
                 not known to be durable. The file is released all the same.
         """
         with self._lock:
-            if self._closed:
+            if self.closed:
                 return
             self._stopping = True
             self._work.notify_all()
@@ -323,7 +323,7 @@ class AutosaveQueue:
                 self._commit(self._queued, True, AutosaveFlushTrigger.SHUTDOWN)
         finally:
             with self._lock:
-                self._closed = True
+                self.closed = True
                 self._progress.notify_all()
             with contextlib.suppress(OSError):
                 self.end_size = self.writer.size()
@@ -347,16 +347,11 @@ class AutosaveQueue:
             "a forked child must open the session again"
         )
         self._failure_text = str(self._failure)
-        self._closed = True
+        self.closed = True
         with contextlib.suppress(OSError):
             self.writer.close()
 
     # ------------------------------------------------------------------ state
-
-    @property
-    def closed(self) -> bool:
-        """True once :meth:`close` ran."""
-        return self._closed
 
     @property
     def failed(self) -> bool:
@@ -382,7 +377,7 @@ class AutosaveQueue:
         """
         deadline = None if timeout is None else _monotonic() + timeout
         with self._lock:
-            while self.kept() < count and self._failure is None and not self._closed:
+            while self.kept() < count and self._failure is None and not self.closed:
                 remaining = None if deadline is None else deadline - _monotonic()
                 if remaining is not None and remaining <= 0:
                     break

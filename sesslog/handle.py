@@ -203,7 +203,7 @@ class SessionHandle:
             queue, seq = self._store(rec, self.tree.check_new(rec))
         finally:
             self.lock.release()
-        if queue is not None and queue.settles:
+        if seq and queue is not None:
             queue.settle(seq)
         return rec
 
@@ -239,7 +239,7 @@ class SessionHandle:
             queue, seq = self._store(rec, parent)
         finally:
             self.lock.release()
-        if queue is not None and queue.settles:
+        if seq and queue is not None:
             queue.settle(seq)
         return rec
 
@@ -260,7 +260,8 @@ class SessionHandle:
             waiting.pop()
 
     def _store(self, rec: Record, parent: int) -> tuple[AutosaveQueue | None, int]:
-        """Queue ``rec``'s line and add it to the tree (lock held); return the queue and seq."""
+        """Queue ``rec``'s line and add it to the tree (lock held); return the queue and the
+        seq to settle once the lock is released (0: nothing to wait for)."""
         queue = None
         seq = 0
         if self.path is not None:
