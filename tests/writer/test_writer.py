@@ -67,25 +67,27 @@ def test_each_call_is_one_write_of_whole_lines(tmp_path: Path, kit: Any) -> None
     assert path.read_bytes() == HEADER + E1 + E2
 
 
-def test_a_short_write_is_finished_not_left_torn(tmp_path: Path, kit: Any) -> None:
+_REST = len(E1) - 10
+
+
+@pytest.mark.parametrize(
+    ("sync", "calls"),
+    [
+        (False, [("write", 10), ("write", _REST)]),
+        # the line and its ending were gathered into one synced write: the rest is synced again
+        (True, [("write", 10), ("sync", 0), ("write", _REST), ("sync", 0)]),
+    ],
+)
+def test_a_short_write_is_finished_not_left_torn(
+    tmp_path: Path, kit: Any, sync: bool, calls: list[tuple[str, int]]
+) -> None:
     path = tmp_path / "s.jsonl"
     path.write_bytes(HEADER)
     ops = kit.FaultyOps()
     ops.short = 10
     with SessionWriter(path, ops=ops) as writer:
-        writer.write_lines(E1[:-1])
-    assert ops.calls == [("write", 10), ("write", len(E1) - 10)]
-    assert path.read_bytes() == HEADER + E1
-
-
-def test_a_short_synced_write_is_finished_and_synced_again(tmp_path: Path, kit: Any) -> None:
-    path = tmp_path / "s.jsonl"
-    path.write_bytes(HEADER)
-    ops = kit.FaultyOps()
-    ops.short = 10
-    with SessionWriter(path, ops=ops) as writer:
-        writer.write_lines(E1[:-1], sync=True)  # the line and its ending, gathered
-    assert ops.calls == [("write", 10), ("sync", 0), ("write", len(E1) - 10), ("sync", 0)]
+        writer.write_lines(E1[:-1], sync=sync)
+    assert ops.calls == calls
     assert path.read_bytes() == HEADER + E1
 
 
