@@ -457,7 +457,8 @@ class AutosaveQueue:
             if len(lines) == 1:
                 self.writer.write_lines(lines[0], sync=synced_write)
             elif lines:
-                self.writer.write_lines(b"\n".join(lines), sync=synced_write)
+                lines.append(b"")  # so the join ends the last line too, in the one copy it makes
+                self.writer.write_lines(b"\n".join(lines), sync=synced_write, end=b"")
             wrote = True
             if need_sync and not synced_write:
                 self.writer.sync()

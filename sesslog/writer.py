@@ -314,13 +314,14 @@ class SessionWriter(Closing):
         """The file's current length."""
         return self.ops.size(self._checked_fd())
 
-    def write_lines(self, lines: bytes, *, sync: bool = False) -> None:
+    def write_lines(self, lines: bytes, *, sync: bool = False, end: bytes = b"\n") -> None:
         """Append whole lines with one ``write()``.
 
         Args:
-            lines: One or more lines joined by ``\\n``, without the last line's ending: the
-                write adds it (a synced write gathers it from a separate buffer, so a long
-                line is not copied only to be ended).
+            lines: One or more lines joined by ``\\n``, without the last line's ending.
+            end: Written right after ``lines`` in the same call: the last line's ending, or
+                ``b""`` when ``lines`` already ends with it. A synced write gathers it from its
+                own buffer, so a long line is not copied only to be ended.
             sync: Make them durable before returning, in the same call where the OS can
                 (:meth:`~sesslog._fileops.FileOps.write_synced`). Only for a file whose earlier
                 data is already synced: such a write may sync its own bytes only.
@@ -333,9 +334,12 @@ class SessionWriter(Closing):
             fd = self._checked_fd()
         ops = self.ops
         try:
-            written = ops.write_synced(fd, (lines, b"\n")) if sync else ops.write(fd, lines + b"\n")
-            if written != len(lines) + 1:
-                _write_rest(ops, fd, lines + b"\n", written)
+            if sync:
+                written = ops.write_synced(fd, (lines, end) if end else (lines,))
+            else:
+                written = ops.write(fd, lines + end if end else lines)
+            if written != len(lines) + len(end):
+                _write_rest(ops, fd, lines + end, written)
                 if sync:
                     ops.sync(fd)
         except OSError as exc:

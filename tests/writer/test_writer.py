@@ -67,6 +67,17 @@ def test_each_call_is_one_write_of_whole_lines(tmp_path: Path, kit: Any) -> None
     assert path.read_bytes() == HEADER + E1 + E2
 
 
+def test_lines_that_end_already_are_written_as_they_are(tmp_path: Path, kit: Any) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(HEADER)
+    ops = kit.FaultyOps()
+    with SessionWriter(path, ops=ops) as writer:
+        writer.write_lines(E1 + E2, end=b"")
+        writer.write_lines(E1.replace(b"e1", b"e3"), sync=True, end=b"")
+    assert ops.calls == [("write", len(E1 + E2)), ("write", len(E1)), ("sync", 0)]
+    assert path.read_bytes() == HEADER + E1 + E2 + E1.replace(b"e1", b"e3")
+
+
 _REST = len(E1) - 10
 
 
