@@ -43,8 +43,8 @@ from pathlib import Path
 
 from sesslog import Session
 from sesslog import entries as E
-from sesslog.codec import encode_line
-from sesslog.timestamps import ms_to_iso, now_ms
+from sesslog.format.codec import encode_line
+from sesslog.format.timestamps import ms_to_iso, now_ms
 
 TEXT = "x" * 900  # a user message line of about 1 KB
 MESSAGE = E.UserMessage(content=TEXT, timestamp=1767607200000)

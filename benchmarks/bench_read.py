@@ -40,7 +40,7 @@ sys.path.insert(0, str(REPO))
 
 from fixtures.generate import make_v3_session  # noqa: E402
 from sesslog import Session, SessionTree  # noqa: E402
-from sesslog.context import build_context  # noqa: E402
+from sesslog.tree.context import build_context  # noqa: E402
 
 #: The shape of a long real session: branches, compactions and labels now and then.
 SESSION_OPTIONS: dict[str, Any] = {"branch_every": 400, "compaction_every": 600, "label_every": 250}

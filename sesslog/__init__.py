@@ -4,16 +4,7 @@ The file format is that of the ``pi`` coding agent (version 3; versions 1 and 2 
 upgraded in memory). The JSONL file is the truth; everything else is a projection.
 """
 
-from .context import SessionContext
-from .diagnostics import Diagnostic, Reason, SessionOpenDiagnostics
-from .durability import (
-    AutosaveConfig,
-    AutosaveDurabilityMode,
-    AutosaveFlushTrigger,
-    AutosaveQueueMetrics,
-)
-from .entries import SESSION_VERSION
-from .errors import (
+from sesslog.errors import (
     EntryNotFoundError,
     FormatError,
     QueueFullError,
@@ -25,11 +16,22 @@ from .errors import (
     UnsupportedVersionError,
     WriterFailedError,
 )
-from .handle import SessionHandle, SessionSnapshot
-from .reader import ReadMode
-from .records import Record
-from .session import Session, SessionStoreKind
-from .tree import BranchInfo, ForkPlan, SessionTree, SiblingBranch
+from sesslog.format import entries
+from sesslog.format.diagnostics import Diagnostic, Reason, SessionOpenDiagnostics
+from sesslog.format.entries import SESSION_VERSION
+from sesslog.format.reader import ReadMode
+from sesslog.format.records import Record
+from sesslog.session import Session, SessionStoreKind
+from sesslog.tree.context import SessionContext
+from sesslog.tree.index import BranchInfo, ForkPlan, SessionTree, SiblingBranch
+from sesslog.write.appender import SessionHandle
+from sesslog.write.modes import (
+    AutosaveConfig,
+    AutosaveDurabilityMode,
+    AutosaveFlushTrigger,
+    AutosaveQueueMetrics,
+)
+from sesslog.write.snapshot import SessionSnapshot
 
 __all__ = [
     "SESSION_VERSION",
@@ -61,4 +63,5 @@ __all__ = [
     "SiblingBranch",
     "UnsupportedVersionError",
     "WriterFailedError",
+    "entries",
 ]

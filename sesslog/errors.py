@@ -19,7 +19,7 @@ class FormatError(SesslogError, ValueError):
         path: The file, or ``None`` for in-memory data.
         line: 1-based line number of the offending record.
         offset: Byte offset of the start of that line.
-        reason: Short machine-readable reason (see ``sesslog.diagnostics.Reason``).
+        reason: Short machine-readable reason (see ``sesslog.format.diagnostics.Reason``).
     """
 
     def __init__(

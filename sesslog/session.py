@@ -21,22 +21,24 @@ from typing import Any
 import msgspec
 from msgspec import UNSET
 
-from . import entries as E
-from ._closing import Closing
-from .codec import encode_line
-from .context import SessionContext, build_context
-from .diagnostics import SessionOpenDiagnostics
-from .durability import AutosaveDurabilityMode, AutosaveQueueMetrics, Durability
-from .errors import ReadOnlySessionError, SessionNotFoundError
-from .files import write_new_session_file
-from .handle import AT_LEAF, AtLeaf, SessionHandle, SessionSnapshot
-from .layout import default_sessions_root, new_session_id, session_path
-from .reader import ReadMode, SessionData, raise_if_strict, read_file
-from .records import Record
-from .timestamps import ms_to_iso, now_ms
-from .tree import BranchInfo, ForkPlan, SessionTree, SiblingBranch
-from .typed_appends import LEAF_CUSTOM_TYPE, TypedAppends
-from .writer import writer_active
+from sesslog._closing import Closing
+from sesslog.backends.layout import default_sessions_root, session_path
+from sesslog.backends.locks import writer_active
+from sesslog.errors import ReadOnlySessionError, SessionNotFoundError
+from sesslog.format import entries as E
+from sesslog.format.codec import encode_line
+from sesslog.format.diagnostics import SessionOpenDiagnostics
+from sesslog.format.ids import new_session_id
+from sesslog.format.reader import ReadMode, SessionData, raise_if_strict, read_file
+from sesslog.format.records import Record
+from sesslog.format.timestamps import ms_to_iso, now_ms
+from sesslog.tree.context import SessionContext, build_context
+from sesslog.tree.index import BranchInfo, ForkPlan, SessionTree, SiblingBranch
+from sesslog.typed_appends import LEAF_CUSTOM_TYPE, TypedAppends
+from sesslog.write.appender import AT_LEAF, AtLeaf, SessionHandle
+from sesslog.write.files import write_new_session_file
+from sesslog.write.modes import AutosaveDurabilityMode, AutosaveQueueMetrics, Durability
+from sesslog.write.snapshot import SessionSnapshot
 
 __all__ = ["LEAF_CUSTOM_TYPE", "Session", "SessionStoreKind", "sidecar_folder"]
 
@@ -60,7 +62,7 @@ class Session(TypedAppends, Closing):
     """One session: its header, its tree of entries, and (unless in memory) its file.
 
     Use :meth:`create`, :meth:`open` or :meth:`in_memory` rather than the constructor.
-    Appends are safe from many threads (see :class:`~sesslog.handle.SessionHandle`) and reach
+    Appends are safe from many threads (see :class:`~sesslog.write.appender.SessionHandle`) and reach
     the file as the ``durability`` mode promises (see ``docs/durability.md``); the first append
     takes the session's writer lock and keeps it until :meth:`close`.
     """
@@ -112,13 +114,13 @@ class Session(TypedAppends, Closing):
 
         Args:
             cwd: The agent's working directory (default: the current one).
-            root: The sessions root (default: pi's, see :mod:`sesslog.layout`).
+            root: The sessions root (default: pi's, see :mod:`sesslog.backends.layout`).
             path: An explicit file path, instead of pi's layout under ``root``.
             session_id: The session id (default: a new UUIDv7).
             parent_session: Path of the session this one was forked from.
             clock: Returns the current Unix time in milliseconds (for tests and replays).
             durability: ``strict``, ``balanced`` (default) or ``throughput``, or an
-                :class:`~sesslog.durability.AutosaveConfig` (``write_behind=False`` writes each
+                :class:`~sesslog.write.modes.AutosaveConfig` (``write_behind=False`` writes each
                 append in the caller's thread).
 
         Raises:
@@ -177,7 +179,7 @@ class Session(TypedAppends, Closing):
 
         Args:
             path: The ``.jsonl`` file.
-            mode: ``strict``, ``tolerant`` (default) or ``salvage``; see :mod:`sesslog.reader`.
+            mode: ``strict``, ``tolerant`` (default) or ``salvage``; see :mod:`sesslog.format.reader`.
             read_only: Refuse appends.
             lock_wait: Seconds to wait for another writer's lock on the first append.
             clock: Returns the current Unix time in milliseconds.
@@ -194,7 +196,7 @@ class Session(TypedAppends, Closing):
         """
         mode = ReadMode(mode)
         if sidecar and sidecar_folder(path).is_dir():
-            from .v2.opening import open_fresh_sidecar
+            from sesslog.v2.opening import open_fresh_sidecar
 
             opened = open_fresh_sidecar(
                 Path(path),

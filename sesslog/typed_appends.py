@@ -2,7 +2,7 @@
 
 :class:`TypedAppends` builds each typed entry and hands it to ``_append``, which stamps it with a
 new id, its parent (the current leaf unless said otherwise) and the time, atomically with the
-append itself (see :meth:`~sesslog.handle.SessionHandle.append_new`). The helpers build entries
+append itself (see :meth:`~sesslog.write.appender.SessionHandle.append_new`). The helpers build entries
 with empty placeholders in those three fields.
 """
 
@@ -13,10 +13,10 @@ from typing import Any
 
 from msgspec import UNSET
 
-from . import entries as E
-from .handle import AT_LEAF, AtLeaf, SessionHandle
-from .records import Record
-from .tree import SessionTree
+from sesslog.format import entries as E
+from sesslog.format.records import Record
+from sesslog.tree.index import SessionTree
+from sesslog.write.appender import AT_LEAF, AtLeaf, SessionHandle
 
 __all__ = ["LEAF_CUSTOM_TYPE", "Content", "TypedAppends"]
 
@@ -133,7 +133,7 @@ class TypedAppends:
         )
 
     def append_thinking_level_change(self, level: str) -> Record:
-        """Switch the thinking level (one of :data:`~sesslog.entries.THINKING_LEVELS`)."""
+        """Switch the thinking level (one of :data:`~sesslog.format.entries.THINKING_LEVELS`)."""
         if level not in E.THINKING_LEVELS:
             raise ValueError(f"unknown thinking level {level!r}")
         return self._append(

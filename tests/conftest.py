@@ -17,8 +17,8 @@ import msgspec
 import pytest
 
 from sesslog import Session, SessionContext
-from sesslog.codec import dumps_json
-from sesslog.reader import SessionData
+from sesslog.format.codec import dumps_json
+from sesslog.format.reader import SessionData
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"

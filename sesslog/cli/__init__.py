@@ -12,14 +12,21 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from ..errors import (
+from sesslog.cli.output import (
+    EXIT_CORRUPT,
+    EXIT_LOCKED,
+    EXIT_MISSING,
+    EXIT_USAGE,
+    Output,
+    common_options,
+)
+from sesslog.errors import (
     FormatError,
     ReadOnlySessionError,
     SessionLockedError,
     SessionNotFoundError,
     SesslogError,
 )
-from .output import EXIT_CORRUPT, EXIT_LOCKED, EXIT_MISSING, EXIT_USAGE, Output, common_options
 
 __all__ = ["build_parser", "main"]
 

@@ -18,14 +18,14 @@ from typing import Any, BinaryIO
 
 import msgspec
 
-from ..codec import decode_object, dumps_json
-from ..durability import AutosaveDurabilityMode
-from ..errors import ReadOnlySessionError
-from ..layout import new_entry_id
-from ..records import Record
-from ..session import Session
-from ..timestamps import ms_to_iso, now_ms
-from .output import EXIT_FOUND, EXIT_OK, Output
+from sesslog.cli.output import EXIT_FOUND, EXIT_OK, Output
+from sesslog.errors import ReadOnlySessionError
+from sesslog.format.codec import decode_object, dumps_json
+from sesslog.format.ids import new_entry_id
+from sesslog.format.records import Record
+from sesslog.format.timestamps import ms_to_iso, now_ms
+from sesslog.session import Session
+from sesslog.write.modes import AutosaveDurabilityMode
 
 __all__ = ["entry_from_input", "register"]
 

@@ -7,9 +7,9 @@ import os
 from collections import Counter
 from typing import Any
 
-from ..reader import ReadMode
-from ..session import Session
-from .output import EXIT_FOUND, EXIT_OK, Output
+from sesslog.cli.output import EXIT_FOUND, EXIT_OK, Output
+from sesslog.format.reader import ReadMode
+from sesslog.session import Session
 
 __all__ = ["open_session", "register"]
 
@@ -115,7 +115,7 @@ def _tree(args: argparse.Namespace, out: Output) -> int:
             }
         )
         return EXIT_OK
-    from ..render import render_tree
+    from sesslog.render.text import render_tree
 
     for text in render_tree(tree, style=out.style, width=args.width, active_only=args.active):
         out.line(text)
@@ -128,7 +128,7 @@ def _context(args: argparse.Namespace, out: Output) -> int:
     if out.json_mode:
         out.json(context.to_json())
         return EXIT_OK
-    from ..render import render_context
+    from sesslog.render.text import render_context
 
     for text in render_context(context, style=out.style):
         out.line(text)
@@ -154,7 +154,7 @@ def _check(args: argparse.Namespace, out: Output) -> int:
 
 
 def _upgrade(args: argparse.Namespace, out: Output) -> int:
-    from ..files import upgrade_file
+    from sesslog.write.files import upgrade_file
 
     result = upgrade_file(args.file, output=args.output, mode=ReadMode(args.mode))
     if out.json_mode:

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .output import EXIT_OK, Output
+from sesslog.cli.output import EXIT_OK, Output
 
 __all__ = ["register"]
 
@@ -28,8 +28,8 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 
 def _demo(args: argparse.Namespace, out: Output) -> int:
-    from ..demo import write_demo
-    from ..render import render_context, render_tree
+    from sesslog.cli.demo_session import write_demo
+    from sesslog.render.text import render_context, render_tree
 
     root = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="sesslog-demo-"))
     result = write_demo(root)

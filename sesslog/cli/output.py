@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any, TextIO
 
-from ..codec import dumps_json
+from sesslog.format.codec import dumps_json
 
 __all__ = [
     "EXIT_CORRUPT",

@@ -13,8 +13,15 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
-from ..errors import SidecarBusyError, SidecarCorruptError
-from .output import EXIT_CORRUPT, EXIT_FOUND, EXIT_LOCKED, EXIT_MISSING, EXIT_OK, Output
+from sesslog.cli.output import (
+    EXIT_CORRUPT,
+    EXIT_FOUND,
+    EXIT_LOCKED,
+    EXIT_MISSING,
+    EXIT_OK,
+    Output,
+)
+from sesslog.errors import SidecarBusyError, SidecarCorruptError
 
 __all__ = ["ProgressBar", "register"]
 
@@ -131,7 +138,7 @@ def _progress(out: Output) -> Iterator[ProgressBar | None]:
 
 
 def _migrate(args: argparse.Namespace, out: Output) -> int:
-    from ..v2 import migrate_dry_run, migrate_jsonl_to_v2
+    from sesslog.v2 import migrate_dry_run, migrate_jsonl_to_v2
 
     with _progress(out) as bar:
         if args.dry_run:
@@ -165,7 +172,7 @@ def _migrate(args: argparse.Namespace, out: Output) -> int:
 
 
 def _status(args: argparse.Namespace, out: Output) -> int:
-    from ..v2 import StateKind, migration_status
+    from sesslog.v2 import StateKind, migration_status
 
     state = migration_status(args.file, thorough=not args.quick)
     if out.json_mode:
@@ -187,8 +194,8 @@ def _status(args: argparse.Namespace, out: Output) -> int:
 
 
 def _verify(args: argparse.Namespace, out: Output) -> int:
-    from ..session import sidecar_folder
-    from ..v2 import verify_v2_against_jsonl
+    from sesslog.session import sidecar_folder
+    from sesslog.v2 import verify_v2_against_jsonl
 
     if not sidecar_folder(args.file).is_dir():
         return out.fail(f"{args.file}: no V2 sidecar (run 'sesslog migrate' first)", EXIT_MISSING)
@@ -213,7 +220,7 @@ def _verify(args: argparse.Namespace, out: Output) -> int:
 
 
 def _rollback(args: argparse.Namespace, out: Output) -> int:
-    from ..v2 import rollback_v2_sidecar
+    from sesslog.v2 import rollback_v2_sidecar
 
     result = rollback_v2_sidecar(args.file)
     if out.json_mode:
@@ -225,7 +232,7 @@ def _rollback(args: argparse.Namespace, out: Output) -> int:
 
 
 def _recover(args: argparse.Namespace, out: Output) -> int:
-    from ..v2 import recover_partial_migration
+    from sesslog.v2 import recover_partial_migration
 
     with _progress(out) as bar:
         result = recover_partial_migration(args.file, migrate_again=args.migrate, progress=bar)
@@ -241,7 +248,7 @@ def _recover(args: argparse.Namespace, out: Output) -> int:
 
 
 def _restore(args: argparse.Namespace, out: Output) -> int:
-    from ..v2 import restore_jsonl_from_v2
+    from sesslog.v2 import restore_jsonl_from_v2
 
     result = restore_jsonl_from_v2(args.file, output=args.output, overwrite=args.force)
     if out.json_mode:

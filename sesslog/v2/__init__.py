@@ -12,10 +12,10 @@ import it (:meth:`sesslog.Session.open` imports this package only when a sidecar
 
 from __future__ import annotations
 
-from ..session import SessionStoreKind
-from .layout import SidecarPaths
-from .ledger import LedgerRecord, read_ledger
-from .maintenance import (
+from sesslog.session import SessionStoreKind
+from sesslog.v2.layout import SidecarPaths
+from sesslog.v2.ledger import LedgerRecord, read_ledger
+from sesslog.v2.maintenance import (
     RecoverResult,
     RestoreResult,
     RollbackResult,
@@ -23,11 +23,15 @@ from .maintenance import (
     restore_jsonl_from_v2,
     rollback_v2_sidecar,
 )
-from .migrate import create_v2_sidecar_from_jsonl, migrate_dry_run, migrate_jsonl_to_v2
-from .opening import PartialTree, V2OpenMode, open_session, open_sidecar
-from .results import DryRunReport, MigrationResult
-from .status import MigrationState, StateKind, migration_status
-from .steps import (
+from sesslog.v2.migrate import (
+    create_v2_sidecar_from_jsonl,
+    migrate_dry_run,
+    migrate_jsonl_to_v2,
+)
+from sesslog.v2.opening import PartialTree, V2OpenMode, open_session, open_sidecar
+from sesslog.v2.results import DryRunReport, MigrationResult
+from sesslog.v2.status import MigrationState, StateKind, migration_status
+from sesslog.v2.steps import (
     CATCH_UP_STEPS,
     MIGRATE_STEPS,
     RECOVER_STEPS,
@@ -35,7 +39,7 @@ from .steps import (
     ROLLBACK_STEPS,
     set_step_hook,
 )
-from .verify import VerifyProblem, VerifyReport, verify_v2_against_jsonl
+from sesslog.v2.verify import VerifyProblem, VerifyReport, verify_v2_against_jsonl
 
 __all__ = [
     "CATCH_UP_STEPS",

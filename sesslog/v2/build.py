@@ -3,7 +3,7 @@
 A *part* is what one migration or one catch-up adds: new segment files and one index part. A
 migration writes one part covering the whole file into an empty folder; a catch-up writes one
 more part covering the bytes appended since. The session's tree is always built by the same
-code the JSONL reader uses (:class:`~sesslog.tree.SessionTree`), so the facts stored in the
+code the JSONL reader uses (:class:`~sesslog.tree.index.SessionTree`), so the facts stored in the
 index (leaf, labels, name, diagnostics, tree parents) are exactly what opening the file gives.
 """
 
@@ -16,14 +16,14 @@ from pathlib import Path
 
 import msgspec
 
-from .._fs import FILE_MODE, sync_data
-from ..diagnostics import Diagnostic
-from ..entries import SESSION_VERSION
-from ..errors import SidecarError
-from ..records import Record
-from ..tree import SessionTree
-from .frames import SegmentWriter, frame_bounds
-from .index import (
+from sesslog.backends.fs import FILE_MODE, sync_data
+from sesslog.errors import SidecarError
+from sesslog.format.diagnostics import Diagnostic
+from sesslog.format.entries import SESSION_VERSION
+from sesslog.format.records import Record
+from sesslog.tree.index import SessionTree
+from sesslog.v2.frames import SegmentWriter, frame_bounds
+from sesslog.v2.index import (
     DIRECT,
     PARENT_NOT_IN_TREE,
     PARENT_ROOT,
@@ -34,9 +34,9 @@ from .index import (
     encode_index_part,
     pack_row,
 )
-from .layout import index_name
-from .manifest import IndexFile, SegmentFile, sha256_hex
-from .steps import step
+from sesslog.v2.layout import index_name
+from sesslog.v2.manifest import IndexFile, SegmentFile, sha256_hex
+from sesslog.v2.steps import step
 
 __all__ = [
     "PartResult",

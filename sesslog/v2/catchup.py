@@ -20,16 +20,22 @@ from pathlib import Path
 
 import msgspec
 
-from .._fs import atomic_write_bytes, fsync_folder
-from ..diagnostics import SessionOpenDiagnostics
-from ..errors import SidecarCorruptError
-from ..reader import ReadMode, read_bytes
-from ..records import Record
-from ..timestamps import now_iso
-from ..tree import SessionTree
-from .build import PartResult, PartSpec, direct_possible, make_facts, write_part
-from .frames import SEGMENT_SIZE
-from .index import (
+from sesslog.backends.fs import atomic_write_bytes, fsync_folder
+from sesslog.errors import SidecarCorruptError
+from sesslog.format.diagnostics import SessionOpenDiagnostics
+from sesslog.format.reader import ReadMode, read_bytes
+from sesslog.format.records import Record
+from sesslog.format.timestamps import now_iso
+from sesslog.tree.index import SessionTree
+from sesslog.v2.build import (
+    PartResult,
+    PartSpec,
+    direct_possible,
+    make_facts,
+    write_part,
+)
+from sesslog.v2.frames import SEGMENT_SIZE
+from sesslog.v2.index import (
     DIRECT,
     PARENT_NOT_IN_TREE,
     PARENT_ROOT,
@@ -37,10 +43,10 @@ from .index import (
     IndexPart,
     encode_envelopes,
 )
-from .layout import MANIFEST_NAME, SidecarPaths
-from .ledger import LedgerLock
-from .loading import ENVELOPE_SLACK, all_envelopes
-from .manifest import (
+from sesslog.v2.layout import MANIFEST_NAME, SidecarPaths
+from sesslog.v2.ledger import LedgerLock
+from sesslog.v2.loading import ENVELOPE_SLACK, all_envelopes
+from sesslog.v2.manifest import (
     FileIdentity,
     Manifest,
     SourceFingerprint,
@@ -51,10 +57,10 @@ from .manifest import (
     sha256_hex,
     sha256_of_range,
 )
-from .results import MigrationResult, Progress, sidecar_size
-from .status import sidecar_problem
-from .steps import step
-from .store import Sidecar
+from sesslog.v2.results import MigrationResult, Progress, sidecar_size
+from sesslog.v2.status import sidecar_problem
+from sesslog.v2.steps import step
+from sesslog.v2.store import Sidecar
 
 __all__ = ["catch_up"]
 

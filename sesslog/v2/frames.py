@@ -24,12 +24,12 @@ from types import TracebackType
 
 import zstandard
 
-from .._closing import Closing
-from .._fs import FILE_MODE, sync_data
-from ..errors import SidecarCorruptError
-from .layout import segment_name
-from .manifest import SegmentFile
-from .steps import step
+from sesslog._closing import Closing
+from sesslog.backends.fs import FILE_MODE, sync_data
+from sesslog.errors import SidecarCorruptError
+from sesslog.v2.layout import segment_name
+from sesslog.v2.manifest import SegmentFile
+from sesslog.v2.steps import step
 
 __all__ = ["FrameReader", "SegmentWriter", "frame_bounds"]
 

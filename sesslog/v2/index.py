@@ -18,7 +18,7 @@ length, decoded length and crc32:
   without decoding rows.
 * ``envelopes``: zstd-compressed msgpack array of the entries' envelopes (type, id, parent,
   timestamp, message role/provider/model, label and name fields, line, offset), decoded into
-  :class:`~sesslog.records.Record` objects in one call. Absent when the session is re-read
+  :class:`~sesslog.format.records.Record` objects in one call. Absent when the session is re-read
   from its rebuilt bytes instead (legacy versions, values msgpack cannot hold).
 """
 
@@ -34,10 +34,10 @@ from typing import Any
 import msgspec
 import zstandard
 
-from ..codec import decode_object, dumps_json
-from ..diagnostics import Diagnostic
-from ..errors import SidecarCorruptError
-from ..records import Record
+from sesslog.errors import SidecarCorruptError
+from sesslog.format.codec import decode_object, dumps_json
+from sesslog.format.diagnostics import Diagnostic
+from sesslog.format.records import Record
 
 __all__ = [
     "ENVELOPE_FIELDS",
@@ -190,7 +190,7 @@ _HEADER_ENCODER = msgspec.msgpack.Encoder()
 _HEADER_DECODER = msgspec.msgpack.Decoder(_Header)
 _ENVELOPE_ENCODER = msgspec.msgpack.Encoder()
 _ENVELOPE_DECODER = msgspec.msgpack.Decoder(list[Record])
-#: ``(attribute, msgpack key)`` of each :class:`~sesslog.records.Record` field an envelope holds.
+#: ``(attribute, msgpack key)`` of each :class:`~sesslog.format.records.Record` field an envelope holds.
 ENVELOPE_FIELDS = tuple(
     (f.name, f.encode_name)
     for f in msgspec.structs.fields(Record)

@@ -16,7 +16,7 @@ import os
 import secrets
 from pathlib import Path
 
-from ..session import sidecar_folder
+from sesslog.session import sidecar_folder
 
 __all__ = [
     "MANIFEST_NAME",

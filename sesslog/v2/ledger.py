@@ -14,11 +14,11 @@ from pathlib import Path
 
 import msgspec
 
-from .._closing import Closing
-from .._fileops import OS_FILE_OPS
-from .._fs import fsync_folder, open_append_nofollow, sync_data
-from ..errors import SidecarBusyError
-from ..timestamps import now_iso
+from sesslog._closing import Closing
+from sesslog.backends.fileops import OS_FILE_OPS
+from sesslog.backends.fs import fsync_folder, open_append_nofollow, sync_data
+from sesslog.errors import SidecarBusyError
+from sesslog.format.timestamps import now_iso
 
 __all__ = ["LedgerLock", "LedgerRecord", "read_ledger"]
 

@@ -3,7 +3,7 @@
 Two routes, both checked:
 
 * From the index envelopes (:func:`records_from_envelopes`): one msgpack call decodes every
-  entry's envelope into a :class:`~sesslog.records.Record`; the frames holding the wanted
+  entry's envelope into a :class:`~sesslog.format.records.Record`; the frames holding the wanted
   entries are decompressed and each record gets its line bytes by splitting its frame at
   newlines (no JSON is parsed). What is used is checked by the index sections' crc32 and the
   zstd checksums of the envelopes and of every frame. For many entries.
@@ -23,10 +23,10 @@ import gc
 import zlib
 from collections.abc import Iterator, Sequence
 
-from ..errors import SidecarCorruptError
-from ..records import Record, record_from_line
-from .index import PARENT_ROOT, Facts, FrameInfo, Row
-from .store import Sidecar
+from sesslog.errors import SidecarCorruptError
+from sesslog.format.records import Record, record_from_line
+from sesslog.v2.index import PARENT_ROOT, Facts, FrameInfo, Row
+from sesslog.v2.store import Sidecar
 
 __all__ = [
     "all_envelopes",

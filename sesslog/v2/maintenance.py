@@ -14,17 +14,17 @@ from pathlib import Path
 
 import msgspec
 
-from .._fs import atomic_write_bytes, fsync_folder
-from ..errors import SidecarCorruptError, SidecarError
-from ..timestamps import now_iso
-from .layout import SidecarPaths, new_migration_id
-from .ledger import LedgerLock
-from .manifest import FileIdentity, encode_manifest, read_manifest, sha256_hex
-from .migrate import migrate_jsonl_to_v2
-from .results import MigrationResult, Progress
-from .status import MigrationState, StateKind, migration_status
-from .steps import step
-from .store import Sidecar
+from sesslog.backends.fs import atomic_write_bytes, fsync_folder
+from sesslog.errors import SidecarCorruptError, SidecarError
+from sesslog.format.timestamps import now_iso
+from sesslog.v2.layout import SidecarPaths, new_migration_id
+from sesslog.v2.ledger import LedgerLock
+from sesslog.v2.manifest import FileIdentity, encode_manifest, read_manifest, sha256_hex
+from sesslog.v2.migrate import migrate_jsonl_to_v2
+from sesslog.v2.results import MigrationResult, Progress
+from sesslog.v2.status import MigrationState, StateKind, migration_status
+from sesslog.v2.steps import step
+from sesslog.v2.store import Sidecar
 
 __all__ = [
     "RecoverResult",

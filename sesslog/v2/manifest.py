@@ -17,8 +17,8 @@ from typing import BinaryIO
 
 import msgspec
 
-from ..errors import SidecarCorruptError
-from .layout import MANIFEST_NAME
+from sesslog.errors import SidecarCorruptError
+from sesslog.v2.layout import MANIFEST_NAME
 
 __all__ = [
     "EDGE_SIZE",

@@ -15,19 +15,26 @@ import tempfile
 import time
 from pathlib import Path
 
-from .._fs import FOLDER_MODE, fsync_folder
-from ..diagnostics import DROPPING_REASONS, SessionOpenDiagnostics
-from ..errors import SessionNotFoundError, SidecarError
-from ..reader import ReadMode, SessionData, read_bytes
-from ..timestamps import now_iso
-from ..tree import SessionTree
-from .build import PartSpec, direct_possible, make_facts, tree_parents, write_new_file, write_part
-from .catchup import catch_up
-from .frames import FRAME_SIZE, SEGMENT_SIZE, ZSTD_LEVEL
-from .index import Facts, encode_envelopes
-from .layout import MANIFEST_NAME, SidecarPaths, new_migration_id
-from .ledger import LedgerLock
-from .manifest import (
+from sesslog.backends.fs import FOLDER_MODE, fsync_folder
+from sesslog.errors import SessionNotFoundError, SidecarError
+from sesslog.format.diagnostics import DROPPING_REASONS, SessionOpenDiagnostics
+from sesslog.format.reader import ReadMode, SessionData, read_bytes
+from sesslog.format.timestamps import now_iso
+from sesslog.tree.index import SessionTree
+from sesslog.v2.build import (
+    PartSpec,
+    direct_possible,
+    make_facts,
+    tree_parents,
+    write_new_file,
+    write_part,
+)
+from sesslog.v2.catchup import catch_up
+from sesslog.v2.frames import FRAME_SIZE, SEGMENT_SIZE, ZSTD_LEVEL
+from sesslog.v2.index import Facts, encode_envelopes
+from sesslog.v2.layout import MANIFEST_NAME, SidecarPaths, new_migration_id
+from sesslog.v2.ledger import LedgerLock
+from sesslog.v2.manifest import (
     FORMAT_NAME,
     FORMAT_VERSION,
     FileIdentity,
@@ -38,11 +45,11 @@ from .manifest import (
     encode_manifest,
     sha256_hex,
 )
-from .results import DryRunReport, MigrationResult, Progress, sidecar_size
-from .status import StateKind, migration_status
-from .steps import step
-from .store import Sidecar
-from .verify import verify_v2_against_jsonl
+from sesslog.v2.results import DryRunReport, MigrationResult, Progress, sidecar_size
+from sesslog.v2.status import StateKind, migration_status
+from sesslog.v2.steps import step
+from sesslog.v2.store import Sidecar
+from sesslog.v2.verify import verify_v2_against_jsonl
 
 __all__ = ["create_v2_sidecar_from_jsonl", "migrate_dry_run", "migrate_jsonl_to_v2"]
 

@@ -25,25 +25,25 @@ from typing import Literal
 
 import msgspec
 
-from ..codec import decode_object
-from ..diagnostics import Diagnostic, Reason, SessionOpenDiagnostics
-from ..durability import AutosaveDurabilityMode, Durability
-from ..errors import SidecarCorruptError, SidecarError
-from ..reader import ReadMode, SessionData, read_bytes
-from ..records import Record
-from ..session import Session, SessionStoreKind, sidecar_folder
-from ..timestamps import now_ms
-from ..tree import SessionTree
-from ..writer import writer_active
-from .index import DIRECT, Facts
-from .loading import (
+from sesslog.backends.locks import writer_active
+from sesslog.errors import SidecarCorruptError, SidecarError
+from sesslog.format.codec import decode_object
+from sesslog.format.diagnostics import Diagnostic, Reason, SessionOpenDiagnostics
+from sesslog.format.reader import ReadMode, SessionData, read_bytes
+from sesslog.format.records import Record
+from sesslog.format.timestamps import now_ms
+from sesslog.session import Session, SessionStoreKind, sidecar_folder
+from sesslog.tree.index import SessionTree
+from sesslog.v2.index import DIRECT, Facts
+from sesslog.v2.loading import (
     gc_paused,
     path_rows,
     records_from_envelopes,
     records_from_rows,
     walk_rows,
 )
-from .store import Sidecar
+from sesslog.v2.store import Sidecar
+from sesslog.write.modes import AutosaveDurabilityMode, Durability
 
 __all__ = [
     "PartialTree",

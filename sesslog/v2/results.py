@@ -7,7 +7,7 @@ from pathlib import Path
 
 import msgspec
 
-from .manifest import Manifest
+from sesslog.v2.manifest import Manifest
 
 __all__ = ["DryRunReport", "MigrationResult", "Progress", "sidecar_size"]
 

@@ -7,9 +7,15 @@ import os
 
 import msgspec
 
-from ..errors import SidecarCorruptError
-from .layout import SidecarPaths
-from .manifest import FileIdentity, Manifest, edges_of_file, read_manifest, sha256_of_range
+from sesslog.errors import SidecarCorruptError
+from sesslog.v2.layout import SidecarPaths
+from sesslog.v2.manifest import (
+    FileIdentity,
+    Manifest,
+    edges_of_file,
+    read_manifest,
+    sha256_of_range,
+)
 
 __all__ = ["MigrationState", "StateKind", "migration_status", "sidecar_problem"]
 

@@ -19,11 +19,11 @@ from typing import Literal
 
 import msgspec
 
-from .._closing import Closing
-from ..errors import SidecarCorruptError
-from .frames import FrameReader
-from .index import Facts, FrameInfo, IndexPart
-from .manifest import FileIdentity, Manifest, edges_of_file, read_manifest
+from sesslog._closing import Closing
+from sesslog.errors import SidecarCorruptError
+from sesslog.v2.frames import FrameReader
+from sesslog.v2.index import Facts, FrameInfo, IndexPart
+from sesslog.v2.manifest import FileIdentity, Manifest, edges_of_file, read_manifest
 
 __all__ = ["Freshness", "Sidecar"]
 

@@ -16,16 +16,16 @@ from typing import Any
 import msgspec
 import zstandard
 
-from ..errors import SidecarCorruptError, SidecarError
-from ..reader import read_bytes
-from ..records import Record, record_from_line
-from ..session import Session, sidecar_folder
-from .build import tree_parents
-from .index import DIRECT, ENVELOPE_FIELDS, FrameInfo, IndexPart, Row
-from .layout import MANIFEST_NAME
-from .manifest import Manifest, edges_of_bytes, read_manifest, sha256_hex
-from .opening import session_from_sidecar
-from .store import Sidecar
+from sesslog.errors import SidecarCorruptError, SidecarError
+from sesslog.format.reader import read_bytes
+from sesslog.format.records import Record, record_from_line
+from sesslog.session import Session, sidecar_folder
+from sesslog.v2.build import tree_parents
+from sesslog.v2.index import DIRECT, ENVELOPE_FIELDS, FrameInfo, IndexPart, Row
+from sesslog.v2.layout import MANIFEST_NAME
+from sesslog.v2.manifest import Manifest, edges_of_bytes, read_manifest, sha256_hex
+from sesslog.v2.opening import session_from_sidecar
+from sesslog.v2.store import Sidecar
 
 __all__ = ["VerifyProblem", "VerifyReport", "verify_v2_against_jsonl"]
 

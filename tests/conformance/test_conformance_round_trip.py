@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sesslog import ReadMode, Session
-from sesslog.reader import read_file
+from sesslog.format.reader import read_file
 
 
 def test_shared_file_round_trips(conformance_case, helpers) -> None:

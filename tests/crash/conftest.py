@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from sesslog._fileops import FileOps
+from sesslog.backends.fileops import FileOps
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from sesslog import AutosaveConfig, Session
-from sesslog.diagnostics import Reason
-from sesslog.reader import read_bytes
+from sesslog.format.diagnostics import Reason
+from sesslog.format.reader import read_bytes
 
 CUTS = int(os.environ.get("SESSLOG_POWER_CUTS", "150"))
 SEED = int(os.environ.get("SESSLOG_CRASH_SEED", str(random.randrange(1 << 30))))

@@ -25,9 +25,9 @@ import msgspec
 import pytest
 
 from sesslog import Session
-from sesslog.diagnostics import Reason
-from sesslog.reader import read_file
-from sesslog.tree import TreeNode
+from sesslog.format.diagnostics import Reason
+from sesslog.format.reader import read_file
+from sesslog.tree.index import TreeNode
 
 CHILD = Path(__file__).with_name("crash_child.py")
 KILLS = int(os.environ.get("SESSLOG_CRASH_KILLS", "210"))

@@ -15,7 +15,7 @@ from hypothesis import given
 
 from sesslog import FormatError, ReadMode, Session
 from sesslog import entries as E
-from sesslog.reader import read_bytes
+from sesslog.format.reader import read_bytes
 
 MAX_SIZE = 16_384  # bound on a mutated file
 

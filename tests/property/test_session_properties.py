@@ -13,10 +13,10 @@ import hypothesis.strategies as st
 import msgspec
 from hypothesis import given
 
-import sesslog.handle
+import sesslog.write.appender
 from sesslog import Session
 from sesslog import entries as E
-from sesslog.codec import dumps_json
+from sesslog.format.codec import dumps_json
 
 START_MS = 1767607200000
 
@@ -139,7 +139,7 @@ def _sequential_ids(taken: object) -> str:
 def test_file_and_memory_sessions_agree(ops: list[tuple[Any, ...]], deltas: list[int]) -> None:
     with (
         tempfile.TemporaryDirectory() as folder,
-        mock.patch.object(sesslog.handle, "new_entry_id", _sequential_ids),
+        mock.patch.object(sesslog.write.appender, "new_entry_id", _sequential_ids),
     ):
         path = Path(folder) / "s.jsonl"
         on_disk = Session.create(path=path, cwd="/p", session_id="s", clock=make_clock(deltas))

@@ -10,7 +10,13 @@ import pytest
 
 from sesslog import FormatError
 from sesslog import entries as E
-from sesslog.codec import decode_object, decode_typed, dumps_json, encode_line, encode_raw
+from sesslog.format.codec import (
+    decode_object,
+    decode_typed,
+    dumps_json,
+    encode_line,
+    encode_raw,
+)
 
 
 def test_decode_object_reads_lone_surrogate_escapes() -> None:

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from sesslog import SessionTree
-from sesslog.context import build_context
-from sesslog.reader import read_bytes
-from sesslog.timestamps import iso_to_ms
+from sesslog.format.reader import read_bytes
+from sesslog.format.timestamps import iso_to_ms
+from sesslog.tree.context import build_context
 
 
 def context_of(data: bytes, leaf: str | None = None) -> dict[str, Any]:

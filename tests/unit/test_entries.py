@@ -11,8 +11,8 @@ import pytest
 
 from sesslog import SESSION_VERSION
 from sesslog import entries as E
-from sesslog.codec import decode_typed, encode_line
-from sesslog.records import record_from_line
+from sesslog.format.codec import decode_typed, encode_line
+from sesslog.format.records import record_from_line
 
 USAGE = {
     "input": 120,

@@ -18,7 +18,7 @@ from sesslog import (
     SessionTree,
     UnsupportedVersionError,
 )
-from sesslog.reader import SessionData, read_bytes, read_file, split_glued
+from sesslog.format.reader import SessionData, read_bytes, read_file, split_glued
 
 TOLERANT_MODES = (ReadMode.TOLERANT, ReadMode.SALVAGE)
 

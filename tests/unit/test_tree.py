@@ -7,8 +7,8 @@ import msgspec
 import pytest
 
 from sesslog import BranchInfo, EntryNotFoundError, ForkPlan, SessionTree, SiblingBranch
-from sesslog.reader import read_bytes
-from sesslog.records import record_from_line
+from sesslog.format.reader import read_bytes
+from sesslog.format.records import record_from_line
 
 
 def tree_of(data: bytes) -> SessionTree:

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from sesslog import FormatError, ReadOnlySessionError, Session
-from sesslog.files import upgrade_file
-from sesslog.reader import ReadMode, read_bytes, read_file
-from sesslog.upgrade import upgrade_objects, upgrade_v1_to_v2, upgrade_v2_to_v3
+from sesslog.format.reader import ReadMode, read_bytes, read_file
+from sesslog.format.upgrade import upgrade_objects, upgrade_v1_to_v2, upgrade_v2_to_v3
+from sesslog.write.files import upgrade_file
 
 V1_HEADER = {
     "type": "session",
@@ -235,7 +235,7 @@ def test_upgrade_file_refuses(lines, tmp_path: Path) -> None:
 
 
 def test_v1_ids_from_a_session_id_with_a_lone_surrogate() -> None:
-    from sesslog.reader import read_bytes
+    from sesslog.format.reader import read_bytes
 
     data = (
         b'{"type":"session","id":"\\ud83d","timestamp":"2026-01-05T10:00:00.000Z","cwd":"/w"}\n'

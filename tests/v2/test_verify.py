@@ -17,7 +17,7 @@ import pytest
 from sidecar_helpers import SMALL, snapshot
 
 from sesslog import Session
-from sesslog.reader import read_file
+from sesslog.format.reader import read_file
 from sesslog.session import sidecar_folder
 from sesslog.v2 import (
     SessionStoreKind,

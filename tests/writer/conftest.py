@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from sesslog import AutosaveConfig, Session
-from sesslog._fileops import FileOps
-from sesslog.reader import SessionData, read_file
+from sesslog.backends.fileops import FileOps
+from sesslog.format.reader import SessionData, read_file
 
 
 class FaultyOps(FileOps):

@@ -20,7 +20,7 @@ from sesslog import (
     Session,
     WriterFailedError,
 )
-from sesslog.autosave import close_all_queues
+from sesslog.write.queue import close_all_queues
 
 NewSession = Callable[..., Session]
 

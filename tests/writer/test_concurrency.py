@@ -12,7 +12,7 @@ import msgspec
 import pytest
 
 from sesslog import Session
-from sesslog.handle import SessionSnapshot
+from sesslog.write.snapshot import SessionSnapshot
 
 NewSession = Callable[..., Session]
 THREADS = 8

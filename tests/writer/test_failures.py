@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from sesslog import AutosaveConfig, Session, WriterFailedError
-from sesslog.codec import decode_object
-from sesslog.diagnostics import Reason
+from sesslog.format.codec import decode_object
+from sesslog.format.diagnostics import Reason
 
 NewSession = Callable[..., Session]
 

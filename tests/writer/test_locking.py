@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from sesslog import Session, SessionChangedError, SessionLockedError
+from sesslog.backends.locks import lock_holder_pid, writer_active
 from sesslog.cli import main
-from sesslog.diagnostics import Reason
-from sesslog.writer import lock_holder_pid, writer_active
+from sesslog.format.diagnostics import Reason
 
 HOLDER = """
 import sys

@@ -29,8 +29,8 @@ from hypothesis.stateful import (
 )
 
 from sesslog import AutosaveConfig, AutosaveDurabilityMode, Session, WriterFailedError
-from sesslog.diagnostics import Reason
-from sesslog.reader import read_bytes
+from sesslog.format.diagnostics import Reason
+from sesslog.format.reader import read_bytes
 
 EXAMPLES = int(os.environ.get("SESSLOG_STATEFUL_EXAMPLES", "40"))
 ALLOWED_AT_END = {Reason.TORN_TAIL.value, Reason.MISSING_NEWLINE.value}

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from sesslog import AutosaveConfig, Session, autosave
-from sesslog import _fileops as fileops
-from sesslog._fileops import OS_FILE_OPS, FileOps
+from sesslog import AutosaveConfig, Session
+from sesslog.backends import fileops
+from sesslog.backends.fileops import OS_FILE_OPS, FileOps
+from sesslog.write import queue as autosave
 
 
 def _append_only(path: Path) -> int:

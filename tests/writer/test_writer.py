@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from sesslog import FormatError, Session, SessionLockedError, WriterFailedError
-from sesslog.diagnostics import Reason
-from sesslog.writer import SessionWriter, lock_holder_pid, writer_active
+from sesslog.backends.local_writer import SessionWriter
+from sesslog.backends.locks import lock_holder_pid, writer_active
+from sesslog.format.diagnostics import Reason
 
 HEADER = (
     b'{"type":"session","version":3,"id":"s1","timestamp":"2026-01-05T10:00:00.000Z","cwd":"/"}\n'

@@ -1,6 +1,6 @@
 """Durability modes, autosave configuration, flush triggers and queue metrics.
 
-These are the declarations the write-behind queue (:mod:`sesslog.autosave`) works with and
+These are the declarations the write-behind queue (:mod:`sesslog.write.queue`) works with and
 reports in; ``docs/durability.md`` states what each mode promises.
 """
 

@@ -1,7 +1,7 @@
 """Write-behind autosave for one session file: a bounded queue and a background writer.
 
 An :class:`AutosaveQueue` sits between the appending threads and a
-:class:`~sesslog.writer.SessionWriter`. Appends put whole encoded lines on the queue; lines are
+:class:`~sesslog.backends.local_writer.SessionWriter`. Appends put whole encoded lines on the queue; lines are
 written in batches (one ``write()`` per batch) and synced as the mode promises:
 
 * ``strict``: an append returns once its line is written and synced. An appender alone
@@ -30,7 +30,9 @@ import weakref
 from collections import deque
 from collections.abc import Callable
 
-from .durability import (
+from sesslog.backends.local_writer import SessionWriter
+from sesslog.errors import QueueFullError, WriterFailedError
+from sesslog.write.modes import (
     AutosaveConfig,
     AutosaveDurabilityMode,
     AutosaveFlushTrigger,
@@ -38,10 +40,8 @@ from .durability import (
     Durability,
     autosave_config,
 )
-from .errors import QueueFullError, WriterFailedError
-from .writer import SessionWriter
 
-#: The queue's own names, and (re-exported from :mod:`sesslog.durability`) those its API uses.
+#: The queue's own names, and (re-exported from :mod:`sesslog.write.modes`) those its API uses.
 __all__ = [
     "AutosaveConfig",
     "AutosaveDurabilityMode",

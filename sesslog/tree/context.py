@@ -11,9 +11,9 @@ from typing import Any
 
 import msgspec
 
-from .records import Record
-from .timestamps import iso_to_ms
-from .tree import SessionTree
+from sesslog.format.records import Record
+from sesslog.format.timestamps import iso_to_ms
+from sesslog.tree.index import SessionTree
 
 __all__ = ["SessionContext", "build_context", "entry_to_message"]
 

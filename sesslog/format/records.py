@@ -13,8 +13,8 @@ from typing import Any
 
 import msgspec
 
-from .codec import decode_object, decode_typed
-from .entries import Entry, LabelEntry, SessionHeader, SessionInfoEntry
+from sesslog.format.codec import decode_object, decode_typed
+from sesslog.format.entries import Entry, LabelEntry, SessionHeader, SessionInfoEntry
 
 __all__ = ["MessageHead", "Record", "record_from_entry", "record_from_line"]
 

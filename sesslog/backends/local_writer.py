@@ -12,7 +12,7 @@ Before the first append to an existing file, a torn tail (an unfinished final li
 padding left by a crash) is copied to a side file next to the session named
 ``<session file>.torn-at-<offset>``, and the file is cut back to its last complete line and
 synced. Nothing is ever glued onto a torn line. Every OS call on the data path goes through a
-:class:`~sesslog._fileops.FileOps`, so tests can inject faults and simulate power cuts.
+:class:`~sesslog.backends.fileops.FileOps`, so tests can inject faults and simulate power cuts.
 """
 
 from __future__ import annotations
@@ -20,19 +20,19 @@ from __future__ import annotations
 import errno
 import os
 import secrets
-import sys
 import time
 from pathlib import Path
 
 import msgspec
 
-from ._closing import Closing
-from ._fileops import OS_FILE_OPS, FileOps
-from ._fs import ensure_folder
-from .codec import decode_object
-from .errors import FormatError, SessionLockedError, WriterFailedError
+from sesslog._closing import Closing
+from sesslog.backends.fileops import OS_FILE_OPS, FileOps
+from sesslog.backends.fs import ensure_folder
+from sesslog.backends.locks import lock_holder_pid
+from sesslog.errors import FormatError, SessionLockedError, WriterFailedError
+from sesslog.format.codec import decode_object
 
-__all__ = ["SessionWriter", "TailRepair", "lock_holder_pid", "repair_torn_tail", "writer_active"]
+__all__ = ["SessionWriter", "TailRepair", "repair_torn_tail"]
 
 _TAIL_CHUNK = 1 << 16
 #: How long a writer retries a busy lock even when told not to wait: a reader's lock probe
@@ -59,64 +59,6 @@ class TailRepair(msgspec.Struct, frozen=True):
     length: int
     side_file: str | None
     newline_added: bool
-
-
-def _proc_locks(path: str) -> tuple[bool, int | None] | None:
-    """Look the file up in ``/proc/locks``: (locked, holder pid); ``None`` when unavailable."""
-    try:
-        st = os.stat(path, follow_symlinks=False)
-        key = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
-        with open("/proc/locks", encoding="ascii", errors="replace") as locks:
-            for row in locks:
-                parts = row.split()
-                if len(parts) < 6 or parts[1] == "->":  # a waiter, not a holder
-                    continue
-                if parts[5] == key and parts[1] in ("FLOCK", "OFDLCK", "POSIX"):
-                    pid = int(parts[4]) if parts[4].lstrip("-").isdigit() else 0
-                    return True, pid if pid > 0 else None
-    except (OSError, ValueError):
-        return None
-    return False, None
-
-
-def lock_holder_pid(path: str | os.PathLike[str]) -> int | None:
-    """Return the pid of the process holding a lock on ``path``, when the OS tells."""
-    found = _proc_locks(os.fspath(path))
-    return found[1] if found is not None else None
-
-
-def writer_active(path: str | os.PathLike[str]) -> bool:
-    """Tell whether a writer holds the session's lock right now, without disturbing it.
-
-    Uses ``/proc/locks`` where it exists; elsewhere it tries a shared lock for an instant.
-    A reader uses this to report an unterminated final line as ``in_progress`` rather than
-    as damage.
-
-    Args:
-        path: The session file.
-
-    Returns:
-        True when another open file holds a lock on it.
-    """
-    name = os.fspath(path)
-    found = _proc_locks(name)
-    if found is not None:
-        return found[0]
-    if sys.platform == "win32":  # pragma: no cover - no flock there
-        return False
-    import fcntl
-
-    try:
-        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except OSError:
-        return True
-    finally:
-        os.close(fd)
-    return False
 
 
 def _find_tail(path: str, size: int, ops: FileOps) -> tuple[int, bytes]:
@@ -323,7 +265,7 @@ class SessionWriter(Closing):
                 ``b""`` when ``lines`` already ends with it. A synced write gathers it from its
                 own buffer, so a long line is not copied only to be ended.
             sync: Make them durable before returning, in the same call where the OS can
-                (:meth:`~sesslog._fileops.FileOps.write_synced`). Only for a file whose earlier
+                (:meth:`~sesslog.backends.fileops.FileOps.write_synced`). Only for a file whose earlier
                 data is already synced: such a write may sync its own bytes only.
 
         Raises:

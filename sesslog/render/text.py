@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .context import SessionContext
-from .records import Record
-from .tree import SessionTree, message_text
+from sesslog.format.records import Record
+from sesslog.tree.context import SessionContext
+from sesslog.tree.index import SessionTree
+from sesslog.tree.text import message_text
 
 __all__ = ["entry_summary", "message_summary", "render_context", "render_tree"]
 

@@ -1,6 +1,6 @@
 """The operating-system calls a session writer makes, behind one small replaceable object.
 
-:class:`~sesslog.writer.SessionWriter` never calls ``os`` directly on its data path: it calls a
+:class:`~sesslog.backends.local_writer.SessionWriter` never calls ``os`` directly on its data path: it calls a
 :class:`FileOps`. The default object makes the real calls. Tests substitute a subclass that
 records writes and syncs (to build the files a power cut could leave behind) or that fails on
 chosen calls (``ENOSPC``, ``EIO``).
@@ -13,7 +13,12 @@ import os
 import sys
 from collections.abc import Callable
 
-from ._fs import atomic_write_bytes, fsync_folder, open_append_nofollow, sync_data
+from sesslog.backends.fs import (
+    atomic_write_bytes,
+    fsync_folder,
+    open_append_nofollow,
+    sync_data,
+)
 
 __all__ = ["OS_FILE_OPS", "FileOps"]
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import msgspec
 
-from .entries import Entry, SessionHeader
-from .errors import FormatError
+from sesslog.errors import FormatError
+from sesslog.format.entries import Entry, SessionHeader
 
 __all__ = [
     "decode_object",

@@ -20,14 +20,14 @@ to an entry costs O(depth).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
 
 import msgspec
 
-from .diagnostics import Reason, SessionOpenDiagnostics
-from .errors import EntryNotFoundError
-from .records import Record
-from .timestamps import iso_to_ms
+from sesslog.errors import EntryNotFoundError
+from sesslog.format.diagnostics import Reason, SessionOpenDiagnostics
+from sesslog.format.records import Record
+from sesslog.format.timestamps import iso_to_ms
+from sesslog.tree.text import message_text
 
 __all__ = ["BranchInfo", "ForkPlan", "SessionTree", "SiblingBranch", "TreeNode"]
 
@@ -519,16 +519,3 @@ class SessionTree:
 def _sort_time(rec: Record) -> float:
     ms = iso_to_ms(rec.timestamp) if isinstance(rec.timestamp, str) else None
     return float("inf") if ms is None else float(ms)
-
-
-def message_text(content: Any) -> str:
-    """The plain text of a message's content (a string or a list of blocks)."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(
-            block["text"]
-            for block in content
-            if isinstance(block, dict) and block.get("type") == "text" and "text" in block
-        )
-    return ""

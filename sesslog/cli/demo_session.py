@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from . import entries as E
-from .session import Session
+from sesslog.format import entries as E
+from sesslog.session import Session
 
 __all__ = ["DemoResult", "write_demo"]
 

@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from .entries import SESSION_VERSION
+from sesslog.format.entries import SESSION_VERSION
 
 __all__ = ["UPGRADERS", "upgrade_objects", "upgrade_v1_to_v2", "upgrade_v2_to_v3"]
 
@@ -111,7 +111,7 @@ def upgrade_objects(
         entries: The entry objects in file order.
 
     Returns:
-        The header and entries at :data:`~sesslog.entries.SESSION_VERSION`.
+        The header and entries at :data:`~sesslog.format.entries.SESSION_VERSION`.
     """
     while version < SESSION_VERSION:
         header, entries = UPGRADERS[version](header, entries)

@@ -10,7 +10,7 @@ number and byte offset and the read goes on. Three modes (:class:`ReadMode`):
 Clean files (the common case) take a fast path that decodes all envelopes in one call; any
 irregularity sends the read through the careful per-line path, which reports it.
 
-Legacy v1 and v2 files are upgraded in memory (:mod:`sesslog.upgrade`); the file is never
+Legacy v1 and v2 files are upgraded in memory (:mod:`sesslog.format.upgrade`); the file is never
 rewritten by a read.
 """
 
@@ -24,12 +24,12 @@ from typing import Any
 
 import msgspec
 
-from .codec import decode_object, encode_line
-from .diagnostics import Reason, SessionOpenDiagnostics
-from .entries import SESSION_VERSION
-from .errors import FormatError, UnsupportedVersionError
-from .records import Record, record_from_line
-from .upgrade import upgrade_objects
+from sesslog.errors import FormatError, UnsupportedVersionError
+from sesslog.format.codec import decode_object, encode_line
+from sesslog.format.diagnostics import Reason, SessionOpenDiagnostics
+from sesslog.format.entries import SESSION_VERSION
+from sesslog.format.records import Record, record_from_line
+from sesslog.format.upgrade import upgrade_objects
 
 __all__ = ["ReadMode", "SessionData", "raise_if_strict", "read_bytes", "read_file"]
 
@@ -54,7 +54,7 @@ class SessionData(msgspec.Struct):
         header_raw: The header line's bytes as written (without ending), or ``None``.
         file_version: The format version the file was written in.
         records: Every entry line taken, in file order (before tree checks such as
-            duplicate ids, which :class:`~sesslog.tree.SessionTree` handles).
+            duplicate ids, which :class:`~sesslog.tree.index.SessionTree` handles).
         diagnostics: What was reported.
         valid_size: Offset just past the last complete line; bytes after it are a torn tail or
             NUL padding that a writer moves aside before appending.

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import msgspec
 
-from ._fs import atomic_write_bytes
-from .codec import encode_line
-from .entries import SESSION_VERSION
-from .errors import FormatError, ReadOnlySessionError
-from .reader import ReadMode, read_file
+from sesslog.backends.fs import atomic_write_bytes
+from sesslog.errors import FormatError, ReadOnlySessionError
+from sesslog.format.codec import encode_line
+from sesslog.format.entries import SESSION_VERSION
+from sesslog.format.reader import ReadMode, read_file
 
 __all__ = ["UpgradeResult", "upgrade_file", "write_new_session_file"]
 

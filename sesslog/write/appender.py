@@ -1,7 +1,7 @@
 """The thread-safe append path of one session, and immutable snapshots of it.
 
 A :class:`SessionHandle` owns what appending needs: the session's tree, one re-entrant lock, and
-(for a session with a file) the writer behind its :class:`~sesslog.autosave.AutosaveQueue`.
+(for a session with a file) the writer behind its :class:`~sesslog.write.queue.AutosaveQueue`.
 Under the lock an append builds its line (so its parent is the leaf of that moment), checks it,
 queues it and adds it to the tree; the tree's order and the file's order are therefore the
 same. In ``strict`` mode an appender alone writes and syncs its line before releasing the lock;
@@ -18,21 +18,25 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import msgspec
+from sesslog.backends.fileops import FileOps
+from sesslog.backends.local_writer import SessionWriter
+from sesslog.errors import SessionChangedError
+from sesslog.format.codec import encode_raw
+from sesslog.format.entries import Entry
+from sesslog.format.ids import new_entry_id
+from sesslog.format.records import Record, record_from_entry, record_from_line
+from sesslog.format.timestamps import ms_to_iso, now_ms
+from sesslog.tree.index import SessionTree
+from sesslog.write.modes import (
+    AutosaveDurabilityMode,
+    AutosaveQueueMetrics,
+    Durability,
+    autosave_config,
+)
+from sesslog.write.queue import AutosaveQueue
+from sesslog.write.snapshot import SessionSnapshot
 
-from ._fileops import FileOps
-from .autosave import AutosaveQueue
-from .codec import decode_object, encode_raw
-from .durability import AutosaveDurabilityMode, AutosaveQueueMetrics, Durability, autosave_config
-from .entries import Entry
-from .errors import SessionChangedError
-from .layout import new_entry_id
-from .records import Record, record_from_entry, record_from_line
-from .timestamps import ms_to_iso, now_ms
-from .tree import SessionTree
-from .writer import SessionWriter
-
-__all__ = ["AT_LEAF", "AtLeaf", "SessionHandle", "SessionSnapshot"]
+__all__ = ["AT_LEAF", "AtLeaf", "SessionHandle"]
 
 
 class AtLeaf(enum.Enum):
@@ -45,49 +49,14 @@ class AtLeaf(enum.Enum):
 AT_LEAF = AtLeaf.AT_LEAF
 
 
-class SessionSnapshot(msgspec.Struct, frozen=True):
-    """An immutable copy of a session at one moment, to export or render while appends go on.
-
-    Attributes:
-        path: The session file, or ``None`` for an in-memory session.
-        header_raw: The header line's bytes (without line ending).
-        entries: Every entry in file order at the moment of the snapshot.
-    """
-
-    path: str | None
-    header_raw: bytes
-    entries: tuple[Record, ...]
-
-    def __len__(self) -> int:
-        return len(self.entries)
-
-    @property
-    def leaf_id(self) -> str | None:
-        """The leaf at the moment of the snapshot."""
-        return self.entries[-1].id if self.entries else None
-
-    def header(self) -> dict[str, Any]:
-        """The header as a JSON object."""
-        value = decode_object(self.header_raw)
-        return value if isinstance(value, dict) else {}
-
-    def tree(self) -> SessionTree:
-        """A tree index of the snapshot's entries (built on each call)."""
-        return SessionTree(self.entries)
-
-    def export_jsonl(self) -> bytes:
-        """The snapshot as JSONL bytes: header and every entry, each line as stored."""
-        return b"".join([self.header_raw + b"\n", *(rec.line_bytes for rec in self.entries)])
-
-
 class SessionHandle:
     """The thread-safe append path of one session.
 
     Args:
         tree: The session's tree (the handle appends to it).
         path: The session file, or ``None`` for a session kept in memory only.
-        durability: A mode name, :class:`~sesslog.durability.AutosaveDurabilityMode` or full
-            :class:`~sesslog.durability.AutosaveConfig`.
+        durability: A mode name, :class:`~sesslog.write.modes.AutosaveDurabilityMode` or full
+            :class:`~sesslog.write.modes.AutosaveConfig`.
         lock_wait: Seconds to wait for another writer's lock when the file is first opened
             for appending (``None``: fail at once).
         file_ops: The OS calls the writer makes (tests inject faults here).

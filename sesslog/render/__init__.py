@@ -1,0 +1,1 @@
+"""Pure text renderers for people: tree and context views with control characters escaped."""

@@ -1,0 +1,1 @@
+"""The write layer: durability modes, the commit queue and the appender, over the storage seam."""
