@@ -55,7 +55,9 @@ class Record(msgspec.Struct, rename="camel", repr_omit_defaults=True, gc=False):
         name: ``name`` of a ``session_info`` entry.
         raw: The line's bytes without the line ending (re-encoded for upgraded legacy lines).
         line: 1-based line number in the file (0 for entries not read from a file).
-        offset: Byte offset of the line's start in the file (-1 when not read from a file).
+        offset: Byte offset in the file where the record's bytes start (-1 when not read from
+            a file): its line's start, or past a BOM or NUL padding before it, or, for records
+            glued on one line, where each one starts.
         source: The line's bytes as found in the file, when they differ from ``raw``
             (legacy lines that were upgraded in memory, glued records split apart).
     """
