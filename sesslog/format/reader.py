@@ -26,6 +26,7 @@ import itertools
 import json
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -247,7 +248,7 @@ def _read_careful(
         if not terminated:
             end = size
         raw = data[pos:end]
-        raw_start = pos  # where the record's own bytes begin: after a BOM or NUL padding
+        raw_start = pos  # past a BOM on line 1
         next_pos = end + 1 if terminated else size
         if raw.endswith(b"\r"):
             raw = raw[:-1]
@@ -330,13 +331,14 @@ def _decode_one(
 ) -> list[Record]:
     """Decode one framed line into zero or more records, reporting what is not taken.
 
-    ``offset`` is where the line starts (for diagnostics), ``start`` where ``raw`` starts (for
-    records: their bytes stand at their offset).
+    ``offset`` is where the line starts (a record's and a diagnostic's offset); ``start`` is
+    where ``raw`` starts, past a BOM or NUL padding (records split from a glued line get their
+    own start).
     """
     found = parse_record(raw)
     if isinstance(found, Record):
         found.line = line
-        found.offset = start
+        found.offset = offset
         if not terminated:
             diag.add(line, offset, Reason.MISSING_NEWLINE, "final record has no line ending")
         return _validated([found], line, offset, diag)
@@ -350,30 +352,29 @@ def _decode_one(
         reason = Reason.IN_PROGRESS if tail_in_progress else Reason.TORN_TAIL
         diag.add(line, offset, reason, f"{len(raw)} bytes of an unfinished record")
         return []
-    salvage = mode is ReadMode.SALVAGE
-    pieces = split_glued(raw, None if salvage else _GLUED_COUNTED)
-    if len(pieces) >= 1 and (len(pieces) > 1 or pieces[0][0] > 0 or pieces[0][1] < len(raw)):
-        if salvage:
-            diag.add(
-                line,
-                offset,
-                Reason.GLUED_RECORDS,
-                f"{len(pieces)} complete record(s) glued on one line; kept each",
-            )
+    spans = _glued_spans(raw)
+    first = next(spans, None)
+    if first is not None:
+        if mode is ReadMode.SALVAGE:
             out = []
-            for begin, stop in pieces:
+            count = 0
+            for begin, stop in itertools.chain([first], spans):
+                count += 1
                 piece = record_from_line(raw[begin:stop])
                 if piece is not None:
                     piece.line = line
                     piece.offset = start + begin
                     out.append(piece)
+            detail = f"{count} complete record(s) glued on one line; kept each"
+            diag.add(line, offset, Reason.GLUED_RECORDS, detail)
             return _validated(out, line, offset, diag)
-        count = f"{len(pieces)}{' or more' if len(pieces) == _GLUED_COUNTED else ''}"
+        count = 1 + sum(1 for _ in itertools.islice(spans, _GLUED_COUNTED - 1))
+        more = " or more" if count == _GLUED_COUNTED else ""
         diag.add(
             line,
             offset,
             Reason.GLUED_RECORDS,
-            f"{count} complete record(s) glued on one line; open in salvage mode to keep them",
+            f"{count}{more} complete record(s) glued on one line; open in salvage mode to keep them",
         )
         return []
     if _bad_utf8(raw):
@@ -430,14 +431,18 @@ def split_glued(raw: bytes, limit: int | None = None) -> list[tuple[int, int]]:
         ``(start, stop)`` byte spans of the complete records, in order. A torn record followed
         by a complete one yields just the complete one.
     """
+    return list(itertools.islice(_glued_spans(raw), limit))
+
+
+def _glued_spans(raw: bytes) -> Iterator[tuple[int, int]]:
+    """The spans of :func:`split_glued`, found one at a time."""
     # Latin-1 gives one character per byte, so positions are byte offsets; bytes of UTF-8
     # sequences (0x80 and up) are plain characters inside JSON strings either way.
     text = raw.decode("latin-1")
     size = len(text)
     budget = _GLUE_WORK_PER_CHAR * size + _GLUE_WORK_EXTRA
-    spans: list[tuple[int, int]] = []
     index = text.find("{")
-    while index != -1 and budget > 0 and len(spans) != limit:
+    while index != -1 and budget > 0:
         value, stop, work = _value_at(text, index)
         budget -= work
         if stop == -1:
@@ -447,11 +452,10 @@ def split_glued(raw: bytes, limit: int | None = None) -> list[tuple[int, int]]:
         if stop < size and text[stop] != "{":
             after = _SPACE.match(text, stop).end()  # type: ignore[union-attr]  # "*" matches
         if isinstance(value, dict) and "type" in value and (after == size or text[after] == "{"):
-            spans.append((index, stop))
+            yield index, stop
             index = text.find("{", stop)
         else:
             index = text.find(_GLUE_START, index + 1)
-    return spans
 
 
 def _value_at(text: str, index: int) -> tuple[Any, int, int]:

@@ -42,7 +42,23 @@ class MessageHead(msgspec.Struct, rename="camel"):
     model: Any = None
 
 
-class Record(msgspec.Struct, rename="camel", repr_omit_defaults=True, gc=False):
+class LineEnvelope(msgspec.Struct, rename="camel", gc=False):
+    """What JSON text may set of a record: the public envelope fields, nothing else.
+
+    Lines are decoded into this type, never into :class:`Record` (which extends it with what
+    only the reader sets); see the module's note.
+    """
+
+    type: Any = None
+    id: Any = None
+    parent_id: Any = None
+    timestamp: Any = None
+    target_id: Any = None
+    label: Any = None
+    name: Any = None
+
+
+class Record(LineEnvelope, repr_omit_defaults=True):
     """One entry line of a session file.
 
     Attributes:
@@ -55,22 +71,16 @@ class Record(msgspec.Struct, rename="camel", repr_omit_defaults=True, gc=False):
         name: ``name`` of a ``session_info`` entry.
         raw: The line's bytes without the line ending (re-encoded for upgraded legacy lines).
         line: 1-based line number in the file (0 for entries not read from a file).
-        offset: Byte offset in the file where the record's bytes start (-1 when not read from
-            a file): its line's start, or past a BOM or NUL padding before it, or, for records
-            glued on one line, where each one starts.
+        offset: Byte offset of the line's start in the file (-1 when not read from a file);
+            for records glued on one line, where each one starts. (A BOM or NUL padding before
+            a record stands between its line's start and its bytes.)
         source: The line's bytes as found in the file, when they differ from ``raw``
             (legacy lines that were upgraded in memory, glued records split apart).
     """
 
-    type: Any = None
-    id: Any = None
-    parent_id: Any = None
-    timestamp: Any = None
-    target_id: Any = None
-    label: Any = None
-    name: Any = None
-    # Set by the reader only (lines decode into LineEnvelope, never into Record); the names
-    # are those the V2 sidecar's envelopes use.
+    # The envelope's fields come first (inherited); these are set by the reader only (lines
+    # decode into LineEnvelope, never into Record); the names are those the V2 sidecar's
+    # envelopes use.
     raw: bytes = msgspec.field(default=b"", name="\ue000raw")
     line: int = msgspec.field(default=0, name="\ue000line")
     offset: int = msgspec.field(default=-1, name="\ue000offset")
@@ -109,21 +119,6 @@ class Record(msgspec.Struct, rename="camel", repr_omit_defaults=True, gc=False):
 
 class _HeadOnly(msgspec.Struct):
     message: MessageHead | None = None
-
-
-class LineEnvelope(msgspec.Struct, rename="camel", gc=False):
-    """What JSON text may set of a record: the public envelope fields, nothing else.
-
-    Lines are decoded into this type, never into :class:`Record`; see the module's note.
-    """
-
-    type: Any = None
-    id: Any = None
-    parent_id: Any = None
-    timestamp: Any = None
-    target_id: Any = None
-    label: Any = None
-    name: Any = None
 
 
 #: Decodes one line, or a buffer of lines (``decode_lines``), into :class:`LineEnvelope`.
