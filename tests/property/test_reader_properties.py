@@ -99,9 +99,11 @@ def lines_of(data: bytes) -> list[tuple[int, int, bytes]]:
     return out
 
 
-def _bare(line: bytes) -> bytes:
-    """A line without BOM, NUL padding before it, line ending and surrounding blanks."""
-    return line.removeprefix(b"\xef\xbb\xbf").lstrip(b"\x00").strip()
+def _bare(line: bytes, start: int) -> bytes:
+    """A line without the file's BOM, NUL padding before it, line ending and blanks."""
+    if start == 0:
+        line = line.removeprefix(b"\xef\xbb\xbf")
+    return line.lstrip(b"\x00").strip()
 
 
 def check_accounted(data: bytes, result: SessionData, tree: SessionTree) -> None:
@@ -116,7 +118,7 @@ def check_accounted(data: bytes, result: SessionData, tree: SessionTree) -> None
     if result.header_raw is not None:
         header = result.header_raw.strip()
         # (A header split from a glued line has no line of its own: the line is reported.)
-        found = (n for n, _, line in lines_of(data) if _bare(line) == header)
+        found = (n for n, at, line in lines_of(data) if _bare(line, at) == header)
         header_line = next(found, None)
     for number, start, line in lines_of(data):
         if number in taken or number == header_line:
