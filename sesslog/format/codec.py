@@ -12,8 +12,7 @@ library, which accepts them (but, as JavaScript, not ``NaN`` or ``Infinity``).
 
 **Nesting depth.** msgspec and the standard library both decode nested arrays and objects by
 recursion, guarded by Python's recursion limit (1,000 by default, less the caller's own stack).
-A line nested deeper than that is reported as too deep (:data:`Undecodable.TOO_DEEP`), never
-raised. Real sessions nest about ten levels.
+A line nested deeper than that is reported as too deep (:data:`TOO_DEEP`), never raised. Real sessions nest about ten levels.
 """
 
 from __future__ import annotations
@@ -75,8 +74,15 @@ _LEADING_SPACE = re.compile(rb"[ \t\r\n]*")
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _SCRATCH_KEPT = 1 << 20  # see encode_raw
-_KINDS = {ord("{"): "object", ord("["): "array", ord('"'): "string", ord("t"): "boolean"}
-_KINDS.update({ord("f"): "boolean", ord("n"): "null"})
+#: The kind of JSON value a first byte starts (any other starts a number).
+_KINDS = {
+    ord("{"): "object",
+    ord("["): "array",
+    ord('"'): "string",
+    ord("t"): "boolean",
+    ord("f"): "boolean",
+    ord("n"): "null",
+}
 #: Every error a decode of hostile bytes can raise, short of running out of memory.
 _DECODE_ERRORS = (msgspec.MsgspecError, UnicodeError, ValueError, OverflowError, TypeError)
 
@@ -91,7 +97,7 @@ def decode_value(raw: bytes) -> Any:
         raw: The bytes of one JSON document (no trailing newline needed).
 
     Returns:
-        The decoded value, or an :class:`Undecodable` member saying why there is none.
+        The decoded value, or an :class:`Undecodable` saying why there is none.
     """
     try:
         return _DICT_DECODER.decode(raw)
@@ -136,7 +142,7 @@ def json_kind(raw: bytes) -> str | Undecodable:
 
     Returns:
         ``"object"``, ``"array"``, ``"string"``, ``"number"``, ``"boolean"`` or ``"null"``,
-        or an :class:`Undecodable` member.
+        or an :class:`Undecodable`.
     """
     try:
         _RAW_DECODER.decode(raw)

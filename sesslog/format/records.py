@@ -150,7 +150,7 @@ def parse_record(raw: bytes) -> Record | str | Undecodable:
     Returns:
         The record (``line`` and ``offset`` left unset) when the line is a JSON object; the kind
         of JSON value (``"array"``, ``"string"``, ``"number"``, ``"boolean"``, ``"null"``) when
-        it is JSON but not an object; else an :class:`~sesslog.format.codec.Undecodable` member.
+        it is JSON but not an object; else an :class:`~sesslog.format.codec.Undecodable`.
     """
     try:
         return record_from_envelope(ENVELOPE_DECODER.decode(raw), raw)
