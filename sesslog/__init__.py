@@ -7,6 +7,7 @@ upgraded in memory). The JSONL file is the truth; everything else is a projectio
 from sesslog.errors import (
     EntryNotFoundError,
     FormatError,
+    InvalidIdError,
     QueueFullError,
     ReadOnlySessionError,
     SessionChangedError,
@@ -17,7 +18,7 @@ from sesslog.errors import (
     WriterFailedError,
 )
 from sesslog.format import entries
-from sesslog.format.diagnostics import Diagnostic, Reason, SessionOpenDiagnostics
+from sesslog.format.diagnostics import Diagnostic, Reason, SessionOpenDiagnostics, Severity
 from sesslog.format.entries import SESSION_VERSION
 from sesslog.format.reader import ReadMode
 from sesslog.format.records import Record
@@ -44,6 +45,7 @@ __all__ = [
     "EntryNotFoundError",
     "ForkPlan",
     "FormatError",
+    "InvalidIdError",
     "QueueFullError",
     "ReadMode",
     "ReadOnlySessionError",
@@ -60,6 +62,7 @@ __all__ = [
     "SessionStoreKind",
     "SessionTree",
     "SesslogError",
+    "Severity",
     "SiblingBranch",
     "UnsupportedVersionError",
     "WriterFailedError",

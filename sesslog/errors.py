@@ -43,6 +43,29 @@ class FormatError(SesslogError, ValueError):
         super().__init__(f"{where}: {message}")
 
 
+class InvalidIdError(SesslogError, ValueError):
+    """An id, or another name that would become part of a path, breaks the id rule.
+
+    The rule (``docs/format-decisions.md``): 1 to 128 characters, ASCII letters, digits, ``.``,
+    ``_`` and ``-`` only, beginning and ending with a letter or digit, and no ``..``.
+
+    Attributes:
+        value: The refused value, as given.
+        what: What it names (``"session id"``, ``"timestamp"``, ...).
+    """
+
+    def __init__(self, value: object, what: str = "session id", why: str = "") -> None:
+        self.value = value
+        self.what = what
+        if not isinstance(value, str):
+            shown = f"of type {type(value).__name__}"
+        elif len(value) > 80:
+            shown = f"{value[:80]!r}... ({len(value)} characters)"
+        else:
+            shown = repr(value)
+        super().__init__(f"invalid {what} {shown}" + (f": {why}" if why else ""))
+
+
 class UnsupportedVersionError(FormatError):
     """The session was written by a newer format version than sesslog understands."""
 

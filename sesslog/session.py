@@ -28,7 +28,7 @@ from sesslog.errors import ReadOnlySessionError, SessionNotFoundError
 from sesslog.format import entries as E
 from sesslog.format.codec import encode_line
 from sesslog.format.diagnostics import SessionOpenDiagnostics
-from sesslog.format.ids import new_session_id
+from sesslog.format.ids import check_id, new_session_id
 from sesslog.format.reader import ReadMode, SessionData, raise_if_strict, read_file
 from sesslog.format.records import Record
 from sesslog.format.timestamps import ms_to_iso, now_ms
@@ -125,6 +125,7 @@ class Session(TypedAppends, Closing):
 
         Raises:
             FileExistsError: The file already exists.
+            InvalidIdError: ``session_id`` breaks the id rule (``docs/format-decisions.md``).
         """
         cwd = cwd if cwd is not None else os.getcwd()
         header = cls._new_header(cwd, session_id, parent_session, clock)
@@ -274,7 +275,7 @@ class Session(TypedAppends, Closing):
     ) -> E.SessionHeader:
         return E.SessionHeader(
             version=E.SESSION_VERSION,
-            id=session_id or new_session_id(),
+            id=new_session_id() if session_id is None else check_id(session_id),
             timestamp=ms_to_iso(clock()),
             cwd=cwd,
             parent_session=parent if parent is not None else UNSET,

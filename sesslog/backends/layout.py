@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from sesslog.format.ids import check_folder_name, check_id
+
 __all__ = [
     "default_sessions_root",
     "folder_for_cwd",
@@ -30,12 +32,18 @@ def folder_for_cwd(cwd: str) -> str:
     body = cwd[1:] if cwd[:1] in ("/", "\\") else cwd
     for char in "/\\:":
         body = body.replace(char, "-")
-    return f"--{body}--"
+    return check_folder_name(f"--{body}--")
 
 
 def session_file_name(timestamp: str, session_id: str) -> str:
-    """``<timestamp with ':' and '.' as '-'>_<id>.jsonl``."""
-    return f"{timestamp.replace(':', '-').replace('.', '-')}_{session_id}.jsonl"
+    """``<timestamp with ':' and '.' as '-'>_<id>.jsonl``.
+
+    Raises:
+        InvalidIdError: The id, or the timestamp once ':' and '.' are replaced, breaks the id
+            rule (:mod:`sesslog.format.ids`).
+    """
+    stamp = check_id(timestamp.replace(":", "-").replace(".", "-"), "timestamp")
+    return f"{stamp}_{check_id(session_id)}.jsonl"
 
 
 def session_path(root: str | os.PathLike[str], cwd: str, timestamp: str, session_id: str) -> Path:

@@ -35,7 +35,16 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     tree.add_argument("--width", type=int, default=60, help="width of entry summaries")
     context = add("context", "show the model context at the leaf (or --leaf ID)", _context)
     context.add_argument("--leaf", metavar="ID", help="entry to stand on instead of the leaf")
-    add("check", "report every anomaly with line and byte offset; exit 1 if any", _check)
+    check = add(
+        "check",
+        "report every anomaly with line and byte offset; exit 1 if anything was lost",
+        _check,
+    )
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 for notices too (BOM, CRLF, blank lines, a final line without newline, ...)",
+    )
     upgrade = add(
         "upgrade", "write an upgraded (v3) copy of a v1/v2 session, keeping the original", _upgrade
     )
@@ -143,14 +152,23 @@ def _check(args: argparse.Namespace, out: Output) -> int:
         read_only=True,
     )
     diagnostics = session.diagnostics.diagnostics
+    errors = sum(1 for diag in diagnostics if diag.is_error)
+    # Losses (errors) always fail the check; notices (nothing lost) only with --strict.
+    failed = bool(diagnostics) if args.strict else errors > 0
     if out.json_mode:
-        out.json({"ok": not diagnostics, "entries": len(session.tree), "diagnostics": diagnostics})
+        out.json({"ok": not failed, "entries": len(session.tree), "diagnostics": diagnostics})
     else:
         for diag in diagnostics:
-            out.line(f"{args.file}:{diag}")
-        summary = f"{len(session.tree)} entries, {len(diagnostics)} problem(s)"
-        out.line(summary if diagnostics else f"{len(session.tree)} entries, clean")
-    return EXIT_FOUND if diagnostics else EXIT_OK
+            out.line(f"{args.file}:{diag} ({diag.severity})")
+        notices = len(diagnostics) - errors
+        if not diagnostics:
+            summary = "clean"
+        elif not errors:
+            summary = f"{notices} notice(s), nothing lost"
+        else:
+            summary = f"{errors} error(s) (something not taken), {notices} notice(s)"
+        out.line(f"{len(session.tree)} entries, {summary}")
+    return EXIT_FOUND if failed else EXIT_OK
 
 
 def _upgrade(args: argparse.Namespace, out: Output) -> int:

@@ -1,15 +1,112 @@
-"""Fresh ids: session ids (UUID version 7, as newer pi writes) and entry ids (8 hex characters)."""
+"""Ids: fresh session ids (UUID version 7, as newer pi writes) and entry ids (8 hex characters),
+and the rule every id or name must follow before it becomes part of a path.
+
+**The id rule.** An id that becomes part of a path (a session id in a file name, and any other
+name sesslog puts into a path) is 1 to 128 characters long, made of ASCII letters, digits, ``.``,
+``_`` and ``-``, begins and ends with a letter or a digit, and holds no ``..``. UUIDs, pi's
+8-hex entry ids, ULIDs and ids such as ``toolu_01AbC`` or ``sess-2026.01`` follow it; a path
+separator, ``..``, NUL or any other control character, a leading dot or dash, a space and
+an absurd length never do. :func:`check_id` refuses anything else with
+:class:`~sesslog.errors.InvalidIdError`.
+
+A folder derived from a working directory (``--home-a-my app--``) cannot follow that rule (pi
+keeps spaces and any other character); :func:`check_folder_name` refuses such a name only when it
+holds NUL or another control character or is longer than a file name may be (255 bytes).
+"""
 
 from __future__ import annotations
 
 import os
 import random
+import re
 import secrets
 import time
 import uuid
 from collections import deque
 
-__all__ = ["new_entry_id", "new_session_id"]
+from sesslog.errors import InvalidIdError
+
+__all__ = [
+    "MAX_ID_LENGTH",
+    "check_folder_name",
+    "check_id",
+    "id_problem",
+    "new_entry_id",
+    "new_session_id",
+]
+
+#: The longest id the id rule allows, in characters.
+MAX_ID_LENGTH = 128
+#: The longest file or folder name most file systems take, in bytes of UTF-8.
+_MAX_NAME_BYTES = 255
+_NOT_ID_CHAR = re.compile(r"[^A-Za-z0-9._-]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def id_problem(value: object) -> str | None:
+    """Say why ``value`` breaks the id rule.
+
+    Args:
+        value: A candidate id.
+
+    Returns:
+        ``None`` when ``value`` follows the rule, else a short reason for people.
+    """
+    if not isinstance(value, str):
+        return f"not a string but {type(value).__name__}"
+    if not value:
+        return "empty"
+    if len(value) > MAX_ID_LENGTH:
+        return f"{len(value)} characters long, more than {MAX_ID_LENGTH}"
+    bad = _NOT_ID_CHAR.search(value)
+    if bad is not None:
+        char = bad.group()
+        return f"holds {char!r} (U+{ord(char):04X}); only ASCII letters, digits, '.', '_', '-'"
+    if not (value[0].isalnum() and value[-1].isalnum()):
+        return "must begin and end with a letter or a digit"
+    if ".." in value:
+        return "holds '..'"
+    return None
+
+
+def check_id(value: object, what: str = "session id") -> str:
+    """Return ``value`` when it follows the id rule.
+
+    Args:
+        value: The id.
+        what: What it names, for the error message.
+
+    Raises:
+        InvalidIdError: ``value`` breaks the rule; the message names it and says why.
+    """
+    problem = id_problem(value)
+    if problem is not None:
+        raise InvalidIdError(value, what, problem)
+    assert isinstance(value, str)
+    return value
+
+
+def check_folder_name(name: str, what: str = "session folder") -> str:
+    """Return a derived folder or file name when it may become part of a path.
+
+    ``name`` must already be free of path separators (derived names replace them); this
+    refuses the names no separator rule catches.
+
+    Raises:
+        InvalidIdError: The name is empty, ``.`` or ``..``, holds NUL or another control
+            character, or is longer than 255 bytes.
+    """
+    problem = None
+    control = _CONTROL.search(name)
+    if name in ("", ".", "..") or "/" in name or "\\" in name:
+        problem = "not a single file name"
+    elif control is not None:
+        problem = f"holds the control character U+{ord(control.group()):04X}"
+    elif len(name.encode("utf-8", "surrogatepass")) > _MAX_NAME_BYTES:
+        problem = f"longer than {_MAX_NAME_BYTES} bytes"
+    if problem is not None:
+        raise InvalidIdError(name, what, problem)
+    return name
 
 
 def new_session_id() -> str:

@@ -10,6 +10,11 @@ number and byte offset and the read goes on. Three modes (:class:`ReadMode`):
 Clean files (the common case) take a fast path that decodes all envelopes in one call; any
 irregularity sends the read through the careful per-line path, which reports it.
 
+No bytes make a read raise (short of running out of memory): every error a decoder can raise
+is caught where it arises and becomes a diagnostic. A line nested deeper than the decoders can
+follow (see :mod:`sesslog.format.codec`) is skipped as ``too_deep``; the lines after it are read
+as usual. Work is linear in the size of the file, however long its lines.
+
 Legacy v1 and v2 files are upgraded in memory (:mod:`sesslog.format.upgrade`); the file is never
 rewritten by a read.
 """
@@ -17,24 +22,45 @@ rewritten by a read.
 from __future__ import annotations
 
 import enum
+import itertools
 import json
 import os
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
 from sesslog.errors import FormatError, UnsupportedVersionError
-from sesslog.format.codec import decode_object, encode_line
-from sesslog.format.diagnostics import Reason, SessionOpenDiagnostics
+from sesslog.format.codec import (
+    STDLIB_DECODER,
+    Undecodable,
+    decode_object,
+    decode_value,
+    encode_line,
+)
+from sesslog.format.diagnostics import Reason, SessionOpenDiagnostics, shown
 from sesslog.format.entries import SESSION_VERSION
-from sesslog.format.records import Record, record_from_line
+from sesslog.format.ids import id_problem
+from sesslog.format.records import (
+    ENVELOPE_DECODER,
+    Record,
+    parse_record,
+    record_from_line,
+)
 from sesslog.format.upgrade import upgrade_objects
 
-__all__ = ["ReadMode", "SessionData", "raise_if_strict", "read_bytes", "read_file"]
+__all__ = [
+    "ReadMode",
+    "SessionData",
+    "raise_if_strict",
+    "read_bytes",
+    "read_file",
+    "split_glued",
+]
 
 _BOM = b"\xef\xbb\xbf"
-_RECORD_LINES = msgspec.json.Decoder(Record)
 
 
 class ReadMode(str, enum.Enum):
@@ -110,9 +136,9 @@ def read_bytes(
         header, header_raw, records, valid_size = fast
     else:
         header, header_raw, records, valid_size = _read_careful(data, mode, diag, tail_in_progress)
-    version = _check_header(header, header_raw, records, diag)
+    version = _check_header(header, header_raw, records, diag, ids_checked=fast is not None)
     if version < SESSION_VERSION:
-        upgraded_header, records = _upgrade(version, header or {"type": "session"}, records)
+        upgraded_header, records = _upgrade(version, header or {"type": "session"}, records, diag)
         header = upgraded_header if header is not None else None
     diag.sort()
     return SessionData(header, header_raw, version, records, diag, valid_size, len(data))
@@ -154,27 +180,35 @@ def _read_fast(data: bytes) -> tuple[dict[str, Any], bytes, list[Record], int] |
         return None
     body = memoryview(data)[first_end + 1 :]
     try:
-        records = _RECORD_LINES.decode_lines(body)
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        return None
+        envelopes = ENVELOPE_DECODER.decode_lines(body)
+    except (RecursionError, msgspec.MsgspecError, UnicodeError, ValueError):
+        return None  # the careful path says which line and why
+    records: list[Record] = []
+    add = records.append
     find = data.find
     pos = first_end + 1
     line = 2
-    for rec in records:
+    for env in envelopes:
         end = find(b"\n", pos)
-        # A line holding two glued objects decodes as two records; a blank line as none.
-        # Either shifts records against lines, so only lines that start a record are taken.
+        kind = env.type
+        ident = env.id
+        # A line holding two glued objects decodes as two envelopes; a blank line as none.
+        # Either shifts envelopes against lines, so only lines that start a record are taken.
         if (
             end == -1
             or data[pos] != 0x7B  # "{"
-            or type(rec.type) is not str
-            or rec.type == "session"
-            or type(rec.id) is not str
+            or type(kind) is not str
+            or kind == "session"
+            or type(ident) is not str
+            or not ident
         ):
             return None
-        rec.raw = data[pos:end]
-        rec.line = line
-        rec.offset = pos
+        # record_from_envelope, inlined: a call per line costs a tenth of this loop.
+        rec = Record(
+            kind, ident, env.parent_id, env.timestamp, env.target_id, env.label, env.name,
+            data[pos:end], line, pos,
+        )  # fmt: skip
+        add(rec)
         line += 1
         pos = end + 1
     if pos != len(data):  # decode_lines skipped something we did not expect
@@ -204,6 +238,7 @@ def _read_careful(
         pos = len(_BOM)
     size = len(data)
     valid_size = size
+    nul_tail = -1  # where the NUL and line-ending bytes that end the file begin (when needed)
     saw_first_record = False
     while pos < size:
         line += 1
@@ -213,6 +248,7 @@ def _read_careful(
         if not terminated:
             end = size
         raw = data[pos:end]
+        raw_start = pos  # past a BOM on line 1
         next_pos = end + 1 if terminated else size
         if raw.endswith(b"\r"):
             raw = raw[:-1]
@@ -222,7 +258,9 @@ def _read_careful(
         if b"\x00" in raw:
             stripped = raw.strip(b"\x00")
             if not stripped.strip():
-                if _only_nul_lines_follow(data, next_pos):
+                if nul_tail == -1:
+                    nul_tail = len(data.rstrip(b"\x00\r\n"))
+                if next_pos >= nul_tail:  # only NULs and line endings follow
                     diag.add(line, line_start, Reason.TRAILING_NULS, _nul_detail(data, pos))
                     valid_size = line_start if line > 1 else 0
                     break
@@ -237,15 +275,21 @@ def _read_careful(
                     Reason.TRAILING_NULS,
                     f"{len(raw) - len(record_part)} NUL bytes before the record",
                 )
+                raw_start += len(raw) - len(record_part)
                 raw = record_part
         if not raw.strip():
             if terminated:
                 diag.add(line, line_start, Reason.BLANK_LINE, "empty line")
+            else:
+                diag.add(line, line_start, Reason.BLANK_LINE, "blank final line without ending")
+                valid_size = line_start
             pos = next_pos
             continue
         if not terminated:
             valid_size = line_start
-        taken = _decode_one(raw, line, line_start, terminated, mode, diag, tail_in_progress)
+        taken = _decode_one(
+            raw, line, line_start, raw_start, terminated, mode, diag, tail_in_progress
+        )
         if taken and not terminated:
             valid_size = size  # a complete record without newline: nothing to cut
         for rec in taken:
@@ -271,11 +315,6 @@ def _read_careful(
     return header, header_raw, records, valid_size
 
 
-def _only_nul_lines_follow(data: bytes, pos: int) -> bool:
-    rest = data[pos:]
-    return not rest.replace(b"\x00", b"").replace(b"\n", b"").replace(b"\r", b"")
-
-
 def _nul_detail(data: bytes, pos: int) -> str:
     return f"{data[pos:].count(0)} NUL bytes at the end of the file (crash padding)"
 
@@ -284,56 +323,70 @@ def _decode_one(
     raw: bytes,
     line: int,
     offset: int,
+    start: int,
     terminated: bool,
     mode: ReadMode,
     diag: SessionOpenDiagnostics,
     tail_in_progress: bool,
 ) -> list[Record]:
-    """Decode one framed line into zero or more records, reporting what is not taken."""
-    rec = record_from_line(raw)
-    if rec is not None:
-        rec.line = line
-        rec.offset = offset
+    """Decode one framed line into zero or more records, reporting what is not taken.
+
+    ``offset`` is where the line starts (a record's and a diagnostic's offset); ``start`` is
+    where ``raw`` starts, past a BOM or NUL padding (records split from a glued line get their
+    own start).
+    """
+    found = parse_record(raw)
+    if isinstance(found, Record):
+        found.line = line
+        found.offset = offset
         if not terminated:
             diag.add(line, offset, Reason.MISSING_NEWLINE, "final record has no line ending")
-        return _validated([rec], line, offset, diag)
-    value = decode_object(raw)
-    if value is not None or raw.strip() == b"null":
-        diag.add(line, offset, Reason.NOT_OBJECT, f"a JSON {_json_kind(value)}, not an object")
+        return _validated([found], line, offset, diag)
+    if not isinstance(found, Undecodable):
+        diag.add(line, offset, Reason.NOT_OBJECT, f"a JSON {found}, not an object")
+        return []
+    if found.too_deep:
+        diag.add(line, offset, Reason.TOO_DEEP, _TOO_DEEP_DETAIL)
         return []
     if not terminated:
         reason = Reason.IN_PROGRESS if tail_in_progress else Reason.TORN_TAIL
         diag.add(line, offset, reason, f"{len(raw)} bytes of an unfinished record")
         return []
-    pieces = split_glued(raw)
-    if len(pieces) >= 1 and (len(pieces) > 1 or pieces[0][0] > 0 or pieces[0][1] < len(raw)):
+    spans = _glued_spans(raw)
+    first = next(spans, None)
+    if first is not None:
         if mode is ReadMode.SALVAGE:
-            diag.add(
-                line,
-                offset,
-                Reason.GLUED_RECORDS,
-                f"{len(pieces)} complete record(s) glued on one line; kept each",
-            )
             out = []
-            for start, stop in pieces:
-                piece = record_from_line(raw[start:stop])
+            count = 0
+            for begin, stop in itertools.chain([first], spans):
+                count += 1
+                piece = record_from_line(raw[begin:stop])
                 if piece is not None:
                     piece.line = line
-                    piece.offset = offset + start
+                    piece.offset = start + begin
                     out.append(piece)
+            detail = f"{count} complete record(s) glued on one line; kept each"
+            diag.add(line, offset, Reason.GLUED_RECORDS, detail)
             return _validated(out, line, offset, diag)
+        count = 1 + sum(1 for _ in itertools.islice(spans, _GLUED_COUNTED - 1))
+        more = " or more" if count == _GLUED_COUNTED else ""
         diag.add(
             line,
             offset,
             Reason.GLUED_RECORDS,
-            f"{len(pieces)} complete record(s) glued on one line; open in salvage mode to keep them",
+            f"{count}{more} complete record(s) glued on one line; open in salvage mode to keep them",
         )
         return []
     if _bad_utf8(raw):
         diag.add(line, offset, Reason.BAD_ENCODING, "line is not valid UTF-8")
         return []
-    diag.add(line, offset, Reason.BAD_JSON, _json_error(raw))
+    diag.add(line, offset, Reason.BAD_JSON, f"not valid JSON: {found.detail}")
     return []
+
+
+_TOO_DEEP_DETAIL = (
+    "JSON nested deeper than the decoder can follow (Python's recursion limit); line skipped"
+)
 
 
 def _validated(
@@ -348,67 +401,103 @@ def _validated(
     return out
 
 
-def split_glued(raw: bytes) -> list[tuple[int, int]]:
+#: Glued records a tolerant read counts on one line before it stops looking.
+_GLUED_COUNTED = 100
+_GLUE_START = '{"type":'
+_SPACE = re.compile(r"[ \t\r\n]*")
+#: split_glued gives up once its decoders have gone over this many characters per character
+#: of the line (plus a fixed allowance): hostile lines cannot make it quadratic.
+_GLUE_WORK_PER_CHAR = 8
+_GLUE_WORK_EXTRA = 1 << 20
+#: The first window a candidate record is decoded in; it doubles while the record goes on.
+_GLUE_WINDOW = 512
+
+
+def split_glued(raw: bytes, limit: int | None = None) -> list[tuple[int, int]]:
     """Find the complete records in a line where records were glued together.
 
     A piece counts when it is a JSON object with a ``type`` that is followed by the end of the
     line or by another ``{``: objects nested inside a torn record are followed by ``,`` or
-    ``]`` and do not count.
+    ``]`` and do not count. Candidates start at the first ``{`` and at each ``{"type":``.
+
+    The work is linear in the line's length, whatever it holds: once the decoders have gone
+    over eight times the line (plus 1 MiB), the search stops with the pieces found so far.
 
     Args:
         raw: One line's bytes.
+        limit: Stop after this many records (``None``: find them all).
 
     Returns:
         ``(start, stop)`` byte spans of the complete records, in order. A torn record followed
         by a complete one yields just the complete one.
     """
-    text = raw.decode("utf-8", "surrogateescape")
-    decoder = json.JSONDecoder()
-    spans: list[tuple[int, int]] = []
-    index = 0 if text.startswith("{") else text.find("{")
-    while index != -1:
-        try:
-            value, stop = decoder.raw_decode(text, index)
-        except ValueError:
-            index = text.find('{"type":', index + 1)
+    return list(itertools.islice(_glued_spans(raw), limit))
+
+
+def _glued_spans(raw: bytes) -> Iterator[tuple[int, int]]:
+    """The spans of :func:`split_glued`, found one at a time."""
+    # Latin-1 gives one character per byte, so positions are byte offsets; bytes of UTF-8
+    # sequences (0x80 and up) are plain characters inside JSON strings either way.
+    text = raw.decode("latin-1")
+    size = len(text)
+    budget = _GLUE_WORK_PER_CHAR * size + _GLUE_WORK_EXTRA
+    index = text.find("{")
+    while index != -1 and budget > 0:
+        value, stop, work = _value_at(text, index)
+        budget -= work
+        if stop == -1:
+            index = text.find(_GLUE_START, index + 1)
             continue
-        rest = text[stop:].lstrip()
-        if isinstance(value, dict) and "type" in value and (not rest or rest[0] == "{"):
-            start_b = len(text[:index].encode("utf-8", "surrogateescape"))
-            stop_b = start_b + len(text[index:stop].encode("utf-8", "surrogateescape"))
-            spans.append((start_b, stop_b))
+        after = stop
+        if stop < size and text[stop] != "{":
+            after = _SPACE.match(text, stop).end()  # type: ignore[union-attr]  # "*" matches
+        if isinstance(value, dict) and "type" in value and (after == size or text[after] == "{"):
+            yield index, stop
             index = text.find("{", stop)
         else:
-            index = text.find('{"type":', index + 1)
-    return spans
+            index = text.find(_GLUE_START, index + 1)
+
+
+def _value_at(text: str, index: int) -> tuple[Any, int, int]:
+    """Decode the JSON value that starts at ``text[index]``.
+
+    The standard library's errors cost time in proportion to their position in the text
+    (they count the lines before it), so each try decodes a window starting at ``index``,
+    doubled for as long as the value may go on past it.
+
+    Returns:
+        ``(value, stop, work)``: the value and the index just past it (``stop`` is -1 when
+        no complete value starts there), and how many characters the tries decoded.
+    """
+    size = len(text)
+    width = _GLUE_WINDOW
+    work = 0
+    while True:
+        end = min(size, index + width)
+        window = text[index:end]
+        try:
+            value, stop = STDLIB_DECODER.raw_decode(window)
+        except json.JSONDecodeError as exc:
+            # Near the window's end, or in a string still open there, the cut may be to blame.
+            cut = exc.pos >= len(window) - 8 or exc.msg.startswith("Unterminated string")
+            if end == size or not cut:
+                return None, -1, work + exc.pos + 1
+            work += len(window)
+        except (RecursionError, ValueError):  # nested too deep, or a number too long
+            return None, -1, work + len(window)
+        else:
+            return value, index + stop, work + stop
+        width *= 2
 
 
 def _bad_utf8(raw: bytes) -> bool:
+    if raw.isascii():
+        return False
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:
         return True
     return False
-
-
-def _json_error(raw: bytes) -> str:
-    try:
-        json.loads(raw.decode("utf-8", "replace"))
-    except ValueError as exc:
-        return f"not valid JSON: {exc}"
-    return "not valid JSON"
-
-
-def _json_kind(value: Any) -> str:
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "boolean"
-    if value is None:
-        return "null"
-    return "number"
 
 
 # --------------------------------------------------------------------------- header & upgrade
@@ -419,8 +508,13 @@ def _check_header(
     header_raw: bytes | None,
     records: list[Record],
     diag: SessionOpenDiagnostics,
+    *,
+    ids_checked: bool = False,
 ) -> int:
-    """Validate the header, report problems, and return the file's format version."""
+    """Validate the header, report problems, and return the file's format version.
+
+    ``ids_checked``: every record is known to have a non-empty string id (the fast path).
+    """
     if header is None:
         diag.read_only = True
         if records:
@@ -439,7 +533,8 @@ def _check_header(
         return SESSION_VERSION
     version = header.get("version", 1)
     if type(version) is not int or version < 1:
-        diag.add(1, 0, Reason.BAD_HEADER, f"header version {version!r} is not a known version")
+        detail = f"header version {shown(version)} is not a known version"
+        diag.add(1, 0, Reason.BAD_HEADER, detail)
         return SESSION_VERSION
     if version > SESSION_VERSION:
         diag.read_only = True
@@ -447,12 +542,15 @@ def _check_header(
             1,
             0,
             Reason.UNKNOWN_VERSION,
-            f"format version {version} is newer than {SESSION_VERSION}; opened read-only",
+            f"format version {shown(version)} is newer than {SESSION_VERSION}; opened read-only",
         )
         return version
     if "id" in header and not isinstance(header["id"], str):
         diag.add(1, 0, Reason.BAD_HEADER, "header 'id' is not a string")
-    if version >= 2:
+    elif "id" in header and (problem := id_problem(header["id"])) is not None:
+        detail = f"session id {shown(header['id'])} {problem}; read, never used in a path"
+        diag.add(1, 0, Reason.INVALID_ID, detail)
+    if version >= 2 and not ids_checked:
         _check_ids(records, diag)
     return version
 
@@ -461,24 +559,43 @@ def _check_ids(records: list[Record], diag: SessionOpenDiagnostics) -> None:
     bad = [rec for rec in records if type(rec.id) is not str or not rec.id]
     if not bad:  # the common case, kept to one quick pass
         return
-    for rec in bad:
-        diag.add(rec.line, rec.offset, Reason.MISSING_ID, "entry has no string 'id'")
+    # Glued records split apart share a line: one diagnostic per line says how many.
+    for _, group in itertools.groupby(bad, key=lambda rec: rec.line):
+        same_line = list(group)
+        first, count = same_line[0], len(same_line)
+        what = "entry has" if count == 1 else f"{count} entries on this line have"
+        diag.add(first.line, first.offset, Reason.MISSING_ID, f"{what} no string 'id'")
     dropped = {id(rec) for rec in bad}
     records[:] = [rec for rec in records if id(rec) not in dropped]
 
 
 def _upgrade(
-    version: int, header: dict[str, Any], records: list[Record]
+    version: int, header: dict[str, Any], records: list[Record], diag: SessionOpenDiagnostics
 ) -> tuple[dict[str, Any], list[Record]]:
     """Upgrade legacy records in memory; ``source`` keeps each line as written."""
-    objects = [rec.decode() for rec in records]
+    taken: list[Record] = []
+    objects: list[dict[str, Any]] = []
+    for rec in records:
+        value = decode_value(rec.raw)
+        if isinstance(value, dict):
+            taken.append(rec)
+            objects.append(value)
+        elif isinstance(value, Undecodable) and value.too_deep:
+            # Only a line nested near the recursion limit decodes in one place and not here.
+            diag.add(rec.line, rec.offset, Reason.TOO_DEEP, _TOO_DEEP_DETAIL)
+        else:  # pragma: no cover - the reader took it as an object
+            diag.add(rec.line, rec.offset, Reason.BAD_JSON, "entry no longer decodes")
     new_header, new_objects = upgrade_objects(version, header, objects)
     upgraded: list[Record] = []
-    for rec, old, obj in zip(records, objects, new_objects, strict=True):
+    for rec, old, obj in zip(taken, objects, new_objects, strict=True):
         if obj is old:
             upgraded.append(rec)
             continue
-        raw = encode_line(obj)[:-1]
+        try:
+            raw = encode_line(obj)[:-1]
+        except FormatError as exc:
+            diag.add(rec.line, rec.offset, Reason.TOO_DEEP, f"upgraded entry not written: {exc}")
+            continue
         new = record_from_line(raw)
         if new is None:  # pragma: no cover - encode_line always yields an object
             continue

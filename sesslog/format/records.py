@@ -5,6 +5,13 @@ A :class:`Record` is what the reader yields for every entry. It keeps the line's
 structural questions need (type, id, parent, timestamp, label and name fields, the message
 role and model). The full typed entry is decoded only on demand with :meth:`Record.typed`, and
 the plain JSON object with :meth:`Record.decode`.
+
+**Internal fields never come from JSON.** A line is never decoded into a :class:`Record`:
+JSON text is decoded into :class:`LineEnvelope`, which holds the public envelope fields and
+nothing else, and the record is built from it (:func:`record_from_line`,
+:func:`record_from_envelope`). Whatever keys a line holds (``"\ue000raw"``, ``"\ue000source"``,
+``"raw"``, ...), they stay inside its bytes: ``raw``, ``line``, ``offset`` and ``source`` are set
+by the reader alone.
 """
 
 from __future__ import annotations
@@ -13,10 +20,18 @@ from typing import Any
 
 import msgspec
 
-from sesslog.format.codec import decode_object, decode_typed
+from sesslog.format.codec import TOO_DEEP, Undecodable, decode_typed, decode_value, json_kind
 from sesslog.format.entries import Entry, LabelEntry, SessionHeader, SessionInfoEntry
 
-__all__ = ["MessageHead", "Record", "record_from_entry", "record_from_line"]
+__all__ = [
+    "LineEnvelope",
+    "MessageHead",
+    "Record",
+    "parse_record",
+    "record_from_entry",
+    "record_from_envelope",
+    "record_from_line",
+]
 
 
 class MessageHead(msgspec.Struct, rename="camel"):
@@ -27,7 +42,23 @@ class MessageHead(msgspec.Struct, rename="camel"):
     model: Any = None
 
 
-class Record(msgspec.Struct, rename="camel", repr_omit_defaults=True, gc=False):
+class LineEnvelope(msgspec.Struct, rename="camel", gc=False):
+    """What JSON text may set of a record: the public envelope fields, nothing else.
+
+    Lines are decoded into this type, never into :class:`Record` (which extends it with what
+    only the reader sets); see the module's note.
+    """
+
+    type: Any = None
+    id: Any = None
+    parent_id: Any = None
+    timestamp: Any = None
+    target_id: Any = None
+    label: Any = None
+    name: Any = None
+
+
+class Record(LineEnvelope, repr_omit_defaults=True):
     """One entry line of a session file.
 
     Attributes:
@@ -40,19 +71,16 @@ class Record(msgspec.Struct, rename="camel", repr_omit_defaults=True, gc=False):
         name: ``name`` of a ``session_info`` entry.
         raw: The line's bytes without the line ending (re-encoded for upgraded legacy lines).
         line: 1-based line number in the file (0 for entries not read from a file).
-        offset: Byte offset of the line's start in the file (-1 when not read from a file).
+        offset: Byte offset of the line's start in the file (-1 when not read from a file);
+            for records glued on one line, where each one starts. (A BOM or NUL padding before
+            a record stands between its line's start and its bytes.)
         source: The line's bytes as found in the file, when they differ from ``raw``
             (legacy lines that were upgraded in memory, glued records split apart).
     """
 
-    type: Any = None
-    id: Any = None
-    parent_id: Any = None
-    timestamp: Any = None
-    target_id: Any = None
-    label: Any = None
-    name: Any = None
-    # Filled in by the reader; the JSON names cannot clash with a real field.
+    # The envelope's fields come first (inherited); these are set by the reader only (lines
+    # decode into LineEnvelope, never into Record); the names are those the V2 sidecar's
+    # envelopes use.
     raw: bytes = msgspec.field(default=b"", name="\ue000raw")
     line: int = msgspec.field(default=0, name="\ue000line")
     offset: int = msgspec.field(default=-1, name="\ue000offset")
@@ -65,15 +93,18 @@ class Record(msgspec.Struct, rename="camel", repr_omit_defaults=True, gc=False):
             return None
         try:
             return _HEAD_DECODER.decode(self.raw).message
-        except (msgspec.DecodeError, UnicodeDecodeError):
+        except RecursionError:
+            return None
+        except (msgspec.MsgspecError, UnicodeError, ValueError):
             value = self.decode().get("message")
             if not isinstance(value, dict):
                 return None
             return MessageHead(value.get("role"), value.get("provider"), value.get("model"))
 
     def decode(self) -> dict[str, Any]:
-        """Return the entry as a plain JSON object (unknown fields included)."""
-        value = decode_object(self.raw)
+        """Return the entry as a plain JSON object (unknown fields included); ``{}`` when the
+        bytes give none (a record built by the reader always gives one)."""
+        value = decode_value(self.raw)
         return value if isinstance(value, dict) else {}
 
     def typed(self) -> Entry | SessionHeader | None:
@@ -90,8 +121,63 @@ class _HeadOnly(msgspec.Struct):
     message: MessageHead | None = None
 
 
-_RECORD_DECODER = msgspec.json.Decoder(Record)
+#: Decodes one line, or a buffer of lines (``decode_lines``), into :class:`LineEnvelope`.
+ENVELOPE_DECODER = msgspec.json.Decoder(LineEnvelope)
 _HEAD_DECODER = msgspec.json.Decoder(_HeadOnly)
+
+
+def record_from_envelope(env: LineEnvelope, raw: bytes, line: int = 0, offset: int = -1) -> Record:
+    """Build the :class:`Record` of one line from its decoded envelope.
+
+    Args:
+        env: The line's envelope.
+        raw: The line's bytes, without the line ending.
+        line: Its 1-based line number (0 when not read from a file).
+        offset: The byte offset of its start (-1 when not read from a file).
+    """
+    return Record(
+        env.type, env.id, env.parent_id, env.timestamp, env.target_id, env.label, env.name,
+        raw, line, offset,
+    )  # fmt: skip
+
+
+def parse_record(raw: bytes) -> Record | str | Undecodable:
+    """Decode one line into a :class:`Record`, or say what it is instead; never raises.
+
+    Args:
+        raw: The line without its ending.
+
+    Returns:
+        The record (``line`` and ``offset`` left unset) when the line is a JSON object; the kind
+        of JSON value (``"array"``, ``"string"``, ``"number"``, ``"boolean"``, ``"null"``) when
+        it is JSON but not an object; else an :class:`~sesslog.format.codec.Undecodable`.
+    """
+    try:
+        return record_from_envelope(ENVELOPE_DECODER.decode(raw), raw)
+    except RecursionError:
+        return TOO_DEEP
+    except (msgspec.MsgspecError, UnicodeError, ValueError):
+        pass
+    # Not for msgspec: lone surrogates, invalid UTF-8 or huge numbers in the envelope, or not
+    # an object at all. Only objects are decoded whole; the rest is only checked.
+    kind = json_kind(raw)
+    if kind != "object":
+        return kind
+    value = decode_value(raw)
+    if isinstance(value, Undecodable):
+        return value
+    if not isinstance(value, dict):  # pragma: no cover - json_kind saw an object
+        return Undecodable(False, "not an object")
+    return Record(
+        type=value.get("type"),
+        id=value.get("id"),
+        parent_id=value.get("parentId"),
+        timestamp=value.get("timestamp"),
+        target_id=value.get("targetId"),
+        label=value.get("label"),
+        name=value.get("name"),
+        raw=raw,
+    )
 
 
 def record_from_line(raw: bytes) -> Record | None:
@@ -101,30 +187,10 @@ def record_from_line(raw: bytes) -> Record | None:
         raw: The line without its ending.
 
     Returns:
-        The record, or ``None`` when the line is not a JSON object.
+        The record, or ``None`` when the line is not a JSON object (or is nested too deep).
     """
-    try:
-        rec = _RECORD_DECODER.decode(raw)
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        value = decode_object(raw)
-        if not isinstance(value, dict):
-            return None
-        rec = record_from_object(value)
-    rec.raw = raw
-    return rec
-
-
-def record_from_object(value: dict[str, Any]) -> Record:
-    """Build a :class:`Record` from an already decoded object (``raw`` left empty)."""
-    return Record(
-        type=value.get("type"),
-        id=value.get("id"),
-        parent_id=value.get("parentId"),
-        timestamp=value.get("timestamp"),
-        target_id=value.get("targetId"),
-        label=value.get("label"),
-        name=value.get("name"),
-    )
+    rec = parse_record(raw)
+    return rec if isinstance(rec, Record) else None
 
 
 def record_from_entry(entry: Entry, raw: bytes) -> Record:

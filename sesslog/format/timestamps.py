@@ -21,23 +21,25 @@ def iso_to_ms(text: str) -> int | None:
         text: For example ``2026-01-05T10:00:00.123Z``; offsets other than ``Z`` are accepted.
 
     Returns:
-        Milliseconds since the epoch, or ``None`` when the text is not a timestamp.
+        Milliseconds since the epoch, or ``None`` when the text is not a timestamp (out-of-range
+        fields such as month 13 or hour 25 included, as for ``Date.parse``). Never raises.
     """
     match = _ISO.match(text)
-    if match:
-        year, month, day, hour, minute, second, frac = match.groups()
-        seconds = calendar.timegm(
-            (int(year), int(month), int(day), int(hour), int(minute), int(second), 0, 0, 0)
-        )
-        millis = int((frac or "0")[:3].ljust(3, "0"))
-        return seconds * 1000 + millis
     try:
+        if match:
+            year, month, day, hour, minute, second, frac = map(int, match.groups("0"))
+            if not (1 <= month <= 12 and 1 <= day <= 31 and hour <= 24 and minute <= 59):
+                return None
+            if second > 59 or (hour == 24 and (minute or second or frac)):
+                return None
+            seconds = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
+            return seconds * 1000 + int((match.group(7) or "0")[:3].ljust(3, "0"))
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        return int(parsed.timestamp() * 1000)
+    except (ValueError, OverflowError):  # year 0, and dates datetime cannot hold
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return int(parsed.timestamp() * 1000)
 
 
 # The last millisecond formatted, and the last second's prefix: appends come in bursts.

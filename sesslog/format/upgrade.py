@@ -33,6 +33,13 @@ def _legacy_id(session_id: str, index: int, taken: set[str]) -> str:
     return f"{digest}-{index}"
 
 
+def _seed_text(value: Any) -> str:
+    """The header id as the text legacy ids derive from (``""`` for arrays and objects)."""
+    if isinstance(value, str):
+        return value
+    return "" if isinstance(value, (list, dict)) else str(value)
+
+
 def upgrade_v1_to_v2(header: dict[str, Any], entries: Objects) -> tuple[dict[str, Any], Objects]:
     """Give every entry an id, chain the parents, and resolve compaction indexes.
 
@@ -46,7 +53,7 @@ def upgrade_v1_to_v2(header: dict[str, Any], entries: Objects) -> tuple[dict[str
     Returns:
         The v2 header and entries (new objects; the inputs are not modified).
     """
-    session_id = str(header.get("id", ""))
+    session_id = _seed_text(header.get("id", ""))
     taken: set[str] = set()
     ids: list[str] = []
     for index in range(len(entries)):

@@ -24,12 +24,15 @@ from collections.abc import Iterable, Iterator, Mapping
 import msgspec
 
 from sesslog.errors import EntryNotFoundError
-from sesslog.format.diagnostics import Reason, SessionOpenDiagnostics
+from sesslog.format.diagnostics import Reason, SessionOpenDiagnostics, shown
 from sesslog.format.records import Record
 from sesslog.format.timestamps import iso_to_ms
 from sesslog.tree.text import message_text
 
 __all__ = ["BranchInfo", "ForkPlan", "SessionTree", "SiblingBranch", "TreeNode"]
+
+#: How many ids of a parent loop a cycle diagnostic names.
+_LOOP_SHOWN = 8
 
 
 class TreeNode(msgspec.Struct, frozen=True, gc=False):
@@ -148,8 +151,8 @@ class SessionTree:
                     rec.line,
                     rec.offset,
                     Reason.ORPHANED_PARENT,
-                    f"entry {rec.id} names parent {rec.parent_id!r}, which is not in the "
-                    "session; treated as a root",
+                    f"entry {shown(rec.id)} names parent {shown(rec.parent_id)}, which is not "
+                    "in the session; treated as a root",
                 )
             elif target == index:
                 parent[index] = -1
@@ -157,7 +160,7 @@ class SessionTree:
                     rec.line,
                     rec.offset,
                     Reason.SELF_PARENT,
-                    f"entry {rec.id} names itself as parent; treated as a root",
+                    f"entry {shown(rec.id)} names itself as parent; treated as a root",
                 )
             else:
                 forward = True
@@ -181,16 +184,14 @@ class SessionTree:
         return pos
 
     def _report_duplicate(self, first: Record, dup: Record) -> None:
+        entry = f"entry {shown(dup.id)}"
         if dup.raw == first.raw:
-            reason, what = Reason.DUPLICATE_ID_IDENTICAL, "repeats"
+            reason = Reason.DUPLICATE_ID_IDENTICAL
+            detail = f"{entry} repeats line {first.line} byte for byte; that line is kept"
         else:
-            reason, what = Reason.DUPLICATE_ID_CONFLICTING, "reuses the id of, with other content,"
-        self.diagnostics.add(
-            dup.line,
-            dup.offset,
-            reason,
-            f"entry {dup.id} {what} line {first.line}; the first one is kept",
-        )
+            reason = Reason.DUPLICATE_ID_CONFLICTING
+            detail = f"{entry} has the id of line {first.line} but other content; line {first.line} is kept"
+        self.diagnostics.add(dup.line, dup.offset, reason, detail)
 
     def _break_cycles(self) -> None:
         """Find parent loops and break each at its last member in file order."""
@@ -210,12 +211,14 @@ class SessionTree:
                 breaker = max(loop)
                 rec = self.entries[breaker]
                 parent[breaker] = -1
-                ids = " -> ".join(self.entries[i].id for i in loop)
+                ids = " -> ".join(shown(self.entries[i].id) for i in loop[:_LOOP_SHOWN])
+                if len(loop) > _LOOP_SHOWN:
+                    ids += f" -> ... ({len(loop)} entries)"
                 self.diagnostics.add(
                     rec.line,
                     rec.offset,
                     Reason.CYCLE,
-                    f"parent links loop ({ids}); entry {rec.id} is treated as a root",
+                    f"parent links loop ({ids}); entry {shown(rec.id)} is treated as a root",
                 )
             for visited in walk:
                 state[visited] = 2
@@ -242,13 +245,13 @@ class SessionTree:
         if type(rec.id) is not str:
             raise ValueError("an entry must be a JSON object with a string 'id'")
         if rec.id in pos:
-            raise ValueError(f"duplicate entry id {rec.id!r}")
+            raise ValueError(f"duplicate entry id {shown(rec.id)}")
         parent_id = rec.parent_id
         if parent_id is None:
             return -1
         found = pos.get(parent_id) if type(parent_id) is str else None
         if found is None:
-            raise ValueError(f"parent {parent_id!r} is not in the session")
+            raise ValueError(f"parent {shown(parent_id)} is not in the session")
         return found
 
     def append(self, rec: Record, parent: int | None = None) -> None:

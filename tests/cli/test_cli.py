@@ -121,7 +121,7 @@ def test_check_reports_damage_with_line_and_offset(
     assert (4, offsets[3], "orphaned_parent") in found
     assert (5, offsets[4], "torn_tail") in found
     for diag in report["diagnostics"]:
-        assert set(diag) == {"line", "offset", "reason", "detail"}
+        assert set(diag) == {"line", "offset", "reason", "detail", "severity"}
         assert diag["detail"]
     code, out, _ = run(capsys, "check", str(path))
     assert code == 1

@@ -1,21 +1,25 @@
-"""Line encoding and decoding: lone surrogates, bad bytes, and errors that never leak."""
+"""Line encoding and decoding: lone surrogates, bad bytes, deep nesting, huge numbers, and
+errors that never leak."""
 
 from __future__ import annotations
 
 import json
 import tracemalloc
 
-import msgspec
 import pytest
 
 from sesslog import FormatError
 from sesslog import entries as E
 from sesslog.format.codec import (
+    TOO_DEEP,
+    Undecodable,
     decode_object,
     decode_typed,
+    decode_value,
     dumps_json,
     encode_line,
     encode_raw,
+    json_kind,
 )
 
 
@@ -95,13 +99,89 @@ def test_dumps_json_handles_structs_indent_and_surrogates() -> None:
     assert dumps_json({"e": "é"}) == '{"e":"é"}'
 
 
-def test_msgspec_errors_do_not_escape_the_codec() -> None:
-    for raw in (b"\xff\xfe", b'{"id":"\xed\xa0\xbd"}', b"{" * 5000):
+def test_no_error_escapes_the_decoders() -> None:
+    for raw in (
+        b"\xff\xfe",
+        b'{"id":"\xed\xa0\xbd"}',
+        b"{" * 5000,
+        b"[" * 5000,
+        b'{"a":' + b"1" * 5000 + b"}",  # more digits than Python converts
+        b'{"a":NaN}',
+        b"\x00",
+    ):
         try:
             decode_object(raw)
+            decode_value(raw)
             decode_typed(raw)
-        except (msgspec.MsgspecError, UnicodeDecodeError) as exc:  # pragma: no cover - failure
-            pytest.fail(f"codec leaked {exc!r}")
+            json_kind(raw)
+        except Exception as exc:  # pragma: no cover - failure
+            pytest.fail(f"codec leaked {exc!r} for {raw[:20]!r}")
+
+
+N = 200_000
+DEEP = {
+    "arrays": b"[" * N,
+    "arrays closed": b"[" * N + b"]" * N,
+    "objects": b'{"a":' * N,
+    "objects closed": b'{"a":' * N + b"1" + b"}" * N,
+    "inside a record": b'{"type":"custom","id":"a","m":' + b"[" * N + b"]" * N + b"}",
+    # msgspec refuses the lone surrogate, so the standard library's decoder meets the depth.
+    "after a surrogate": b'{"s":"\\ud83d","m":' + b"[" * N + b"]" * N + b"}",
+    "typed objects": b'{"type":' * N,
+}
+
+
+@pytest.mark.parametrize("raw", list(DEEP.values()), ids=list(DEEP))
+def test_nesting_200000_deep_is_reported_never_raised(raw: bytes) -> None:
+    assert decode_value(raw) is TOO_DEEP
+    assert decode_object(raw) is None
+    assert decode_typed(raw) is None
+    assert json_kind(raw) is TOO_DEEP
+
+
+def test_ordinary_nesting_still_decodes() -> None:
+    raw = b'{"type":"custom","m":' + b"[" * 200 + b"1" + b"]" * 200 + b"}"
+    value = decode_value(raw)
+    assert isinstance(value, dict) and value["type"] == "custom"
+    assert json_kind(raw) == "object"
+
+
+def test_values_too_deep_to_encode_raise_format_error() -> None:
+    deep: list[object] = []
+    for _ in range(N):
+        deep = [deep]
+    with pytest.raises(FormatError, match="nested too deep"):
+        encode_line({"m": deep})
+    with pytest.raises(FormatError, match="nested too deep"):
+        dumps_json({"m": deep})
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind"),
+    [
+        (b" {} ", "object"),
+        (b"[1]", "array"),
+        (b'"s"', "string"),
+        (b'"\\ud83d"', "string"),
+        (b"-1.5e3", "number"),
+        (b"true", "boolean"),
+        (b"null", "null"),
+    ],
+)
+def test_json_kind_names_the_value_without_building_it(raw: bytes, kind: str) -> None:
+    assert json_kind(raw) == kind
+
+
+@pytest.mark.parametrize("raw", [b"", b"[1,", b"{}{}", b"NaN", b"[Infinity]", b"x"])
+def test_json_kind_and_decode_value_say_what_is_not_json(raw: bytes) -> None:
+    for found in (json_kind(raw), decode_value(raw)):
+        assert isinstance(found, Undecodable) and not found.too_deep and found.detail
+
+
+def test_numbers_read_as_javascript_reads_them() -> None:
+    assert decode_value(b'{"a":1e999,"b":-1e999}') == {"a": float("inf"), "b": float("-inf")}
+    assert decode_value(b'{"a":' + b"9" * 100 + b"}") == {"a": int("9" * 100)}
+    assert isinstance(decode_value(b'{"a":NaN}'), Undecodable)  # JSON.parse refuses it too
 
 
 def _user_entry(text: str) -> E.MessageEntry:
