@@ -18,8 +18,10 @@ length, decoded length and crc32:
   without decoding rows.
 * ``envelopes``: zstd-compressed msgpack array of the entries' envelopes (type, id, parent,
   timestamp, message role/provider/model, label and name fields, line, offset), decoded into
-  :class:`~sesslog.format.records.Record` objects in one call. Absent when the session is re-read
-  from its rebuilt bytes instead (legacy versions, values msgpack cannot hold).
+  :class:`~sesslog.format.records.Record` objects in one call; a part whose envelopes carry
+  line bytes (``raw``, ``source``: only the reader sets those) is refused as corrupt. Absent
+  when the session is re-read from its rebuilt bytes instead (legacy versions, values msgpack
+  cannot hold).
 """
 
 from __future__ import annotations
@@ -412,4 +414,7 @@ class IndexPart:
             raise SidecarCorruptError(f"envelopes unreadable: {exc}", file=self.file) from None
         if len(records) != self.header.entries:
             raise SidecarCorruptError("envelopes disagree with the entry count", file=self.file)
+        if any(rec.raw or rec.source is not None for rec in records):
+            # only the reader sets a record's bytes: an envelope may not carry them
+            raise SidecarCorruptError("an envelope carries line bytes", file=self.file)
         return records

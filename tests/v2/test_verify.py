@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 import pytest
+import zstandard
 from sidecar_helpers import SMALL, snapshot
 
 from sesslog import Session
@@ -184,8 +185,11 @@ def _resign(path: Path, manifest: Manifest) -> None:
     (sidecar_folder(path) / "manifest.json").write_bytes(encode_manifest(manifest))
 
 
-def _rewrite_index(path: Path, rows_change: Any = None, frames_change: Any = None) -> None:
-    """Rewrite index part 0 with its rows or frames changed, every checksum made valid."""
+def _rewrite_index(
+    path: Path, rows_change: Any = None, frames_change: Any = None, envelopes_change: Any = None
+) -> None:
+    """Rewrite index part 0 with its rows, frames or envelopes changed, every checksum made
+    valid."""
     folder = sidecar_folder(path)
     manifest = _manifest(path)
     entry = manifest.index[0]
@@ -197,6 +201,12 @@ def _rewrite_index(path: Path, rows_change: Any = None, frames_change: Any = Non
     if frames_change is not None:
         frames = frames_change(frames)
     envelopes = part.section("envelopes")
+    envelopes_raw_length = part.sections["envelopes"].raw_length
+    if envelopes_change is not None and envelopes is not None:
+        items = msgspec.msgpack.decode(zstandard.ZstdDecompressor().decompress(envelopes))
+        envelopes_change(items)
+        raw = msgspec.msgpack.encode(items)
+        envelopes, envelopes_raw_length = zstandard.ZstdCompressor().compress(raw), len(raw)
     blob = encode_index_part(
         first_entry=part.first_entry,
         first_frame=part.header.first_frame,
@@ -205,7 +215,7 @@ def _rewrite_index(path: Path, rows_change: Any = None, frames_change: Any = Non
         header_raw=part.header_raw(),
         rows=bytes(rows),
         envelopes=None if envelopes is None else bytes(envelopes),
-        envelopes_raw_length=part.sections["envelopes"].raw_length,
+        envelopes_raw_length=envelopes_raw_length,
     )
     (folder / entry.name).write_bytes(blob)
     fixed = msgspec.structs.replace(entry, size=len(blob), sha256=sha256_hex(blob))
@@ -216,6 +226,20 @@ def _set_row(rows: bytearray, number: int, **fields: int) -> None:
     at = number * ROW.size
     old = Row(*ROW.unpack_from(rows, at)[:-1])
     rows[at : at + ROW.size] = pack_row(msgspec.structs.replace(old, **fields))
+
+
+@pytest.mark.parametrize("key", ["\ue000source", "\ue000raw"])
+def test_an_envelope_cannot_set_line_bytes(
+    migrated: Path, expected: dict[str, Any], key: str
+) -> None:
+    def craft(items: list[dict[str, Any]]) -> None:
+        for item in items:
+            item[key] = b'{"type":"message","id":"forged"}'
+
+    _rewrite_index(migrated, envelopes_change=craft)
+    report = verify_v2_against_jsonl(migrated)
+    assert any(p.kind == "index" and "line bytes" in p.detail for p in report.problems)
+    _assert_never_wrong(migrated, expected)
 
 
 def test_an_index_that_disagrees_names_the_entry(migrated: Path, expected: dict[str, Any]) -> None:
