@@ -2,8 +2,19 @@
 
 The file format is that of the ``pi`` coding agent (version 3; versions 1 and 2 are read and
 upgraded in memory). The JSONL file is the truth; everything else is a projection.
+
+This module exports what a user calls: :class:`Session` and how to open it, the durability
+modes, the errors, the main results, and :mod:`~sesslog.format.entries`. Everything else is
+importable from its own module (see ``docs/architecture.md``). Importing sesslog imports
+neither the write path (loaded on the first create or append) nor ``zstandard``, ``sqlite3``,
+``watchfiles`` or the command line.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sesslog._version import __version__
 from sesslog.errors import (
     EntryNotFoundError,
     FormatError,
@@ -12,47 +23,42 @@ from sesslog.errors import (
     SessionChangedError,
     SessionLockedError,
     SessionNotFoundError,
+    ProjectionError,
     SesslogError,
     UnsupportedVersionError,
     WriterFailedError,
 )
 from sesslog.format import entries
-from sesslog.format.diagnostics import Diagnostic, Reason, SessionOpenDiagnostics
+from sesslog.format.diagnostics import Diagnostic, SessionOpenDiagnostics
 from sesslog.format.entries import SESSION_VERSION
 from sesslog.format.reader import ReadMode
-from sesslog.format.records import Record
-from sesslog.session import Session, SessionStoreKind
+from sesslog.projections.protocol import OpenScope, SessionStoreKind
+from sesslog.session import Session
 from sesslog.tree.context import SessionContext
 from sesslog.tree.index import BranchInfo, ForkPlan, SessionTree, SiblingBranch
-from sesslog.write.appender import SessionHandle
-from sesslog.write.modes import (
-    AutosaveConfig,
-    AutosaveDurabilityMode,
-    AutosaveFlushTrigger,
-    AutosaveQueueMetrics,
-)
-from sesslog.write.snapshot import SessionSnapshot
+
+if TYPE_CHECKING:
+    from sesslog.write.modes import AutosaveConfig, AutosaveDurabilityMode, AutosaveQueueMetrics
+    from sesslog.write.snapshot import SessionSnapshot
 
 __all__ = [
     "SESSION_VERSION",
     "AutosaveConfig",
     "AutosaveDurabilityMode",
-    "AutosaveFlushTrigger",
     "AutosaveQueueMetrics",
     "BranchInfo",
     "Diagnostic",
     "EntryNotFoundError",
     "ForkPlan",
     "FormatError",
+    "OpenScope",
+    "ProjectionError",
     "QueueFullError",
     "ReadMode",
     "ReadOnlySessionError",
-    "Reason",
-    "Record",
     "Session",
     "SessionChangedError",
     "SessionContext",
-    "SessionHandle",
     "SessionLockedError",
     "SessionNotFoundError",
     "SessionOpenDiagnostics",
@@ -63,5 +69,25 @@ __all__ = [
     "SiblingBranch",
     "UnsupportedVersionError",
     "WriterFailedError",
+    "__version__",
     "entries",
 ]
+
+#: Names of the write layer, imported on first use (``import sesslog`` does not load it).
+_LAZY = {
+    "AutosaveConfig": "sesslog.write.modes",
+    "AutosaveDurabilityMode": "sesslog.write.modes",
+    "AutosaveQueueMetrics": "sesslog.write.modes",
+    "SessionSnapshot": "sesslog.write.snapshot",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sesslog' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

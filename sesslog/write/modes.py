@@ -18,6 +18,7 @@ __all__ = [
     "AutosaveQueueMetrics",
     "Durability",
     "autosave_config",
+    "percentile",
 ]
 
 
@@ -133,3 +134,10 @@ class AutosaveQueueMetrics(msgspec.Struct, frozen=True):
     flush_latency_max_ms: float
     last_error: str | None
     triggers: dict[str, int]
+
+
+def percentile(ordered: list[float], fraction: float) -> float:
+    """The value at ``fraction`` (0 to 1) of sorted samples (0 when there are none)."""
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]

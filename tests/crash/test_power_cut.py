@@ -29,7 +29,7 @@ def workload(path: Path, mode: str, ops: Any, rng: random.Random) -> list[tuple[
     """Append 300 entries; return (events recorded when acknowledged durable, id) pairs."""
     config = AutosaveConfig.for_mode(mode, max_delay=0.001, sync_interval=0.005)
     session = Session.open(path, durability=config)
-    session.handle.file_ops = ops
+    session.backend.ops = ops
     acks: list[tuple[int, str]] = []
     pending: list[str] = []
     for n in range(300):

@@ -102,13 +102,13 @@ def new_session(tmp_path: Path) -> Iterator[Callable[..., Session]]:
         path = tmp_path / f"s{len(opened)}.jsonl"
         Session.create(path=path, cwd="/work").close()
         session = Session.open(path, durability=durability)
-        session.handle.file_ops = ops
+        session.backend.ops = ops
         opened.append(session)
         return session
 
     yield make
     for session in opened:
-        ops = session.handle.file_ops
+        ops = session.backend.ops
         if isinstance(ops, FaultyOps):  # a failed test must not leave a writer stuck
             ops.gate.set()
             ops.sync_gate.set()

@@ -61,7 +61,7 @@ class WriterMachine(RuleBasedStateMachine):
         self.ops = self.kit.FaultyOps()
         config = AutosaveConfig.for_mode(self.mode, max_delay=0.001, sync_interval=0.002)
         session = Session.open(self.path, durability=config)
-        session.handle.file_ops = self.ops
+        session.backend.ops = self.ops
         self.session = session
         self.failed = False
         return session
