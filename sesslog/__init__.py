@@ -18,12 +18,12 @@ from sesslog._version import __version__
 from sesslog.errors import (
     EntryNotFoundError,
     FormatError,
+    ProjectionError,
     QueueFullError,
     ReadOnlySessionError,
     SessionChangedError,
     SessionLockedError,
     SessionNotFoundError,
-    ProjectionError,
     SesslogError,
     UnsupportedVersionError,
     WriterFailedError,
