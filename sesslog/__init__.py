@@ -36,10 +36,10 @@ from sesslog.projections.protocol import OpenScope, SessionStoreKind
 from sesslog.session import Session
 from sesslog.tree.context import SessionContext
 from sesslog.tree.index import BranchInfo, ForkPlan, SessionTree, SiblingBranch
+from sesslog.tree.snapshot import SessionSnapshot
 
 if TYPE_CHECKING:
     from sesslog.write.modes import AutosaveConfig, AutosaveDurabilityMode, AutosaveQueueMetrics
-    from sesslog.write.snapshot import SessionSnapshot
 
 __all__ = [
     "SESSION_VERSION",
@@ -78,7 +78,6 @@ _LAZY = {
     "AutosaveConfig": "sesslog.write.modes",
     "AutosaveDurabilityMode": "sesslog.write.modes",
     "AutosaveQueueMetrics": "sesslog.write.modes",
-    "SessionSnapshot": "sesslog.write.snapshot",
 }
 
 

@@ -46,12 +46,12 @@ from sesslog.projections import registry
 from sesslog.projections.protocol import FULL, Loaded, OpenScope, SessionStoreKind
 from sesslog.tree.context import SessionContext, build_context
 from sesslog.tree.index import BranchInfo, ForkPlan, SessionTree, SiblingBranch
+from sesslog.tree.snapshot import SessionSnapshot
 from sesslog.typed_appends import LEAF_CUSTOM_TYPE, TypedAppends
 
 if TYPE_CHECKING:
     from sesslog.write.appender import SessionHandle
     from sesslog.write.modes import AutosaveDurabilityMode, AutosaveQueueMetrics, Durability
-    from sesslog.write.snapshot import SessionSnapshot
 
 __all__ = ["LEAF_CUSTOM_TYPE", "Session"]
 
@@ -67,6 +67,15 @@ def _locate(path: str | os.PathLike[str], backend: LogBackend | None) -> tuple[L
     if file.name in ("", ".", ".."):
         file = Path(os.path.abspath(file))  # a folder given as a session: say so on reading
     return LocalFolder.for_file(file)
+
+
+def _store_kind(name: SessionStoreKind | str) -> SessionStoreKind | str:
+    """The member of :class:`SessionStoreKind` named ``name``, or the name itself for a
+    backend or projection sesslog does not list."""
+    try:
+        return SessionStoreKind(name)
+    except ValueError:
+        return name
 
 
 def _scope(scope: OpenScope | str) -> OpenScope:
@@ -119,7 +128,7 @@ class Session(TypedAppends, Closing):
         self.backend: LogBackend = backend if backend is not None else MemoryBackend()
         self.key = key
         self.path = self.backend.local_path(key)
-        self.store_kind = SessionStoreKind(store_kind or self.backend.kind)
+        self.store_kind = _store_kind(store_kind or self.backend.kind)
         self.header = header
         self.header_raw = header_raw
         self.tree = tree
@@ -606,8 +615,6 @@ class Session(TypedAppends, Closing):
         """An immutable snapshot to export or render while other threads keep appending."""
         if self._handle is not None:
             return self._handle.export_snapshot(self.header_raw)
-        from sesslog.write.snapshot import SessionSnapshot
-
         where = str(self.path) if self.path is not None else None
         return SessionSnapshot(where, self.header_raw, tuple(self.tree.entries))
 

@@ -78,10 +78,10 @@ class MemoryBackend:
         """``None``: nothing here is a file."""
         return None
 
-    def _get(self, key: str, *, trash: bool = False) -> _Log:
-        """The log of ``key`` (lock held)."""
+    def _get(self, key: str) -> _Log:
+        """The log (or trashed log) of ``key`` (lock held)."""
         key_parts(key)
-        log = (self._trash if trash else self._logs).get(key)
+        log = self._logs.get(key) or self._trash.get(key)
         if log is None:
             raise FileNotFoundError(f"{self.describe(key)}: no such log")
         return log
@@ -238,6 +238,8 @@ class MemoryBackend:
     def trash(self, key: str) -> str:
         """Move the log to ``.trash/<n>/<key>`` (refused while a writer holds it)."""
         with self._lock:
+            if key not in self._logs:
+                raise FileNotFoundError(f"{self.describe(key)}: no such log")
             log = self._unleased(key)
             self._trashed += 1
             trash_key = f"{_TRASH}/{self._trashed}/{key}"
@@ -250,7 +252,8 @@ class MemoryBackend:
         parts = key_parts(trash_key)
         key = "/".join(parts[2:])
         with self._lock:
-            self._get(trash_key, trash=True)
+            if trash_key not in self._trash:
+                raise FileNotFoundError(f"{self.describe(trash_key)}: no such trashed log")
             if key in self._logs:
                 raise FileExistsError(f"{self.describe(key)}: log already exists")
             self._logs[key] = self._trash.pop(trash_key)

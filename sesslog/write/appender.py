@@ -27,6 +27,7 @@ from sesslog.format.ids import new_entry_id
 from sesslog.format.records import Record, record_from_entry, record_from_line
 from sesslog.format.timestamps import ms_to_iso, now_ms
 from sesslog.tree.index import SessionTree
+from sesslog.tree.snapshot import SessionSnapshot
 from sesslog.write.flusher import FLUSHER
 from sesslog.write.modes import (
     AutosaveDurabilityMode,
@@ -35,7 +36,6 @@ from sesslog.write.modes import (
     autosave_config,
 )
 from sesslog.write.queue import AutosaveQueue
-from sesslog.write.snapshot import SessionSnapshot
 
 __all__ = ["SessionHandle", "close_collected"]
 
