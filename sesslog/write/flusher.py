@@ -35,6 +35,11 @@ _monotonic = time.monotonic
 class Served(Protocol):
     """A queue the flusher serves."""
 
+    def wants(self, at: float) -> bool:
+        """Whether the queue still wants to be served at ``at`` (it may have asked for an
+        earlier moment since, been served, or closed); cheap, without locks."""
+        ...
+
     def serve(self, at: float) -> None:
         """Do what is due; ``at`` is the moment the queue asked for."""
         ...
@@ -61,6 +66,12 @@ class Flusher:
                 self._threads.add(thread)
                 thread.start()
 
+    def wake(self) -> None:
+        """Have waiting threads look at the queue of moments again (a queue closed: what it
+        asked for is void, and threads with nothing left to do may end)."""
+        with self._cond:
+            self._cond.notify_all()
+
     def serves_current_thread(self) -> bool:
         """True when called from one of the flusher's threads."""
         return threading.current_thread() in self._threads
@@ -76,6 +87,8 @@ class Flusher:
         with cond:
             try:
                 while True:
+                    while heap and not heap[0][2].wants(heap[0][0]):
+                        heapq.heappop(heap)  # asked again, served, or closed since
                     now = _monotonic()
                     if heap and heap[0][0] <= now:
                         at, _, queue = heapq.heappop(heap)

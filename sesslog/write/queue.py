@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 
 from sesslog.backends.protocol import LogWriter
@@ -34,12 +33,11 @@ from sesslog.write.modes import (
     AutosaveDurabilityMode,
     AutosaveFlushTrigger,
     AutosaveQueueMetrics,
-    percentile,
+    QueueCounters,
 )
 
 __all__ = ["AutosaveQueue"]
 
-_LATENCY_SAMPLES = 4096
 _NEVER = float("inf")
 _monotonic = time.monotonic
 
@@ -87,14 +85,7 @@ class AutosaveQueue:
         self._due_at = _NEVER  # when the flusher was asked to serve this queue
         self._serving = False  # the flusher is serving it (and looks again after each write)
         self._recheck = False  # the flusher found the log busy: look again after that write
-        self._batches = 0
-        self._syncs = 0
-        self._alone = 0  # lines written and synced alone (see submit)
-        self._peak = 0
-        self._backpressure = 0
-        self._latencies: deque[float] = deque(maxlen=_LATENCY_SAMPLES)
-        self._latency_max = 0.0
-        self._triggers = dict.fromkeys(AutosaveFlushTrigger, 0)
+        self._counts = QueueCounters()
         self._max_queue = config.max_queue
         self._batch_size = config.batch_size
         self._pressure_mark = max(1, config.max_queue * 3 // 4)
@@ -145,8 +136,7 @@ class AutosaveQueue:
         finally:
             lock.release()
         # Written alone. The line is every line not yet synced, so a success is counted only
-        # in ``_alone`` (one batch, one sync and one flush triggered by a commit each, which
-        # :meth:`metrics` adds up): this runs once per strict append, and is kept short.
+        # in ``alone`` (see QueueCounters): this runs once per strict append, and is kept short.
         start = _monotonic()
         try:
             self.writer.write_lines(line, sync=True)
@@ -160,10 +150,11 @@ class AutosaveQueue:
         try:
             self._busy = False
             self._written = self._synced = seq
-            self._alone += 1
-            self._latencies.append(latency)
-            if latency > self._latency_max:
-                self._latency_max = latency
+            counts = self._counts
+            counts.alone += 1
+            counts.latencies.append(latency)
+            if latency > counts.latency_max:
+                counts.latency_max = latency
             if self._waiters:
                 self._progress.notify_all()
         finally:
@@ -194,7 +185,7 @@ class AutosaveQueue:
             raise QueueFullError(
                 f"{self.writer.name}: autosave queue is full ({self.config.max_queue} entries)"
             )
-        self._backpressure += 1
+        self._counts.backpressure += 1
         self._space_waiters += 1
         if not self._serving and not self.settles:
             self._ask(_monotonic())
@@ -253,7 +244,10 @@ class AutosaveQueue:
             if self.closed:
                 return
             self._stopping = True
+            self._due_at = _NEVER  # what the flusher was asked for is void
             self._progress.notify_all()
+        if not self.settles:
+            FLUSHER.wake()
         try:
             with self._lock:
                 self._commit(self._queued, True, AutosaveFlushTrigger.SHUTDOWN)
@@ -320,25 +314,8 @@ class AutosaveQueue:
     def metrics(self) -> AutosaveQueueMetrics:
         """A snapshot of the counters."""
         with self._lock:
-            ordered = sorted(self._latencies)
-            alone = self._alone
-            triggers = self._triggers.copy()
-            triggers[AutosaveFlushTrigger.COMMIT] += alone
-            return AutosaveQueueMetrics(
-                mode=self.config.mode.value,
-                enqueued=self._queued,
-                written=self._written,
-                synced=self._synced,
-                batches=self._batches + alone,
-                syncs=self._syncs + alone,
-                depth=self._queued - self._written,
-                peak_depth=max(self._peak, self._queued - self._written, min(alone, 1)),
-                backpressure_waits=self._backpressure,
-                flush_latency_p50_ms=percentile(ordered, 0.5) * 1000,
-                flush_latency_p99_ms=percentile(ordered, 0.99) * 1000,
-                flush_latency_max_ms=self._latency_max * 1000,
-                last_error=self._failure_text,
-                triggers={t.value: n for t, n in triggers.items()},
+            return self._counts.metrics(
+                self.config.mode, self._queued, self._written, self._synced, self._failure_text
             )
 
     # ------------------------------------------------------------------ I/O (lock held)
@@ -415,23 +392,24 @@ class AutosaveQueue:
         ``synced``), or record its failure; wake whoever waits (lock held)."""
         now = _monotonic()
         # The depth only grows between writes, so its peak is reached just before one ends.
+        counts = self._counts
         depth = self._queued - self._written
-        if depth > self._peak:
-            self._peak = depth
+        if depth > counts.peak:
+            counts.peak = depth
         if wrote:
             self._written = upto
         if error is None:
             if synced:
                 self._synced = upto
-                self._syncs += 1
+                counts.syncs += 1
                 self._last_sync = now
-            self._triggers[trigger] += 1
+            counts.triggers[trigger] += 1
             if wrote:
-                self._batches += 1
+                counts.batches += 1
                 latency = now - oldest
-                self._latencies.append(latency)
-                if latency > self._latency_max:
-                    self._latency_max = latency
+                counts.latencies.append(latency)
+                if latency > counts.latency_max:
+                    counts.latency_max = latency
             if self._waiters:
                 self._progress.notify_all()
             if self._recheck:
@@ -456,6 +434,10 @@ class AutosaveQueue:
         if at < self._due_at:
             self._due_at = at
             FLUSHER.schedule(self, at)
+
+    def wants(self, at: float) -> bool:
+        """Whether the flusher's call for ``at`` is still wanted."""
+        return self._due_at == at
 
     def serve(self, at: float) -> None:
         """Write and sync what is due (called by the flusher); ask again for what is next."""
