@@ -27,7 +27,7 @@ from sesslog._closing import Closing
 from sesslog.backends.fileops import OS_FILE_OPS, FileOps
 from sesslog.backends.fs import ensure_folder
 from sesslog.backends.locks import lock_holder_pid
-from sesslog.backends.protocol import Lease, LeaseHolder, TailRepair
+from sesslog.backends.protocol import Lease, LeaseHolder, TailRepair, writer_failed
 from sesslog.backends.tail import TailAction, check_cut, side_name, tail_action
 from sesslog.errors import SessionLockedError, WriterFailedError
 
@@ -275,9 +275,7 @@ class SessionWriter(Closing):
                 if sync:
                     ops.sync(fd)
         except OSError as exc:
-            self.failed = exc
-            what = "synced write" if sync else "write"
-            raise WriterFailedError(f"{self.path}: {what} failed: {exc}", cause=exc) from exc
+            raise writer_failed(self, "synced write" if sync else "write", exc) from exc
 
     def sync(self) -> None:
         """Make everything written durable.
@@ -291,8 +289,7 @@ class SessionWriter(Closing):
         try:
             self.ops.sync(fd)
         except OSError as exc:
-            self.failed = exc
-            raise WriterFailedError(f"{self.path}: sync failed: {exc}", cause=exc) from exc
+            raise writer_failed(self, "sync", exc) from exc
 
     def close(self) -> None:
         """Release the lock and close the file (no sync; call :meth:`sync` first)."""

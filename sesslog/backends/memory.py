@@ -27,6 +27,7 @@ from sesslog.backends.protocol import (
     LogInfo,
     TailRepair,
     key_parts,
+    writer_failed,
 )
 from sesslog.backends.tail import TailAction, check_cut, side_name, tail_action
 from sesslog.errors import SessionLockedError, WriterFailedError
@@ -309,8 +310,7 @@ class MemoryWriter(Closing):
         try:
             self.backend._append(self, lines + end, sync)
         except OSError as exc:
-            self.failed = exc
-            raise WriterFailedError(f"{self.name}: write failed: {exc}", cause=exc) from exc
+            raise writer_failed(self, "write", exc) from exc
 
     def sync(self) -> None:
         """Make everything written durable."""
@@ -318,8 +318,7 @@ class MemoryWriter(Closing):
         try:
             self.backend._sync(self)
         except OSError as exc:
-            self.failed = exc
-            raise WriterFailedError(f"{self.name}: sync failed: {exc}", cause=exc) from exc
+            raise writer_failed(self, "sync", exc) from exc
 
     def close(self) -> None:
         """Release the lease."""

@@ -30,6 +30,8 @@ from typing import Protocol
 
 import msgspec
 
+from sesslog.errors import WriterFailedError
+
 __all__ = [
     "Fingerprint",
     "Lease",
@@ -39,6 +41,7 @@ __all__ = [
     "LogWriter",
     "TailRepair",
     "key_parts",
+    "writer_failed",
 ]
 
 
@@ -295,3 +298,10 @@ class LogBackend(Protocol):
     def active_writer(self, key: str) -> LeaseHolder | None:
         """Who holds the log's lease now (``None``: no writer), without disturbing it."""
         ...
+
+
+def writer_failed(writer: LogWriter, what: str, error: OSError) -> WriterFailedError:
+    """Record ``error`` as the failure that ends ``writer`` and return the error to raise
+    (``what``: the call that failed, such as ``write`` or ``sync``)."""
+    writer.failed = error
+    return WriterFailedError(f"{writer.name}: {what} failed: {error}", cause=error)

@@ -28,6 +28,14 @@ from sesslog.projections.sidecar import sidecar_folder
 from sesslog.v2.projection import V2Sidecar
 
 FULL = OpenScope.full()
+#: A projection built for a log: the projection, the backend and the key.
+Built = tuple[SessionProjection, LogBackend, str]
+
+
+def _path(backend: LogBackend, key: str) -> Path:
+    path = backend.local_path(key)
+    assert path is not None
+    return path
 
 
 def _same(loaded: Loaded, session: Session) -> None:
@@ -57,72 +65,71 @@ class ProjectionContract:
         path.write_bytes(SAMPLES["branchy"])
         return LocalFolder.for_file(path)
 
-    def _read(self, backend: LogBackend, key: str) -> Session:
+    @pytest.fixture
+    def built(self, log: tuple[LogBackend, str]) -> Built:
+        projection = self.projection()
+        projection.rebuild(*log)
+        return projection, *log
+
+    @staticmethod
+    def _read(backend: LogBackend, key: str) -> Session:
         return Session.open(key, backend=backend, sidecar=False)
+
+    @staticmethod
+    def _refused(built: Built, state: str) -> None:
+        """The projection is not fresh (in ``state``) and refuses to load."""
+        projection, backend, key = built
+        assert projection.freshness(backend, key).state == state
+        with pytest.raises(ProjectionError):
+            projection.load(backend, key, FULL, ReadMode.TOLERANT)
+
+    def _fresh(self, built: Built) -> None:
+        """The projection is fresh and loads the session the log holds."""
+        projection, backend, key = built
+        assert projection.freshness(backend, key).state == "fresh"
+        _same(projection.load(backend, key, FULL, ReadMode.TOLERANT), self._read(backend, key))
 
     def test_missing_until_built_then_fresh(self, log: tuple[LogBackend, str]) -> None:
         backend, key = log
         projection = self.projection()
-        assert projection.freshness(backend, key).state == "missing"
-        with pytest.raises(ProjectionError):
-            projection.load(backend, key, FULL, ReadMode.TOLERANT)
+        self._refused((projection, backend, key), "missing")
         projection.rebuild(backend, key)
-        assert projection.freshness(backend, key).state == "fresh"
-        _same(projection.load(backend, key, FULL, ReadMode.TOLERANT), self._read(backend, key))
+        self._fresh((projection, backend, key))
         tail = projection.load(backend, key, OpenScope.tail(5), ReadMode.TOLERANT)
         assert tail.partial is not None and len(tail.partial) == 5
         assert Session.open(key, backend=backend).store_kind == projection.name
 
-    def test_stale_after_appends_until_caught_up(self, log: tuple[LogBackend, str]) -> None:
-        backend, key = log
-        projection = self.projection()
-        projection.rebuild(backend, key)
+    def test_stale_after_appends_until_caught_up(self, built: Built) -> None:
+        projection, backend, key = built
         writer = self._read(backend, key)
         for number in range(5):
             writer.append_custom("more", {"n": number})
         writer.close()
-        freshness = projection.freshness(backend, key)
-        assert freshness.state == "grew" and freshness.size == backend.stat(key).size
-        with pytest.raises(ProjectionError):
-            projection.load(backend, key, FULL, ReadMode.TOLERANT)
+        self._refused(built, "grew")
+        assert projection.freshness(backend, key).size == backend.stat(key).size
         opened = Session.open(key, backend=backend)
         assert opened.store_kind == backend.kind and len(opened) == len(writer)
         projection.catch_up(backend, key)
-        assert projection.freshness(backend, key).state == "fresh"
-        _same(projection.load(backend, key, FULL, ReadMode.TOLERANT), self._read(backend, key))
+        self._fresh(built)
 
-    def test_a_touched_log_is_checked_again(self, log: tuple[LogBackend, str]) -> None:
-        backend, key = log
-        projection = self.projection()
-        projection.rebuild(backend, key)
-        path = backend.local_path(key)
-        assert path is not None
-        os.utime(path, ns=(1, 1))
-        assert projection.freshness(backend, key).state == "unconfirmed"
-        with pytest.raises(ProjectionError):
-            projection.load(backend, key, FULL, ReadMode.TOLERANT)
+    def test_a_touched_log_is_checked_again(self, built: Built) -> None:
+        projection, backend, key = built
+        os.utime(_path(backend, key), ns=(1, 1))
+        self._refused(built, "unconfirmed")
         projection.catch_up(backend, key)  # the bytes are checked, the new identity recorded
-        assert projection.freshness(backend, key).state == "fresh"
+        self._fresh(built)
 
-    def test_a_rewritten_log_needs_a_rebuild(self, log: tuple[LogBackend, str]) -> None:
-        backend, key = log
-        projection = self.projection()
-        projection.rebuild(backend, key)
-        path = backend.local_path(key)
-        assert path is not None
+    def test_a_rewritten_log_needs_a_rebuild(self, built: Built) -> None:
+        projection, backend, key = built
+        path = _path(backend, key)
         data = path.read_bytes()
         path.write_bytes(data[: len(data) // 2].rsplit(b"\n", 1)[0] + b"\n")
-        assert projection.freshness(backend, key).state == "changed"
-        with pytest.raises(ProjectionError):
-            projection.load(backend, key, FULL, ReadMode.TOLERANT)
+        self._refused(built, "changed")
         projection.rebuild(backend, key)
-        assert projection.freshness(backend, key).state == "fresh"
-        _same(projection.load(backend, key, FULL, ReadMode.TOLERANT), self._read(backend, key))
+        self._fresh(built)
 
-    def test_a_damaged_projection_is_never_used(self, log: tuple[LogBackend, str]) -> None:
-        backend, key = log
-        projection = self.projection()
-        projection.rebuild(backend, key)
+    def test_a_damaged_projection_is_never_used(self, built: Built) -> None:
+        projection, backend, key = built
         self.damage(backend, key)
         with pytest.raises(ProjectionError):
             projection.load(backend, key, FULL, ReadMode.TOLERANT)
@@ -130,7 +137,7 @@ class ProjectionContract:
         assert opened.store_kind == backend.kind
         assert list(opened.tree) == list(self._read(backend, key).tree)
         projection.rebuild(backend, key)
-        _same(projection.load(backend, key, FULL, ReadMode.TOLERANT), self._read(backend, key))
+        self._fresh(built)
 
 
 # ---------------------------------------------------------------------- the implementations
@@ -143,9 +150,7 @@ class TestV2Sidecar(ProjectionContract):
         return found
 
     def damage(self, backend: LogBackend, key: str) -> None:
-        path = backend.local_path(key)
-        assert path is not None
-        segment = sidecar_folder(path) / "seg-000000.zst"
+        segment = sidecar_folder(_path(backend, key)) / "seg-000000.zst"
         data = bytearray(segment.read_bytes())
         data[len(data) // 2] ^= 0xFF
         segment.write_bytes(bytes(data))
@@ -170,8 +175,7 @@ class _ServesStale(V2Sidecar):
         from sesslog.v2.opening import load_sidecar
         from sesslog.v2.store import Sidecar
 
-        path = backend.local_path(key)
-        assert path is not None
+        path = _path(backend, key)
         try:
             sidecar = Sidecar(sidecar_folder(path))
         except FileNotFoundError:
@@ -187,5 +191,9 @@ def test_the_suite_fails_a_projection_that_serves_stale_data(tmp_path: Path) -> 
 
     path = tmp_path / "s.jsonl"
     path.write_bytes(SAMPLES["branchy"])
+    backend, key = LocalFolder.for_file(path)
+    suite = Suite()
+    projection = suite.projection()
+    projection.rebuild(backend, key)
     with pytest.raises(pytest.fail.Exception):
-        Suite().test_stale_after_appends_until_caught_up(LocalFolder.for_file(path))
+        suite.test_stale_after_appends_until_caught_up((projection, backend, key))
