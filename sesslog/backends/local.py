@@ -38,6 +38,8 @@ __all__ = ["TRASH_FOLDER", "LocalFolder", "file_version"]
 #: The folder, inside a backend's root, that holds trashed logs.
 TRASH_FOLDER = ".trash"
 _SUFFIX = ".jsonl"
+#: Keys whose paths a backend remembers (every call on a log names its path several times).
+_REMEMBERED = 64
 
 
 def file_version(dev: int, ino: int, mtime_ns: int, ctime_ns: int) -> str:
@@ -71,12 +73,15 @@ class LocalFolder:
     def __init__(self, root: str | os.PathLike[str], *, ops: FileOps | None = None) -> None:
         self.root = Path(root)
         self.ops = ops
+        self._paths: dict[str, Path] = {}  # keys checked and joined lately (a few)
 
     @classmethod
     def for_file(cls, path: str | os.PathLike[str]) -> tuple[LocalFolder, str]:
         """The backend of the folder holding ``path``, and the file's key in it."""
         file = Path(path)
-        return cls(file.parent), file.name
+        backend = cls(file.parent)
+        backend._paths[file.name] = file
+        return backend, file.name
 
     def __repr__(self) -> str:
         return f"LocalFolder({str(self.root)!r})"
@@ -89,7 +94,12 @@ class LocalFolder:
         Raises:
             ValueError: The key is empty, absolute, or climbs out of the folder.
         """
-        return self.root.joinpath(*key_parts(key))
+        found = self._paths.get(key)
+        if found is None:
+            if len(self._paths) >= _REMEMBERED:
+                self._paths.clear()
+            found = self._paths[key] = self.root.joinpath(*key_parts(key))
+        return found
 
     def describe(self, key: str) -> str:
         """The file's path."""
