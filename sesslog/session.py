@@ -32,7 +32,6 @@ from sesslog._closing import Closing
 from sesslog._leaf import AT_LEAF, AtLeaf
 from sesslog.backends.layout import default_sessions_root, session_path
 from sesslog.backends.local import LocalFolder
-from sesslog.backends.memory import MemoryBackend
 from sesslog.backends.protocol import LogBackend
 from sesslog.errors import ReadOnlySessionError, SessionNotFoundError
 from sesslog.format import entries as E
@@ -125,7 +124,11 @@ class Session(TypedAppends, Closing):
         #: A session without a backend keeps its log in a memory backend of its own, made
         #: from its entries on the first append.
         self._detached = backend is None
-        self.backend: LogBackend = backend if backend is not None else MemoryBackend()
+        if backend is None:
+            from sesslog.backends.memory import MemoryBackend
+
+            backend = MemoryBackend()
+        self.backend: LogBackend = backend
         self.key = key
         self.path = self.backend.local_path(key)
         self.store_kind = _store_kind(store_kind or self.backend.kind)
