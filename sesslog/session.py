@@ -22,29 +22,34 @@ import threading
 import weakref
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-from msgspec import UNSET
 
 from sesslog._closing import Closing
 from sesslog._leaf import AT_LEAF, AtLeaf
-from sesslog.backends.layout import default_sessions_root, session_path
 from sesslog.backends.local import LocalFolder
 from sesslog.backends.protocol import LogBackend
-from sesslog.errors import ReadOnlySessionError, SessionNotFoundError
+from sesslog.errors import ReadOnlySessionError
 from sesslog.format import entries as E
 from sesslog.format.codec import encode_line
-from sesslog.format.diagnostics import SessionOpenDiagnostics
-from sesslog.format.ids import new_session_id
-from sesslog.format.reader import ReadMode, SessionData, raise_if_strict, read_bytes
+from sesslog.format.reader import ReadMode, SessionData, raise_if_strict
 from sesslog.format.records import Record
-from sesslog.format.timestamps import ms_to_iso, now_ms
+from sesslog.format.timestamps import now_ms
+from sesslog.opening import (
+    layout_key,
+    locate,
+    new_file,
+    new_header,
+    read_log,
+    read_only_reason,
+    scope_of,
+    store_kind_of,
+)
 from sesslog.projections import registry
 from sesslog.projections.protocol import FULL, Loaded, OpenScope, SessionStoreKind
-from sesslog.tree.context import SessionContext, build_context
-from sesslog.tree.index import BranchInfo, ForkPlan, SessionTree, SiblingBranch
+from sesslog.session_view import SessionView
+from sesslog.tree.index import SessionTree
 from sesslog.tree.snapshot import SessionSnapshot
 from sesslog.typed_appends import LEAF_CUSTOM_TYPE, TypedAppends
 
@@ -58,30 +63,7 @@ __all__ = ["LEAF_CUSTOM_TYPE", "Session"]
 _HANDLE_LOCK = threading.Lock()
 
 
-def _locate(path: str | os.PathLike[str], backend: LogBackend | None) -> tuple[LogBackend, str]:
-    """The backend and key of ``path``: a key of ``backend``, or a local file."""
-    if backend is not None:
-        return backend, os.fspath(path)
-    file = Path(path)
-    if file.name in ("", ".", ".."):
-        file = Path(os.path.abspath(file))  # a folder given as a session: say so on reading
-    return LocalFolder.for_file(file)
-
-
-def _store_kind(name: SessionStoreKind | str) -> SessionStoreKind | str:
-    """The member of :class:`SessionStoreKind` named ``name``, or the name itself for a
-    backend or projection sesslog does not list."""
-    try:
-        return SessionStoreKind(name)
-    except ValueError:
-        return name
-
-
-def _scope(scope: OpenScope | str) -> OpenScope:
-    return scope if isinstance(scope, OpenScope) else OpenScope.parse(scope)
-
-
-class Session(TypedAppends, Closing):
+class Session(SessionView, TypedAppends, Closing):
     """One session: its header, its tree of entries, and the log that holds them.
 
     Use :meth:`create`, :meth:`open` or :meth:`in_memory` rather than the constructor.
@@ -97,10 +79,6 @@ class Session(TypedAppends, Closing):
         path: The log's file, or ``None`` when it is not a local file.
         store_kind: Where the entries were read from: the backend (``jsonl``, ``memory``) or a
             projection (``v2_sidecar``).
-        header: The header object.
-        header_raw: The header line's bytes (without ending).
-        tree: The tree index of the entries.
-        file_version: The format version the log was written in.
         read_only_reason: Why appends are refused, or ``None``.
     """
 
@@ -120,7 +98,8 @@ class Session(TypedAppends, Closing):
         store_kind: SessionStoreKind | str | None = None,
         read_size: int | None = None,
     ) -> None:
-        super().__init__(clock)
+        SessionView.__init__(self, header, header_raw, tree, file_version)
+        TypedAppends.__init__(self, clock)
         #: A session without a backend keeps its log in a memory backend of its own, made
         #: from its entries on the first append.
         self._detached = backend is None
@@ -131,11 +110,7 @@ class Session(TypedAppends, Closing):
         self.backend: LogBackend = backend
         self.key = key
         self.path = self.backend.local_path(key)
-        self.store_kind = _store_kind(store_kind or self.backend.kind)
-        self.header = header
-        self.header_raw = header_raw
-        self.tree = tree
-        self.file_version = file_version
+        self.store_kind = store_kind_of(store_kind or self.backend.kind)
         self.read_only_reason = read_only
         self._lock_wait = lock_wait
         self._durability = durability
@@ -177,14 +152,11 @@ class Session(TypedAppends, Closing):
             FileExistsError: The log already exists.
         """
         cwd = cwd if cwd is not None else os.getcwd()
-        header = cls._new_header(cwd, session_id, parent_session, clock)
+        header = new_header(cwd, session_id, parent_session, clock)
         if backend is not None:
-            key = os.fspath(path) if path is not None else cls._layout_key(header)
+            key = os.fspath(path) if path is not None else layout_key(header)
         else:
-            if path is None:
-                base = Path(root) if root is not None else default_sessions_root()
-                path = base / cls._layout_key(header)
-            backend, key = LocalFolder.for_file(path)
+            backend, key = LocalFolder.for_file(new_file(header, path, root))
         header_line = encode_line(header)
         session = cls(
             backend=backend,
@@ -210,7 +182,7 @@ class Session(TypedAppends, Closing):
         """A session kept in memory (a :class:`~sesslog.backends.memory.MemoryBackend` of its
         own), for tests and callers that persist elsewhere. Its appends are ``strict`` unless
         said otherwise: each is in the memory log when it returns, and no thread is used."""
-        header = cls._new_header(cwd, session_id, None, clock)
+        header = new_header(cwd, session_id, None, clock)
         return cls(
             backend=None,
             key=f"{header.id}.jsonl",
@@ -262,11 +234,12 @@ class Session(TypedAppends, Closing):
             FormatError: In strict mode, for the first anomaly (file, line and offset named).
         """
         mode = ReadMode(mode)
-        store, key = _locate(path, backend)
-        loaded = registry.load_session(store, key, _scope(scope), mode) if sidecar else None
+        store, key = locate(path, backend)
+        loaded = registry.load_session(store, key, scope_of(scope), mode) if sidecar else None
         if loaded is None:
-            loaded = cls._read_log(store, key, mode)
-        return cls._wrap(loaded, store, key, mode, read_only, lock_wait, clock, durability)
+            loaded = read_log(store, key, mode)
+        options = {"lock_wait": lock_wait, "clock": clock, "durability": durability}
+        return cls._wrap(loaded, read_only, backend=store, key=key, mode=mode, **options)
 
     @classmethod
     def open_projection(
@@ -292,48 +265,23 @@ class Session(TypedAppends, Closing):
             FormatError: In strict mode, for the first anomaly of the session.
         """
         mode = ReadMode(mode)
-        store, key = _locate(path, backend)
+        store, key = locate(path, backend)
         found = registry.session_projection(projection)
-        loaded = found.load(store, key, _scope(scope), mode)
-        return cls._wrap(loaded, store, key, mode, read_only, lock_wait, clock, durability)
-
-    @staticmethod
-    def _read_log(backend: LogBackend, key: str, mode: ReadMode) -> Loaded:
-        try:
-            writing = backend.active_writer(key) is not None
-            data = read_bytes(
-                backend.read(key), mode, path=backend.describe(key), tail_in_progress=writing
-            )
-        except FileNotFoundError as exc:
-            raise SessionNotFoundError(f"{backend.describe(key)}: no such session file") from exc
-        return Loaded(data, backend.kind)
+        loaded = found.load(store, key, scope_of(scope), mode)
+        options = {"lock_wait": lock_wait, "clock": clock, "durability": durability}
+        return cls._wrap(loaded, read_only, backend=store, key=key, mode=mode, **options)
 
     @classmethod
-    def _wrap(
-        cls,
-        loaded: Loaded,
-        backend: LogBackend,
-        key: str,
-        mode: ReadMode,
-        read_only: bool,
-        lock_wait: float | None,
-        clock: Callable[[], int],
-        durability: Durability,
-    ) -> Session:
-        reason: bool | str = read_only
+    def _wrap(cls, loaded: Loaded, read_only: bool | str, **options: Any) -> Session:
+        """The session a projection or the log loaded (``options`` as for :meth:`from_data`)."""
         if loaded.partial is not None:
-            reason = f"opened partially from the {loaded.source}; open it in full to append"
+            read_only = f"opened partially from the {loaded.source}; open it in full to append"
         return cls.from_data(
             loaded.data,
-            backend=backend,
-            key=key,
-            mode=mode,
-            read_only=reason,
-            lock_wait=lock_wait,
-            clock=clock,
-            durability=durability,
+            read_only=read_only,
             store_kind=loaded.source,
             tree=loaded.partial,
+            **options,
         )
 
     @classmethod
@@ -363,13 +311,6 @@ class Session(TypedAppends, Closing):
             tree = SessionTree(data.records, data.diagnostics)
         data.diagnostics.sort()
         raise_if_strict(data, mode)
-        reason = None
-        if read_only:
-            reason = read_only if isinstance(read_only, str) else "opened read-only"
-        elif data.diagnostics.read_only:
-            reason = "the file has no header or a newer format version"
-        elif data.file_version < E.SESSION_VERSION:
-            reason = f"format version {data.file_version}; run 'sesslog upgrade' first"
         header = data.header if data.header is not None else {"type": "session"}
         if backend is None and path is not None:
             backend, key = LocalFolder.for_file(path)
@@ -380,7 +321,7 @@ class Session(TypedAppends, Closing):
             header_raw=data.header_raw or b"",
             tree=tree,
             file_version=data.file_version,
-            read_only=reason,
+            read_only=read_only_reason(data, read_only),
             clock=clock,
             lock_wait=lock_wait,
             durability=durability,
@@ -388,87 +329,10 @@ class Session(TypedAppends, Closing):
             read_size=data.size if backend is not None else None,
         )
 
-    @staticmethod
-    def _new_header(
-        cwd: str, session_id: str | None, parent: str | None, clock: Callable[[], int]
-    ) -> E.SessionHeader:
-        return E.SessionHeader(
-            version=E.SESSION_VERSION,
-            id=session_id or new_session_id(),
-            timestamp=ms_to_iso(clock()),
-            cwd=cwd,
-            parent_session=parent if parent is not None else UNSET,
-        )
-
-    @staticmethod
-    def _layout_key(header: E.SessionHeader) -> str:
-        """The key of a new session in pi's layout: ``<cwd folder>/<time>_<id>.jsonl``."""
-        fields = (header.cwd, header.timestamp, header.id)
-        return session_path(".", *fields).as_posix()  # type: ignore[arg-type]
-
-    # ------------------------------------------------------------------ properties
-
-    @property
-    def id(self) -> str:
-        """The session id from the header."""
-        return str(self.header.get("id", ""))
-
-    @property
-    def cwd(self) -> str:
-        """The agent's working directory from the header."""
-        return str(self.header.get("cwd", ""))
-
-    @property
-    def diagnostics(self) -> SessionOpenDiagnostics:
-        """What the read (and tree building) reported."""
-        return self.tree.diagnostics
-
     @property
     def read_only(self) -> bool:
         """True when appends are refused (see :attr:`read_only_reason`)."""
         return self.read_only_reason is not None
-
-    @property
-    def leaf_id(self) -> str | None:
-        """The current position."""
-        return self.tree.leaf_id
-
-    @property
-    def name(self) -> str | None:
-        """The session's name, if one was set."""
-        return self.tree.name
-
-    @property
-    def labels(self) -> dict[str, str]:
-        """Labels by entry id."""
-        return self.tree.labels
-
-    def __len__(self) -> int:
-        return len(self.tree)
-
-    def get(self, entry_id: str) -> Record:
-        """Return the entry with this id (raises ``EntryNotFoundError``)."""
-        return self.tree.get(entry_id)
-
-    def path_to(self, entry_id: str | None = None) -> list[Record]:
-        """Entries from the root to ``entry_id`` (default: the leaf)."""
-        return self.tree.path(entry_id)
-
-    def context(self, leaf_id: str | None = None) -> SessionContext:
-        """The model context at ``leaf_id`` (default: the leaf)."""
-        return build_context(self.tree, leaf_id)
-
-    def branches(self) -> list[BranchInfo]:
-        """Every branch of the tree with its leaf."""
-        return self.tree.branches()
-
-    def sibling_branches(self, entry_id: str | None = None) -> list[list[SiblingBranch]]:
-        """The branches at each fork point on the path to ``entry_id``."""
-        return self.tree.sibling_branches(entry_id)
-
-    def fork_plan(self, message_id: str) -> ForkPlan:
-        """Plan re-asking a user message (see :meth:`SessionTree.fork_plan`)."""
-        return self.tree.fork_plan(message_id)
 
     # ------------------------------------------------------------------ appending
 
@@ -561,17 +425,9 @@ class Session(TypedAppends, Closing):
             FileExistsError: ``path`` exists.
         """
         records = list(self.tree) if whole_tree else self.tree.path(entry_id)
-        header = self._new_header(
-            self.cwd or "/", None, str(self.path) if self.path else None, self._clock
-        )
-        if path is None:
-            if root is None and self.path is not None:
-                target = self.path.parent / Path(self._layout_key(header)).name
-            else:
-                base = Path(root) if root is not None else default_sessions_root()
-                target = base / self._layout_key(header)
-        else:
-            target = Path(path)
+        parent = str(self.path) if self.path else None
+        header = new_header(self.cwd or "/", None, parent, self._clock)
+        target = new_file(header, path, root, self.path)
         backend, key = LocalFolder.for_file(target)
         content = encode_line(header) + b"".join(rec.raw + b"\n" for rec in records)
         backend.create(key, content).close()

@@ -27,7 +27,16 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("backends", ("sesslog.backends",)),
     ("write", ("sesslog.write",)),
     ("projections", ("sesslog.projections", "sesslog.v2", "sesslog.catalog")),
-    ("session", ("sesslog.session", "sesslog.typed_appends", "sesslog")),
+    (
+        "session",
+        (
+            "sesslog.session",
+            "sesslog.session_view",
+            "sesslog.opening",
+            "sesslog.typed_appends",
+            "sesslog",
+        ),
+    ),
     ("store", ("sesslog.store",)),
     ("interop", ("sesslog.interop",)),
     ("edges", ("sesslog.render", "sesslog.cli", "sesslog.__main__")),
