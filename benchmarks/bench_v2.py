@@ -5,8 +5,8 @@ For generated sessions of 10k and 100k entries (about 1 KB per line of realistic
 
 * ``jsonl full``: ``Session.open(path, sidecar=False)`` (the baseline);
 * ``v2 full``: ``Session.open(path)`` through a fresh sidecar (the same Session);
-* ``v2 active``: ``open_session(path, V2OpenMode.active_path())``;
-* ``v2 tail100``: ``open_session(path, V2OpenMode.tail(100))``;
+* ``v2 active``: ``Session.open(path, scope=OpenScope.active_path())``;
+* ``v2 tail100``: ``Session.open(path, scope=OpenScope.tail(100))``;
 * the sidecar's size over the JSONL's, and the time to migrate, verify and catch up 1% more.
 
 Open times are the best of several runs (each run also fetches ``context()`` so every mode does
@@ -44,12 +44,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from fixtures.generate import make_v3_session  # noqa: E402
-from sesslog import Session  # noqa: E402
-from sesslog.session import SessionStoreKind, sidecar_folder  # noqa: E402
+from sesslog import OpenScope, Session, SessionStoreKind  # noqa: E402
+from sesslog.projections.sidecar import sidecar_folder  # noqa: E402
 from sesslog.v2 import (  # noqa: E402
-    V2OpenMode,
     migrate_jsonl_to_v2,
-    open_session,
     rollback_v2_sidecar,
     verify_v2_against_jsonl,
 )
@@ -121,11 +119,15 @@ def measure(path: Path, more: bytes, repeat: int) -> dict[str, Any]:
         repeat, lambda: open_with_context(lambda: Session.open(path, sidecar=False), jsonl)
     )
     row["full"] = timed(repeat, lambda: open_with_context(lambda: Session.open(path), v2))
-    active = V2OpenMode.active_path()
-    row["active"] = timed(repeat, lambda: open_with_context(lambda: open_session(path, active), v2))
-    row["path"] = len(open_session(path, active))
-    tail = V2OpenMode.tail(100)
-    row["tail"] = timed(repeat * 6, lambda: open_with_context(lambda: open_session(path, tail), v2))
+    active = OpenScope.active_path()
+    row["active"] = timed(
+        repeat, lambda: open_with_context(lambda: Session.open(path, scope=active), v2)
+    )
+    row["path"] = len(Session.open(path, scope=active))
+    tail = OpenScope.tail(100)
+    row["tail"] = timed(
+        repeat * 6, lambda: open_with_context(lambda: Session.open(path, scope=tail), v2)
+    )
     backup = path.with_suffix(".bak")
     shutil.copyfile(path, backup)
     try:

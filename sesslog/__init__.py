@@ -2,12 +2,24 @@
 
 The file format is that of the ``pi`` coding agent (version 3; versions 1 and 2 are read and
 upgraded in memory). The JSONL file is the truth; everything else is a projection.
+
+This module exports what a user calls: :class:`Session` and how to open it, the durability
+modes, the errors, the main results, and :mod:`~sesslog.format.entries`. Everything else is
+importable from its own module (see ``docs/architecture.md``). Importing sesslog imports
+neither the write path (loaded on the first create or append) nor ``zstandard``, ``sqlite3``,
+``watchfiles`` or the command line.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sesslog._version import __version__
 from sesslog.errors import (
     EntryNotFoundError,
     FormatError,
     InvalidIdError,
+    ProjectionError,
     QueueFullError,
     ReadOnlySessionError,
     SessionChangedError,
@@ -18,27 +30,22 @@ from sesslog.errors import (
     WriterFailedError,
 )
 from sesslog.format import entries
-from sesslog.format.diagnostics import Diagnostic, Reason, SessionOpenDiagnostics, Severity
+from sesslog.format.diagnostics import Diagnostic, SessionOpenDiagnostics, Severity
 from sesslog.format.entries import SESSION_VERSION
 from sesslog.format.reader import ReadMode
-from sesslog.format.records import Record
-from sesslog.session import Session, SessionStoreKind
+from sesslog.projections.protocol import OpenScope, SessionStoreKind
+from sesslog.session import Session
 from sesslog.tree.context import SessionContext
 from sesslog.tree.index import BranchInfo, ForkPlan, SessionTree, SiblingBranch
-from sesslog.write.appender import SessionHandle
-from sesslog.write.modes import (
-    AutosaveConfig,
-    AutosaveDurabilityMode,
-    AutosaveFlushTrigger,
-    AutosaveQueueMetrics,
-)
-from sesslog.write.snapshot import SessionSnapshot
+from sesslog.tree.snapshot import SessionSnapshot
+
+if TYPE_CHECKING:
+    from sesslog.write.modes import AutosaveConfig, AutosaveDurabilityMode, AutosaveQueueMetrics
 
 __all__ = [
     "SESSION_VERSION",
     "AutosaveConfig",
     "AutosaveDurabilityMode",
-    "AutosaveFlushTrigger",
     "AutosaveQueueMetrics",
     "BranchInfo",
     "Diagnostic",
@@ -46,15 +53,14 @@ __all__ = [
     "ForkPlan",
     "FormatError",
     "InvalidIdError",
+    "OpenScope",
+    "ProjectionError",
     "QueueFullError",
     "ReadMode",
     "ReadOnlySessionError",
-    "Reason",
-    "Record",
     "Session",
     "SessionChangedError",
     "SessionContext",
-    "SessionHandle",
     "SessionLockedError",
     "SessionNotFoundError",
     "SessionOpenDiagnostics",
@@ -66,5 +72,24 @@ __all__ = [
     "SiblingBranch",
     "UnsupportedVersionError",
     "WriterFailedError",
+    "__version__",
     "entries",
 ]
+
+#: Names of the write layer, imported on first use (``import sesslog`` does not load it).
+_LAZY = {
+    "AutosaveConfig": "sesslog.write.modes",
+    "AutosaveDurabilityMode": "sesslog.write.modes",
+    "AutosaveQueueMetrics": "sesslog.write.modes",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sesslog' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -142,7 +142,22 @@ class QueueFullError(SesslogError, BufferError):
     """The write-behind queue is full and the caller asked not to wait."""
 
 
-class SidecarError(SesslogError):
+class ProjectionError(SesslogError):
+    """A projection (the V2 sidecar, a catalog) cannot be used or changed as asked; the log it
+    is made from is never at fault, and readers fall back to it."""
+
+
+class ProjectionBusyError(ProjectionError, TimeoutError):
+    """Another process is changing this projection.
+
+    Attributes:
+        what: How messages name the projection.
+    """
+
+    what = "projection"
+
+
+class SidecarError(ProjectionError):
     """A V2 sidecar cannot be used or changed as asked (the session file is never at fault)."""
 
 
@@ -163,5 +178,7 @@ class SidecarCorruptError(SidecarError, ValueError):
         super().__init__(f"{where}: {message}")
 
 
-class SidecarBusyError(SidecarError, TimeoutError):
+class SidecarBusyError(SidecarError, ProjectionBusyError):
     """Another process is migrating, catching up, rolling back or recovering this sidecar."""
+
+    what = "sidecar"

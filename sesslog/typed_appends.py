@@ -1,22 +1,25 @@
 """The typed append helpers of a session: one method per entry kind of the format.
 
-:class:`TypedAppends` builds each typed entry and hands it to ``_append``, which stamps it with a
-new id, its parent (the current leaf unless said otherwise) and the time, atomically with the
-append itself (see :meth:`~sesslog.write.appender.SessionHandle.append_new`). The helpers build entries
-with empty placeholders in those three fields.
+:class:`TypedAppends` is an abstract base: it builds each typed entry and hands it to the
+abstract :meth:`~TypedAppends._append`, which stamps it with a new id, its parent (the current
+leaf unless said otherwise) and the time, atomically with the append itself (see
+:meth:`~sesslog.write.appender.SessionHandle.append_new`). The helpers build entries with empty
+placeholders in those three fields. A subclass (:class:`~sesslog.Session`) supplies the four
+abstract members; the base needs nothing else of it.
 """
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from msgspec import UNSET
 
+from sesslog._leaf import AT_LEAF, AtLeaf
 from sesslog.format import entries as E
 from sesslog.format.records import Record
-from sesslog.tree.index import SessionTree
-from sesslog.write.appender import AT_LEAF, AtLeaf, SessionHandle
 
 __all__ = ["LEAF_CUSTOM_TYPE", "Content", "TypedAppends"]
 
@@ -26,17 +29,32 @@ LEAF_CUSTOM_TYPE = "sesslog.leaf"
 Content = str | list[E.TextContent | E.ImageContent]
 
 
-class TypedAppends:
-    """Typed ``append_*`` helpers, each appending one entry as a child of the leaf."""
+class TypedAppends(abc.ABC):
+    """Typed ``append_*`` helpers, each appending one entry as a child of the leaf.
 
-    tree: SessionTree
-    _clock: Callable[[], int]
+    Args:
+        clock: Returns the current Unix time in milliseconds (messages carry it).
+    """
 
-    handle: SessionHandle
+    def __init__(self, clock: Callable[[], int]) -> None:
+        self._clock = clock
 
+    @abc.abstractmethod
     def _append(self, entry: E.Entry, parent_id: str | AtLeaf | None = AT_LEAF) -> Record:
-        """Stamp and append ``entry``; defined by the session."""
-        raise NotImplementedError
+        """Stamp ``entry`` (id, time, parent: the leaf by default) and append it, atomically."""
+
+    @abc.abstractmethod
+    def get(self, entry_id: str) -> Record:
+        """The entry with this id (raises ``EntryNotFoundError``)."""
+
+    @property
+    @abc.abstractmethod
+    def leaf_id(self) -> str | None:
+        """The current position."""
+
+    @abc.abstractmethod
+    def _atomic(self) -> AbstractContextManager[object]:
+        """Held, no append can happen in between (re-entrant: appends may run inside)."""
 
     def append_message(self, message: E.Message) -> Record:
         """Append a message of any role as a child of the leaf."""
@@ -180,7 +198,7 @@ class TypedAppends:
 
     def set_label(self, target_id: str, label: str | None) -> Record:
         """Label an entry (``None`` or ``""`` clears its label)."""
-        self.tree.get(target_id)
+        self.get(target_id)
         return self._append(
             E.LabelEntry(
                 id="", parent_id=None, timestamp="", target_id=target_id, label=label or UNSET
@@ -205,7 +223,7 @@ class TypedAppends:
             The appended entry, which is the new leaf.
         """
         if entry_id is not None:
-            self.tree.get(entry_id)
+            self.get(entry_id)
 
         entry: E.Entry
         if summary is not None:
@@ -218,12 +236,12 @@ class TypedAppends:
                 details=details,
             )
             return self._append(entry, entry_id)
-        with self.handle.lock:  # the leaf being left stays the leaf until the append
+        with self._atomic():  # the leaf being left stays the leaf until the append
             entry = E.CustomEntry(
                 id="",
                 parent_id=None,
                 timestamp="",
                 custom_type=LEAF_CUSTOM_TYPE,
-                data={"from": self.tree.leaf_id},
+                data={"from": self.leaf_id},
             )
             return self._append(entry, entry_id)

@@ -7,6 +7,7 @@ temporary file in the same folder, sync it, rename it into place, sync the folde
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -93,24 +94,31 @@ def open_append_nofollow(path: str | os.PathLike[str], *, create: bool) -> tuple
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """Replace ``path`` with ``data`` atomically and durably.
 
-    A temporary file beside the target is written, synced, renamed over the target, and the
-    folder is synced. A crash leaves either the old file or the new one, never a mix.
+    A temporary file of its own is created beside the target (a random name, ``O_EXCL``, never
+    following a symlink), written, synced, renamed over the target, and the folder is synced.
+    A crash leaves either the old file or the new one, never a mix; a failed write removes the
+    temporary file.
     """
     target = Path(path)
     ensure_folder(target.parent)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    fd = os.open(
-        tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), FILE_MODE
-    )
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    flags |= getattr(os, "O_CLOEXEC", 0)
+    while True:
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
+        try:
+            fd = os.open(tmp, flags, FILE_MODE)
+            break
+        except FileExistsError:
+            continue
     try:
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)

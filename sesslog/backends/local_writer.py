@@ -23,16 +23,15 @@ import secrets
 import time
 from pathlib import Path
 
-import msgspec
-
 from sesslog._closing import Closing
 from sesslog.backends.fileops import OS_FILE_OPS, FileOps
 from sesslog.backends.fs import ensure_folder
 from sesslog.backends.locks import lock_holder_pid
-from sesslog.errors import FormatError, SessionLockedError, WriterFailedError
-from sesslog.format.codec import decode_object
+from sesslog.backends.protocol import Lease, LeaseHolder, TailRepair, writer_failed
+from sesslog.backends.tail import TailAction, check_cut, side_name, tail_action
+from sesslog.errors import SessionLockedError, WriterFailedError
 
-__all__ = ["SessionWriter", "TailRepair", "repair_torn_tail"]
+__all__ = ["SessionWriter", "repair_torn_tail"]
 
 _TAIL_CHUNK = 1 << 16
 #: How long a writer retries a busy lock even when told not to wait: a reader's lock probe
@@ -42,23 +41,6 @@ _LOCK_GRACE = 0.02
 _NO_HARD_LINKS = frozenset(
     {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.ENOSYS, errno.EXDEV}
 )
-
-
-class TailRepair(msgspec.Struct, frozen=True):
-    """What was done to a file's unfinished tail before appending.
-
-    Attributes:
-        offset: Where the tail started (the file's new length), or the old length when only a
-            newline was added.
-        length: Bytes moved aside (0 when only a missing newline was added).
-        side_file: Where the moved bytes were saved, or ``None``.
-        newline_added: True when the tail was a complete record lacking only its ``\\n``.
-    """
-
-    offset: int
-    length: int
-    side_file: str | None
-    newline_added: bool
 
 
 def _find_tail(path: str, size: int, ops: FileOps) -> tuple[int, bytes]:
@@ -76,20 +58,14 @@ def _find_tail(path: str, size: int, ops: FileOps) -> tuple[int, bytes]:
     return 0, tail
 
 
-def _side_file(path: str, offset: int, tail: bytes) -> str:
-    """A free side-file name for a torn tail (the same name again for the same bytes)."""
-    base = f"{path}.torn-at-{offset}"
-    candidate = base
-    number = 1
-    while os.path.lexists(candidate):
-        try:
-            if Path(candidate).read_bytes() == tail:
-                return candidate  # a repair interrupted by a crash is being redone
-        except OSError:
-            pass
-        number += 1
-        candidate = f"{base}.{number}"
-    return candidate
+def _held(name: str) -> bytes | None:
+    """What a side-file name holds (``None``: free; unreadable counts as other bytes)."""
+    if not os.path.lexists(name):
+        return None
+    try:
+        return Path(name).read_bytes()
+    except OSError:
+        return b"\x00unreadable"
 
 
 def repair_torn_tail(
@@ -116,17 +92,15 @@ def repair_torn_tail(
     name = os.fspath(path)
     size = ops.size(fd)
     start, tail = _find_tail(name, size, ops) if size else (0, b"")
-    if not tail:
+    action = tail_action(tail)
+    if action is TailAction.NONE:
         return None
-    if b"\x00" not in tail and isinstance(decode_object(tail.rstrip(b"\r")), dict):
+    if action is TailAction.NEWLINE:
         _write_all(ops, fd, b"\n")
         ops.sync(fd)
         return TailRepair(size, 0, None, True)
-    if start == 0:
-        raise FormatError(
-            "the file has no complete first line; not cutting it", path=name, line=1, offset=0
-        )
-    side = _side_file(name, start, tail)
+    check_cut(name, start)
+    side = side_name(name, start, tail, _held)
     ops.save_side_file(side, tail)
     ops.truncate(fd, start)
     ops.sync(fd)
@@ -149,13 +123,22 @@ def _write_rest(ops: FileOps, fd: int, data: bytes, written: int) -> None:
 class SessionWriter(Closing):
     """The single writer of one session file.
 
+    This is the :class:`~sesslog.backends.protocol.LogWriter` of
+    :class:`~sesslog.backends.local.LocalFolder`; its lease is the ``flock``.
+
     Args:
         path: The session file.
-        header: For a new file, its first line (with ``\\n``): the file is created with mode
-            0600 holding the synced header, and its folder is synced. ``None`` to open an
-            existing file (its torn tail, if any, is repaired first).
+        header: For a new file, its first content (the header line, possibly followed by more
+            whole lines, each with ``\\n``): the file is created with mode 0600 holding it,
+            synced, and its folder is synced. ``None`` to open an existing file (its torn tail,
+            if any, is repaired first).
         wait: Seconds to wait for another writer's lock (``None``: fail at once).
         ops: The OS calls to use (tests pass fault-injecting ones).
+        key: The file's key in its backend, for :attr:`lease` (default: the path).
+
+    Attributes:
+        name: The path, for messages.
+        lease: The lease held: the lock, taken by this process.
 
     Raises:
         SessionLockedError: Another writer holds the lock (names the file and holder pid).
@@ -171,9 +154,11 @@ class SessionWriter(Closing):
         header: bytes | None = None,
         wait: float | None = None,
         ops: FileOps | None = None,
+        key: str | None = None,
     ) -> None:
-        self.path = os.fspath(path)
+        self.path = self.name = os.fspath(path)
         self.ops = ops if ops is not None else OS_FILE_OPS
+        self.lease = Lease(key if key is not None else self.path, LeaseHolder(os.getpid()))
         self.repair: TailRepair | None = None
         self.failed: BaseException | None = None
         self._fd: int | None = None
@@ -207,9 +192,14 @@ class SessionWriter(Closing):
         return fd
 
     def _create_linked(self, header: bytes, folder: str) -> int:
-        """Write the header in a hidden file, then link it into place (never an empty file)."""
-        tmp = os.path.join(folder, f".{Path(self.path).name}.{secrets.token_hex(4)}.new")
-        fd, _ = self.ops.open(tmp, create=True)
+        """Write the content in a hidden file of its own (``O_EXCL``), then link it into place,
+        which fails when the name is taken: never an empty file, never a replaced one."""
+        while True:
+            tmp = os.path.join(folder, f".{Path(self.path).name}.{secrets.token_hex(8)}.new")
+            fd, created = self.ops.open(tmp, create=True)
+            if created:
+                break
+            self.ops.close(fd)  # another file has that name: never write into it
         try:
             try:
                 self.ops.try_lock(fd)  # a fresh file: the lock is free
@@ -285,9 +275,7 @@ class SessionWriter(Closing):
                 if sync:
                     ops.sync(fd)
         except OSError as exc:
-            self.failed = exc
-            what = "synced write" if sync else "write"
-            raise WriterFailedError(f"{self.path}: {what} failed: {exc}", cause=exc) from exc
+            raise writer_failed(self, "synced write" if sync else "write", exc) from exc
 
     def sync(self) -> None:
         """Make everything written durable.
@@ -301,8 +289,7 @@ class SessionWriter(Closing):
         try:
             self.ops.sync(fd)
         except OSError as exc:
-            self.failed = exc
-            raise WriterFailedError(f"{self.path}: sync failed: {exc}", cause=exc) from exc
+            raise writer_failed(self, "sync", exc) from exc
 
     def close(self) -> None:
         """Release the lock and close the file (no sync; call :meth:`sync` first)."""

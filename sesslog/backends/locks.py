@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import sys
 
-__all__ = ["lock_holder_pid", "writer_active"]
+from sesslog.backends.protocol import LeaseHolder
+
+__all__ = ["lock_holder", "lock_holder_pid", "writer_active"]
 
 
 def _proc_locks(path: str) -> tuple[bool, int | None] | None:
@@ -35,7 +37,6 @@ def lock_holder_pid(path: str | os.PathLike[str]) -> int | None:
 def writer_active(path: str | os.PathLike[str]) -> bool:
     """Tell whether a writer holds the session's lock right now, without disturbing it.
 
-    Uses ``/proc/locks`` where it exists; elsewhere it tries a shared lock for an instant.
     A reader uses this to report an unterminated final line as ``in_progress`` rather than
     as damage.
 
@@ -45,22 +46,31 @@ def writer_active(path: str | os.PathLike[str]) -> bool:
     Returns:
         True when another open file holds a lock on it.
     """
+    return lock_holder(path) is not None
+
+
+def lock_holder(path: str | os.PathLike[str]) -> LeaseHolder | None:
+    """Who holds a lock on the session file now (``None``: nobody), without disturbing it.
+
+    Uses ``/proc/locks`` where it exists (which also names the holder's pid); elsewhere it
+    tries a shared lock for an instant.
+    """
     name = os.fspath(path)
     found = _proc_locks(name)
     if found is not None:
-        return found[0]
+        return LeaseHolder(found[1]) if found[0] else None
     if sys.platform == "win32":  # pragma: no cover - no flock there
-        return False
+        return None
     import fcntl
 
     try:
         fd = os.open(name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError:
-        return False
+        return None
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except OSError:
-        return True
+        return LeaseHolder()
     finally:
         os.close(fd)
-    return False
+    return None

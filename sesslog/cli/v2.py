@@ -194,7 +194,7 @@ def _status(args: argparse.Namespace, out: Output) -> int:
 
 
 def _verify(args: argparse.Namespace, out: Output) -> int:
-    from sesslog.session import sidecar_folder
+    from sesslog.projections.sidecar import sidecar_folder
     from sesslog.v2 import verify_v2_against_jsonl
 
     if not sidecar_folder(args.file).is_dir():

@@ -20,12 +20,14 @@ from pathlib import Path
 
 import msgspec
 
+from sesslog.backends.fingerprints import edges_of_file, sha256_hex
 from sesslog.backends.fs import atomic_write_bytes, fsync_folder
 from sesslog.errors import SidecarCorruptError
 from sesslog.format.diagnostics import SessionOpenDiagnostics
 from sesslog.format.reader import ReadMode, read_bytes
 from sesslog.format.records import Record
 from sesslog.format.timestamps import now_iso
+from sesslog.projections.ledger import LedgerLock
 from sesslog.tree.index import SessionTree
 from sesslog.v2.build import (
     PartResult,
@@ -44,17 +46,14 @@ from sesslog.v2.index import (
     encode_envelopes,
 )
 from sesslog.v2.layout import MANIFEST_NAME, SidecarPaths
-from sesslog.v2.ledger import LedgerLock
 from sesslog.v2.loading import ENVELOPE_SLACK, all_envelopes
 from sesslog.v2.manifest import (
     FileIdentity,
     Manifest,
     SourceFingerprint,
     SourceRange,
-    edges_of_file,
     encode_manifest,
     read_manifest,
-    sha256_hex,
     sha256_of_range,
 )
 from sesslog.v2.results import MigrationResult, Progress, sidecar_size

@@ -16,7 +16,9 @@ import os
 import secrets
 from pathlib import Path
 
-from sesslog.session import sidecar_folder
+from sesslog.errors import SidecarBusyError
+from sesslog.projections.ledger import LedgerLock
+from sesslog.projections.sidecar import sidecar_folder
 
 __all__ = [
     "MANIFEST_NAME",
@@ -59,6 +61,14 @@ class SidecarPaths:
         self.parent = self.folder.parent
         self.ledger = self.folder.with_name(self.folder.name + ".ledger")
         self.manifest = self.folder / MANIFEST_NAME
+
+    def lock_ledger(self, wait: float = 0.0) -> LedgerLock:
+        """Open and lock the ledger for one operation on the sidecar.
+
+        Raises:
+            SidecarBusyError: Another process is changing the sidecar.
+        """
+        return LedgerLock(self.ledger, wait=wait, busy=SidecarBusyError)
 
     def temp(self, migration_id: str) -> Path:
         """The temporary folder a migration writes before publishing."""

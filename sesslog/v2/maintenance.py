@@ -18,7 +18,6 @@ from sesslog.backends.fs import atomic_write_bytes, fsync_folder
 from sesslog.errors import SidecarCorruptError, SidecarError
 from sesslog.format.timestamps import now_iso
 from sesslog.v2.layout import SidecarPaths, new_migration_id
-from sesslog.v2.ledger import LedgerLock
 from sesslog.v2.manifest import FileIdentity, encode_manifest, read_manifest, sha256_hex
 from sesslog.v2.migrate import migrate_jsonl_to_v2
 from sesslog.v2.results import MigrationResult, Progress
@@ -93,7 +92,7 @@ def rollback_v2_sidecar(path: str | os.PathLike[str], *, wait: float = 0.0) -> R
         SidecarBusyError: Another process is changing the sidecar.
     """
     paths = SidecarPaths(path)
-    with LedgerLock(paths.ledger, wait=wait) as ledger:
+    with paths.lock_ledger(wait) as ledger:
         step("rollback.planned")
         if not paths.folder.exists():
             return RollbackResult(str(paths.session), str(paths.folder), removed=False)
@@ -140,7 +139,7 @@ def recover_partial_migration(
     paths = SidecarPaths(path)
     removed: list[str] = []
     kept = None
-    with LedgerLock(paths.ledger, wait=wait) as ledger:
+    with paths.lock_ledger(wait) as ledger:
         before = migration_status(paths.session)
         step("recover.planned")
         for leftover in paths.leftovers():
@@ -217,7 +216,7 @@ def restore_jsonl_from_v2(
     if target.resolve() != paths.session.resolve():
         atomic_write_bytes(target, data)
         return RestoreResult(str(target), True, len(data))
-    with LedgerLock(paths.ledger) as ledger:
+    with paths.lock_ledger() as ledger:
         atomic_write_bytes(target, data)
         manifest = read_manifest(paths.folder)
         if manifest.source.size == len(data):  # record the new file so readers use the sidecar

@@ -17,11 +17,13 @@ from typing import BinaryIO
 
 import msgspec
 
+from sesslog.backends.fingerprints import sha256_hex
+from sesslog.backends.local import file_version
+from sesslog.backends.protocol import Fingerprint
 from sesslog.errors import SidecarCorruptError
 from sesslog.v2.layout import MANIFEST_NAME
 
 __all__ = [
-    "EDGE_SIZE",
     "FORMAT_NAME",
     "FORMAT_VERSION",
     "FileIdentity",
@@ -31,8 +33,6 @@ __all__ = [
     "SourceFingerprint",
     "SourceRange",
     "decode_manifest",
-    "edges_of_bytes",
-    "edges_of_file",
     "encode_manifest",
     "read_manifest",
     "sha256_hex",
@@ -44,15 +44,6 @@ FORMAT_VERSION = 1
 
 _FILE_NAME = re.compile(r"seg-[0-9]{6}\.zst|index-[0-9]{6}\.bin")
 _CHECKSUM_SUFFIX = re.compile(rb',"checksum":"sha256:([0-9a-f]{64})"\}\n\Z')
-
-
-def sha256_hex(data: bytes | memoryview) -> str:
-    """``sha256:<hex digest>`` of ``data``."""
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-#: Bytes hashed at each end of the covered prefix for the quick freshness check.
-EDGE_SIZE = 64 * 1024
 
 
 def sha256_of_range(handle: BinaryIO, start: int, end: int) -> str:
@@ -68,26 +59,6 @@ def sha256_of_range(handle: BinaryIO, start: int, end: int) -> str:
         digest.update(chunk)
         left -= len(chunk)
     return "sha256:" + digest.hexdigest()
-
-
-def edges_of_bytes(data: bytes) -> str:
-    """The ``edges`` digest of a prefix held in memory."""
-    n = min(EDGE_SIZE, len(data))
-    return sha256_hex(data[:n] + data[len(data) - n :])
-
-
-def edges_of_file(path: str | os.PathLike[str], size: int) -> str | None:
-    """The ``edges`` digest of the first ``size`` bytes of a file (``None`` if shorter)."""
-    n = min(EDGE_SIZE, size)
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-    try:
-        head = os.pread(fd, n, 0)
-        tail = os.pread(fd, n, size - n)
-    finally:
-        os.close(fd)
-    if len(head) != n or len(tail) != n:
-        return None
-    return sha256_hex(head + tail)
 
 
 class SourceRange(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
@@ -127,6 +98,10 @@ class FileIdentity(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_f
         """The identity in a ``stat`` result."""
         return cls(stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns)
 
+    def version(self) -> str:
+        """The local backend's version stamp of a file with this identity."""
+        return file_version(self.dev, self.ino, self.mtime_ns, self.ctime_ns)
+
 
 class SourceFingerprint(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
     """Which prefix of the session file the sidecar holds.
@@ -147,6 +122,10 @@ class SourceFingerprint(msgspec.Struct, frozen=True, rename="camel", forbid_unkn
     ranges: list[SourceRange]
     edges: str
     identity: FileIdentity
+
+    def fingerprint(self) -> Fingerprint:
+        """The backend fingerprint of the bytes held (what freshness is checked against)."""
+        return Fingerprint(self.size, self.edges, self.identity.version())
 
 
 class SegmentFile(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):

@@ -15,11 +15,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from sesslog.backends.fingerprints import edges_of_bytes, sha256_hex
 from sesslog.backends.fs import FOLDER_MODE, fsync_folder
 from sesslog.errors import SessionNotFoundError, SidecarError
 from sesslog.format.diagnostics import DROPPING_REASONS, SessionOpenDiagnostics
 from sesslog.format.reader import ReadMode, SessionData, read_bytes
 from sesslog.format.timestamps import now_iso
+from sesslog.projections.ledger import LedgerLock
 from sesslog.tree.index import SessionTree
 from sesslog.v2.build import (
     PartSpec,
@@ -33,7 +35,6 @@ from sesslog.v2.catchup import catch_up
 from sesslog.v2.frames import FRAME_SIZE, SEGMENT_SIZE, ZSTD_LEVEL
 from sesslog.v2.index import Facts, encode_envelopes
 from sesslog.v2.layout import MANIFEST_NAME, SidecarPaths, new_migration_id
-from sesslog.v2.ledger import LedgerLock
 from sesslog.v2.manifest import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -41,9 +42,7 @@ from sesslog.v2.manifest import (
     Manifest,
     SourceFingerprint,
     SourceRange,
-    edges_of_bytes,
     encode_manifest,
-    sha256_hex,
 )
 from sesslog.v2.results import DryRunReport, MigrationResult, Progress, sidecar_size
 from sesslog.v2.status import StateKind, migration_status
@@ -211,7 +210,7 @@ def migrate_jsonl_to_v2(
     if not paths.session.is_file():
         raise SessionNotFoundError(f"{paths.session}: no such session file")
     started = time.perf_counter()
-    with LedgerLock(paths.ledger, wait=wait) as ledger:
+    with paths.lock_ledger(wait) as ledger:
         reason = "rebuild requested" if rebuild else None
         if paths.folder.exists() and not rebuild:
             outcome = catch_up(paths, ledger, progress=progress)

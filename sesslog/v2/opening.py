@@ -1,38 +1,41 @@
-"""Open a session from its sidecar: the whole session, the active path, or its tail.
+"""Load a session from its sidecar: the whole session, the active path, or its tail.
 
 * ``full``: every entry. Records are built from the index envelopes in one msgpack call and
   given their line bytes from the frames; nothing is parsed as JSON. The result is the same
-  :class:`~sesslog.Session` as opening the file (same records, tree, diagnostics, context).
+  session as reading the file (same records, tree, diagnostics, context).
 * ``active_path``: the index rows are walked from the leaf to the root, and only the frames
   holding those entries are decompressed.
 * ``tail(n)``: the same walk stopped after ``n`` entries: the last ``n`` entries of the path.
 
-A partial open (``active_path``, ``tail``) gives a read-only session whose tree holds the loaded
-entries only (a chain; its first entry counts as a root), while the labels, the name and the
-diagnostics are those of the whole session (kept in the index). Every loaded line is checked
-against its crc32 and every parent link against the line's ``parentId``.
+A partial load (``active_path``, ``tail``) gives a
+:class:`~sesslog.projections.partial.PartialTree` holding the loaded entries only (a chain; its
+first entry counts as a root), with the labels, the name and the diagnostics of the whole
+session (kept in the index). Every loaded line is checked against its crc32 and every parent
+link against the line's ``parentId``.
 
 Sessions that must be re-read (legacy versions, values the index cannot hold, or ``salvage``
 mode) are rebuilt from the frames and read as a file, then cut to the path or its tail for a
-partial open (as slow as a whole open, but the same shape).
+partial load (as slow as a whole load, but the same shape).
+
+Nothing here builds a :class:`~sesslog.Session`: the facade wraps what is loaded
+(:class:`~sesslog.projections.protocol.Loaded`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Literal
-
-import msgspec
 
 from sesslog.backends.locks import writer_active
+from sesslog.backends.protocol import LogBackend
 from sesslog.errors import SidecarCorruptError, SidecarError
 from sesslog.format.codec import decode_object
 from sesslog.format.diagnostics import Diagnostic, Reason, SessionOpenDiagnostics
 from sesslog.format.reader import ReadMode, SessionData, read_bytes
 from sesslog.format.records import Record
-from sesslog.format.timestamps import now_ms
-from sesslog.session import Session, SessionStoreKind, sidecar_folder
+from sesslog.projections.freshness import compare
+from sesslog.projections.partial import PartialTree
+from sesslog.projections.protocol import FULL, Loaded, OpenScope, SessionStoreKind
+from sesslog.projections.sidecar import sidecar_folder
 from sesslog.tree.index import SessionTree
 from sesslog.v2.index import DIRECT, Facts
 from sesslog.v2.loading import (
@@ -43,255 +46,63 @@ from sesslog.v2.loading import (
     walk_rows,
 )
 from sesslog.v2.store import Sidecar
-from sesslog.write.modes import AutosaveDurabilityMode, Durability
 
-__all__ = [
-    "PartialTree",
-    "V2OpenMode",
-    "open_fresh_sidecar",
-    "open_session",
-    "open_sidecar",
-    "session_from_sidecar",
-]
+__all__ = ["load_fresh", "load_sidecar"]
 
 #: A path at most this long is loaded line by line; a longer one from the index envelopes.
 _FEW_ROWS = 2048
+_SOURCE = SessionStoreKind.V2_SIDECAR.value
 
 
-class V2OpenMode(msgspec.Struct, frozen=True):
-    """How much of a session to load from its sidecar.
-
-    Build one with :meth:`full`, :meth:`active_path` or :meth:`tail`, or :meth:`parse` a
-    string (``"full"``, ``"active_path"``, ``"tail:100"``).
-
-    Attributes:
-        kind: ``full``, ``active_path`` or ``tail``.
-        count: For ``tail``, how many entries of the path to load.
-    """
-
-    kind: Literal["full", "active_path", "tail"] = "full"
-    count: int = 0
-
-    @classmethod
-    def full(cls) -> V2OpenMode:
-        """Every entry."""
-        return cls("full")
-
-    @classmethod
-    def active_path(cls) -> V2OpenMode:
-        """The entries from the root to the leaf."""
-        return cls("active_path")
-
-    @classmethod
-    def tail(cls, count: int) -> V2OpenMode:
-        """The last ``count`` entries of the path to the leaf."""
-        if count < 1:
-            raise ValueError("tail needs a count of at least 1")
-        return cls("tail", count)
-
-    @classmethod
-    def parse(cls, text: str) -> V2OpenMode:
-        """Parse ``full``, ``active_path`` or ``tail:N``.
-
-        Raises:
-            ValueError: Not one of those.
-        """
-        if text in ("full", "active_path"):
-            return cls(text)  # type: ignore[arg-type]
-        kind, _, count = text.partition(":")
-        if kind == "tail" and count.isdigit():
-            return cls.tail(int(count))
-        raise ValueError(f"unknown open mode {text!r} (full, active_path or tail:N)")
-
-    def __str__(self) -> str:
-        return f"tail:{self.count}" if self.kind == "tail" else self.kind
-
-
-#: The default mode.
-FULL = V2OpenMode.full()
-
-
-class PartialTree(SessionTree):
-    """The tree of a partial open: the loaded path, with the whole session's labels and name.
-
-    Args:
-        records: The loaded entries, root side first.
-        diagnostics: The whole session's diagnostics.
-        labels: The whole session's labels.
-        name: The whole session's name.
-        total: Number of entries in the whole session.
-    """
-
-    def __init__(
-        self,
-        records: Iterable[Record],
-        diagnostics: SessionOpenDiagnostics,
-        *,
-        labels: dict[str, str],
-        name: str | None,
-        total: int,
-    ) -> None:
-        super().__init__(records)  # the first entry's missing parent is no diagnostic here
-        self.diagnostics = diagnostics
-        self._labels = dict(labels)
-        self._name = name
-        #: Number of entries in the whole session (``len()`` counts the loaded ones).
-        self.total_entries = total
-
-    @property
-    def labels(self) -> dict[str, str]:
-        """Labels by entry id, for every entry of the session (loaded or not)."""
-        return dict(self._labels)
-
-
-class _Options(msgspec.Struct, frozen=True):
-    mode: ReadMode
-    read_only: bool
-    lock_wait: float | None
-    clock: Callable[[], int]
-    durability: Durability
-
-    def session(self, data: SessionData, path: Path, tree: SessionTree | None = None) -> Session:
-        reason: bool | str = self.read_only
-        if tree is not None:
-            reason = "opened partially from the V2 sidecar; open it in full to append"
-        session = Session.from_data(
-            data,
-            path=path,
-            mode=self.mode,
-            read_only=reason,
-            lock_wait=self.lock_wait,
-            clock=self.clock,
-            durability=self.durability,
-            store_kind=SessionStoreKind.V2_SIDECAR,
-            tree=tree,
-        )
-        session.handle.read_size = data.size  # an append refuses a file grown since
-        return session
-
-
-def open_sidecar(
-    path: str | Path,
-    open_mode: V2OpenMode = FULL,
-    *,
-    mode: ReadMode | str = ReadMode.TOLERANT,
-    read_only: bool = False,
-    lock_wait: float | None = None,
-    clock: Callable[[], int] = now_ms,
-    durability: Durability = AutosaveDurabilityMode.BALANCED,
-) -> Session:
-    """Open a session from its sidecar, which must be fresh.
+def load_fresh(
+    backend: LogBackend, key: str, scope: OpenScope = FULL, mode: ReadMode = ReadMode.TOLERANT
+) -> Loaded:
+    """Load a session from its sidecar, which must be fresh.
 
     Raises:
         SidecarError: No sidecar, or it does not hold the file as it is now.
         SidecarCorruptError: The sidecar is damaged.
         FormatError: In strict mode, for the first anomaly of the session.
     """
-    session_path = Path(path)
-    options = _Options(ReadMode(mode), read_only, lock_wait, clock, durability)
+    path = backend.local_path(key)
+    if path is None:
+        raise SidecarError(f"{backend.describe(key)}: only local files have a V2 sidecar")
     try:
-        sidecar = Sidecar(sidecar_folder(session_path))
+        sidecar = Sidecar(sidecar_folder(path))
     except FileNotFoundError:
-        raise SidecarError(f"{session_path}: no V2 sidecar") from None
+        raise SidecarError(f"{path}: no V2 sidecar") from None
     with sidecar:
-        freshness = sidecar.freshness(session_path)
+        freshness = compare(backend, key, sidecar.manifest.source.fingerprint())
         if freshness.reason is not None:
-            raise SidecarError(f"{session_path}: sidecar not used: {freshness.reason}")
-        return _open(sidecar, session_path, open_mode, options)
+            raise SidecarError(f"{path}: sidecar not used: {freshness.reason}")
+        return load_sidecar(sidecar, path, scope, mode)
 
 
-def open_session(
-    path: str | Path,
-    open_mode: V2OpenMode = FULL,
-    *,
-    mode: ReadMode | str = ReadMode.TOLERANT,
-    read_only: bool = False,
-    lock_wait: float | None = None,
-    clock: Callable[[], int] = now_ms,
-    durability: Durability = AutosaveDurabilityMode.BALANCED,
-) -> Session:
-    """Open a session from its sidecar when it is fresh and sound, else from the file.
-
-    The session's :attr:`~sesslog.Session.store_kind` says which store was read. Partial
-    modes apply to the sidecar only: a session read from the file is always whole.
+def load_sidecar(
+    sidecar: Sidecar, path: Path, scope: OpenScope = FULL, mode: ReadMode = ReadMode.TOLERANT
+) -> Loaded:
+    """Load the session a sidecar holds without checking it against the file (for callers
+    that did, or that compared the bytes themselves, such as verification).
 
     Raises:
-        SessionNotFoundError: The session file does not exist.
-        FormatError: In strict mode, for the first anomaly of the session.
+        SidecarError: A writer is finishing the file's last line (read the file instead).
+        SidecarCorruptError: The sidecar is damaged.
     """
-    opened = open_fresh_sidecar(
-        Path(path),
-        open_mode,
-        mode=ReadMode(mode),
-        read_only=read_only,
-        lock_wait=lock_wait,
-        clock=clock,
-        durability=durability,
-    )
-    if opened is not None:
-        return opened
-    return Session.open(
-        path,
-        mode=mode,
-        read_only=read_only,
-        lock_wait=lock_wait,
-        clock=clock,
-        durability=durability,
-        sidecar=False,
-    )
-
-
-def open_fresh_sidecar(
-    path: Path,
-    open_mode: V2OpenMode = FULL,
-    *,
-    mode: ReadMode,
-    read_only: bool,
-    lock_wait: float | None,
-    clock: Callable[[], int],
-    durability: Durability,
-) -> Session | None:
-    """The session from its sidecar, or ``None`` when the sidecar is missing, stale or
-    damaged (used by :meth:`~sesslog.Session.open`; strict-mode format errors propagate)."""
-    try:
-        return open_sidecar(
-            path,
-            open_mode,
-            mode=mode,
-            read_only=read_only,
-            lock_wait=lock_wait,
-            clock=clock,
-            durability=durability,
-        )
-    except (SidecarError, OSError):
-        return None
-
-
-def session_from_sidecar(
-    sidecar: Sidecar, path: Path, open_mode: V2OpenMode = FULL, *, read_only: bool = True
-) -> Session:
-    """Build the session a sidecar holds without checking it against the file (for callers
-    that compared the bytes themselves, such as verification)."""
-    options = _Options(ReadMode.TOLERANT, read_only, None, now_ms, AutosaveDurabilityMode.BALANCED)
-    return _open(sidecar, path, open_mode, options)
-
-
-def _open(sidecar: Sidecar, path: Path, open_mode: V2OpenMode, options: _Options) -> Session:
     with gc_paused():
-        return _load(sidecar, path, open_mode, options)
+        return _load(sidecar, path, scope, mode)
 
 
-def _load(sidecar: Sidecar, path: Path, open_mode: V2OpenMode, options: _Options) -> Session:
+def _load(sidecar: Sidecar, path: Path, scope: OpenScope, mode: ReadMode) -> Loaded:
     facts = sidecar.facts()
     if _torn_tail_being_written(facts, path):
         raise SidecarError(f"{path}: a writer is finishing the last line")
-    if facts.mode != DIRECT or options.mode is ReadMode.SALVAGE:
-        return _reread(sidecar, path, open_mode, options)
-    if open_mode.kind == "full":
+    if facts.mode != DIRECT or mode is ReadMode.SALVAGE:
+        return _reread(sidecar, path, scope, mode)
+    if scope.kind == "full":
         records = records_from_envelopes(sidecar)
-        return options.session(_session_data(sidecar, facts, path, records), path)
-    if open_mode.kind == "tail":
-        walk = walk_rows(sidecar, facts, open_mode.count)
+        return Loaded(_session_data(sidecar, facts, path, records), _SOURCE)
+    if scope.kind == "tail":
+        walk = walk_rows(sidecar, facts, scope.count)
         records = records_from_rows(sidecar, walk)
     else:
         path_numbers = path_rows(sidecar, facts)
@@ -306,22 +117,22 @@ def _load(sidecar: Sidecar, path: Path, open_mode: V2OpenMode, options: _Options
     tree = PartialTree(
         records, data.diagnostics, labels=facts.labels, name=facts.name, total=facts.entries
     )
-    return options.session(data, path, tree)
+    return Loaded(data, _SOURCE, tree)
 
 
-def _reread(sidecar: Sidecar, path: Path, open_mode: V2OpenMode, options: _Options) -> Session:
-    """Read the bytes rebuilt from the frames as a session file (then cut a partial open)."""
-    data = read_bytes(sidecar.rebuild(), options.mode, path=str(path))
-    if open_mode.kind == "full":
-        return options.session(data, path)
+def _reread(sidecar: Sidecar, path: Path, scope: OpenScope, mode: ReadMode) -> Loaded:
+    """Read the bytes rebuilt from the frames as a session file (then cut a partial load)."""
+    data = read_bytes(sidecar.rebuild(), mode, path=str(path))
+    if scope.kind == "full":
+        return Loaded(data, _SOURCE)
     whole = SessionTree(data.records, data.diagnostics)
     records = whole.path()
-    if open_mode.kind == "tail":
-        records = records[-open_mode.count :]
+    if scope.kind == "tail":
+        records = records[-scope.count :]
     tree = PartialTree(
         records, whole.diagnostics, labels=whole.labels, name=whole.name, total=len(whole)
     )
-    return options.session(data, path, tree)
+    return Loaded(data, _SOURCE, tree)
 
 
 def _check_chain(records: list[Record], facts: Facts) -> None:

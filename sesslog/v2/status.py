@@ -7,12 +7,12 @@ import os
 
 import msgspec
 
+from sesslog.backends.fingerprints import edges_of_file
 from sesslog.errors import SidecarCorruptError
 from sesslog.v2.layout import SidecarPaths
 from sesslog.v2.manifest import (
     FileIdentity,
     Manifest,
-    edges_of_file,
     read_manifest,
     sha256_of_range,
 )

@@ -15,32 +15,16 @@ import mmap
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
-
-import msgspec
 
 from sesslog._closing import Closing
+from sesslog.backends.local import LocalFolder
 from sesslog.errors import SidecarCorruptError
+from sesslog.projections.freshness import Freshness, compare
 from sesslog.v2.frames import FrameReader
 from sesslog.v2.index import Facts, FrameInfo, IndexPart
-from sesslog.v2.manifest import FileIdentity, Manifest, edges_of_file, read_manifest
+from sesslog.v2.manifest import Manifest, read_manifest
 
-__all__ = ["Freshness", "Sidecar"]
-
-
-class Freshness(msgspec.Struct, frozen=True):
-    """How a sidecar compares with its session file (see :meth:`Sidecar.freshness`).
-
-    Attributes:
-        state: ``fresh`` (holds the file as it is), ``grew`` (the file has more bytes after the
-            prefix held, which still looks the same), ``unconfirmed`` (same size and edges, but
-            the file was written, replaced or touched since: only hashing every byte can
-            tell), ``changed`` or ``missing``.
-        reason: Why it is not fresh.
-    """
-
-    state: Literal["fresh", "grew", "unconfirmed", "changed", "missing"]
-    reason: str | None
+__all__ = ["Sidecar"]
 
 
 class Sidecar(Closing):
@@ -71,31 +55,12 @@ class Sidecar(Closing):
 
         Quick: compares the file's size, the hash of the first and last 64 KiB of the covered
         prefix and the file's identity (device, inode, modification and change times) with
-        the manifest, reading 128 KiB at most.
+        the manifest, reading 128 KiB at most (:func:`sesslog.projections.freshness.compare`).
         :func:`~sesslog.v2.migration_status` and :func:`~sesslog.v2.verify_v2_against_jsonl`
         hash every byte.
         """
-        source = self.manifest.source
-        try:
-            stat = os.stat(session)
-        except FileNotFoundError:
-            return Freshness("missing", "the session file is missing")
-        size = stat.st_size
-        if size < source.size:
-            return Freshness(
-                "changed", f"the session file has {size} bytes, fewer than the {source.size} held"
-            )
-        if edges_of_file(session, source.size) != source.edges:
-            return Freshness("changed", "the session file's bytes differ from those held")
-        if size > source.size:
-            return Freshness("grew", f"the session file grew by {size - source.size} bytes")
-        if FileIdentity.of(stat) != source.identity:
-            return Freshness(
-                "unconfirmed",
-                "the session file was touched since the sidecar was written "
-                "(migrate checks its bytes again)",
-            )
-        return Freshness("fresh", None)
+        backend, key = LocalFolder.for_file(session)
+        return compare(backend, key, self.manifest.source.fingerprint())
 
     # ------------------------------------------------------------------ index
 

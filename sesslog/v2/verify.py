@@ -16,15 +16,18 @@ from typing import Any
 import msgspec
 import zstandard
 
+from sesslog.backends.fingerprints import edges_of_bytes, sha256_hex
 from sesslog.errors import SidecarCorruptError, SidecarError
-from sesslog.format.reader import read_bytes
+from sesslog.format.reader import SessionData, read_bytes
 from sesslog.format.records import Record, record_from_line
-from sesslog.session import Session, sidecar_folder
+from sesslog.projections.sidecar import sidecar_folder
+from sesslog.tree.context import build_context
+from sesslog.tree.index import SessionTree
 from sesslog.v2.build import tree_parents
 from sesslog.v2.index import DIRECT, ENVELOPE_FIELDS, FrameInfo, IndexPart, Row
 from sesslog.v2.layout import MANIFEST_NAME
-from sesslog.v2.manifest import Manifest, edges_of_bytes, read_manifest, sha256_hex
-from sesslog.v2.opening import session_from_sidecar
+from sesslog.v2.manifest import Manifest, read_manifest
+from sesslog.v2.opening import load_sidecar
 from sesslog.v2.store import Sidecar
 
 __all__ = ["VerifyProblem", "VerifyReport", "verify_v2_against_jsonl"]
@@ -386,14 +389,14 @@ class _Checker:
 
     def _trees(self, sidecar: Sidecar, data: bytes, rows: dict[int, Row]) -> None:
         expected = read_bytes(data, path=str(self.session))
-        reference = Session.from_data(expected, path=self.session, read_only=True)
+        reference = _tree(expected)
         try:
-            opened = session_from_sidecar(sidecar, self.session)
+            loaded = load_sidecar(sidecar, self.session)
         except (SidecarError, OSError) as exc:
             self.problem("tree", f"the sidecar does not open: {exc}")
             return
-        _compare_sessions(self, reference, opened)
-        parents = tree_parents(expected.records, reference.tree)
+        _compare_trees(self, (expected, reference), (loaded.data, _tree(loaded.data)))
+        parents = tree_parents(expected.records, reference)
         for number, parent in enumerate(parents):
             row = rows.get(number)
             if row is not None and row.parent != parent:
@@ -413,11 +416,24 @@ class _Checker:
             self.problem("index", "stored leaf, labels or name disagree with the session")
 
 
-def _compare_sessions(checker: _Checker, reference: Session, opened: Session) -> None:
-    if opened.header_raw != reference.header_raw:
+def _tree(data: SessionData) -> SessionTree:
+    """The tree of a read, its diagnostics sorted as a session shows them."""
+    tree = SessionTree(data.records, data.diagnostics)
+    data.diagnostics.sort()
+    return tree
+
+
+def _compare_trees(
+    checker: _Checker,
+    reference: tuple[SessionData, SessionTree],
+    opened: tuple[SessionData, SessionTree],
+) -> None:
+    """The session read from the file and through the sidecar must be the same."""
+    (expected, theirs_tree), (loaded, mine_tree) = reference, opened
+    if loaded.header_raw != expected.header_raw:
         checker.problem("tree", "the header line differs", line=1)
-    mine = list(opened.tree)
-    theirs = list(reference.tree)
+    mine = list(mine_tree)
+    theirs = list(theirs_tree)
     for a, b in zip(mine, theirs, strict=False):
         if a != b:
             checker.problem("tree", "entry differs", entry_id=str(b.id), line=b.line)
@@ -426,9 +442,9 @@ def _compare_sessions(checker: _Checker, reference: Session, opened: Session) ->
         checker.problem(
             "tree", f"{len(mine)} entries through the sidecar, {len(theirs)} in the file"
         )
-    if msgspec.to_builtins(opened.tree.nodes()) != msgspec.to_builtins(reference.tree.nodes()):
+    if msgspec.to_builtins(mine_tree.nodes()) != msgspec.to_builtins(theirs_tree.nodes()):
         checker.problem("tree", "the trees differ")
-    if opened.diagnostics.diagnostics != reference.diagnostics.diagnostics:
+    if mine_tree.diagnostics.diagnostics != theirs_tree.diagnostics.diagnostics:
         checker.problem("tree", "the diagnostics differ")
-    if opened.context().to_json() != reference.context().to_json():
+    if build_context(mine_tree).to_json() != build_context(theirs_tree).to_json():
         checker.problem("tree", "the contexts differ")

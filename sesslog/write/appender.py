@@ -1,7 +1,8 @@
 """The thread-safe append path of one session, and immutable snapshots of it.
 
 A :class:`SessionHandle` owns what appending needs: the session's tree, one re-entrant lock, and
-(for a session with a file) the writer behind its :class:`~sesslog.write.queue.AutosaveQueue`.
+the log's writer (from its :class:`~sesslog.backends.protocol.LogBackend`) behind an
+:class:`~sesslog.write.queue.AutosaveQueue`.
 Under the lock an append builds its line (so its parent is the leaf of that moment), checks it,
 queues it and adds it to the tree; the tree's order and the file's order are therefore the
 same. In ``strict`` mode an appender alone writes and syncs its line before releasing the lock;
@@ -11,22 +12,23 @@ after the lock is released, so concurrent appenders share one sync.
 
 from __future__ import annotations
 
-import enum
+import sys
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from sesslog.backends.fileops import FileOps
-from sesslog.backends.local_writer import SessionWriter
-from sesslog.errors import SessionChangedError
+from sesslog._leaf import AT_LEAF, AtLeaf
+from sesslog.backends.protocol import LogBackend, LogWriter
+from sesslog.errors import SessionChangedError, WriterFailedError
 from sesslog.format.codec import encode_raw
 from sesslog.format.entries import Entry
 from sesslog.format.ids import new_entry_id
 from sesslog.format.records import Record, record_from_entry, record_from_line
 from sesslog.format.timestamps import ms_to_iso, now_ms
 from sesslog.tree.index import SessionTree
+from sesslog.tree.snapshot import SessionSnapshot
+from sesslog.write.flusher import FLUSHER
 from sesslog.write.modes import (
     AutosaveDurabilityMode,
     AutosaveQueueMetrics,
@@ -34,19 +36,8 @@ from sesslog.write.modes import (
     autosave_config,
 )
 from sesslog.write.queue import AutosaveQueue
-from sesslog.write.snapshot import SessionSnapshot
 
-__all__ = ["AT_LEAF", "AtLeaf", "SessionHandle"]
-
-
-class AtLeaf(enum.Enum):
-    """The type of :data:`AT_LEAF`."""
-
-    AT_LEAF = "at leaf"
-
-
-#: The parent of :meth:`SessionHandle.append_new` meaning "the leaf when the entry is stamped".
-AT_LEAF = AtLeaf.AT_LEAF
+__all__ = ["SessionHandle", "close_collected"]
 
 
 class SessionHandle:
@@ -54,40 +45,42 @@ class SessionHandle:
 
     Args:
         tree: The session's tree (the handle appends to it).
-        path: The session file, or ``None`` for a session kept in memory only.
+        backend: Where the session's log lives.
+        key: The log's key in ``backend``.
         durability: A mode name, :class:`~sesslog.write.modes.AutosaveDurabilityMode` or full
             :class:`~sesslog.write.modes.AutosaveConfig`.
-        lock_wait: Seconds to wait for another writer's lock when the file is first opened
+        lock_wait: Seconds to wait for another writer's lease when the log is first opened
             for appending (``None``: fail at once).
-        file_ops: The OS calls the writer makes (tests inject faults here).
         clock: Unix milliseconds now, for the timestamps of :meth:`append_new`.
+        read_size: The log's length when the session was read, or ``None`` when unknown.
 
     Attributes:
         lock: Held while an append builds, checks, queues and indexes its entry. Hold it to
             read several things about the session consistently.
-        read_size: The file's length when the session was read (set by whoever read it), or
-            ``None`` when unknown. When the file is opened for appending and has grown past
-            it, another writer appended in between and the append is refused.
+        read_size: The log's length when the session was read, or ``None`` when unknown. When
+            the log is opened for appending and has grown past it, another writer appended in
+            between and the append is refused.
     """
 
     def __init__(
         self,
         tree: SessionTree,
-        path: Path | None,
+        backend: LogBackend,
+        key: str,
         *,
         durability: Durability = AutosaveDurabilityMode.BALANCED,
         lock_wait: float | None = None,
-        file_ops: FileOps | None = None,
         clock: Callable[[], int] = now_ms,
+        read_size: int | None = None,
     ) -> None:
         self.tree = tree
         self.clock = clock
-        self.path = path
+        self.backend = backend
+        self.key = key
         self.config = autosave_config(durability)
         self.lock_wait = lock_wait
-        self.file_ops = file_ops
         self.lock = threading.RLock()
-        self.read_size: int | None = None
+        self.read_size = read_size
         self._queue: AutosaveQueue | None = None
         self._base = 0  # tree index of the first entry given to the current queue
         self._waiting: list[None] = []  # one item per appender waiting for the lock
@@ -98,45 +91,43 @@ class SessionHandle:
         """The durability mode."""
         return self.config.mode
 
-    def create_file(self, header_line: bytes) -> None:
-        """Create the session file holding ``header_line`` and keep it open for appending.
+    def create(self, content: bytes) -> None:
+        """Create the session's log holding ``content`` (its header line) and keep it open for
+        appending.
 
         Raises:
-            FileExistsError: The file already exists.
+            FileExistsError: The log already exists.
         """
-        assert self.path is not None
         with self.lock:
-            self._start(SessionWriter(self.path, header=header_line, ops=self.file_ops))
+            self._start(self.backend.create(self.key, content))
 
-    def _start(self, writer: SessionWriter) -> AutosaveQueue:
+    def _start(self, writer: LogWriter) -> AutosaveQueue:
         self._base = len(self.tree)
         self._queue = AutosaveQueue(writer, self.config, pending=self._pending_lines)
         return self._queue
 
     def open_writer(self) -> None:
-        """Take the file's writer lock now (repairing a torn tail) instead of at the first
-        append, to fail early when another writer holds it. No-op in memory.
+        """Take the log's writer lease now (repairing a torn tail) instead of at the first
+        append, to fail early when another writer holds it.
 
         Raises:
-            SessionLockedError: Another writer holds the file.
-            SessionChangedError: The file grew since the session was read.
+            SessionLockedError: Another writer holds the log.
+            SessionChangedError: The log grew since the session was read.
         """
-        if self.path is not None:
-            with self.lock:
-                self._open_queue()
+        with self.lock:
+            self._open_queue()
 
     def _open_queue(self) -> AutosaveQueue:
         queue = self._queue
         if queue is not None and (not queue.closed or queue.failed):
             return queue
-        assert self.path is not None
-        writer = SessionWriter(self.path, wait=self.lock_wait, ops=self.file_ops)
+        writer = self.backend.open_writer(self.key, wait=self.lock_wait)
         if self.read_size is not None:
             limit = self.read_size + (1 if writer.repair and writer.repair.newline_added else 0)
             size = writer.size()
             if size > limit:
                 writer.close()
-                raise SessionChangedError(str(self.path), self.read_size, size)
+                raise SessionChangedError(writer.name, self.read_size, size)
         return self._start(writer)
 
     def append(self, entry: Entry | dict[str, Any]) -> Record:
@@ -172,7 +163,7 @@ class SessionHandle:
             queue, seq = self._store(rec, self.tree.check_new(rec))
         finally:
             self.lock.release()
-        if seq and queue is not None:
+        if seq:
             queue.settle(seq)
         return rec
 
@@ -208,7 +199,7 @@ class SessionHandle:
             queue, seq = self._store(rec, parent)
         finally:
             self.lock.release()
-        if seq and queue is not None:
+        if seq:
             queue.settle(seq)
         return rec
 
@@ -228,16 +219,13 @@ class SessionHandle:
         finally:
             waiting.pop()
 
-    def _store(self, rec: Record, parent: int) -> tuple[AutosaveQueue | None, int]:
+    def _store(self, rec: Record, parent: int) -> tuple[AutosaveQueue, int]:
         """Queue ``rec``'s line and add it to the tree (lock held); return the queue and the
         seq to settle once the lock is released (0: nothing to wait for)."""
-        queue = None
-        seq = 0
-        if self.path is not None:
-            queue = self._queue
-            if queue is None or queue.closed:
-                queue = self._open_queue()
-            seq = queue.submit(rec.raw, not self._waiting)
+        queue = self._queue
+        if queue is None or queue.closed:
+            queue = self._open_queue()
+        seq = queue.submit(rec.raw, not self._waiting)
         self.tree.append(rec, parent)
         return queue, seq
 
@@ -298,4 +286,18 @@ class SessionHandle:
         """An immutable snapshot of the entries appended so far."""
         with self.lock:
             entries = tuple(self.tree.entries)
-        return SessionSnapshot(str(self.path) if self.path else None, header_raw, entries)
+        path = self.backend.local_path(self.key)
+        return SessionSnapshot(str(path) if path is not None else None, header_raw, entries)
+
+
+def close_collected(handle: SessionHandle) -> None:
+    """Close the handle of a session collected without ``close()`` (or still open at exit):
+    what it acknowledged is written and synced, its writer's lease released. A writer failure
+    is reported on stderr (nobody is left to catch it)."""
+    if FLUSHER.serves_current_thread():  # never wait for this thread's own write
+        threading.Thread(target=close_collected, args=(handle,), name="sesslog close").start()
+        return
+    try:
+        handle.close()
+    except WriterFailedError as exc:
+        sys.stderr.write(f"sesslog: {exc}\n")

@@ -1,10 +1,9 @@
-"""Whole-file operations: writing a new session file at once, and upgrading legacy files."""
+"""Upgrading a legacy session file (v1, v2) to version 3, keeping the original."""
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterable
 from pathlib import Path
 
 import msgspec
@@ -15,21 +14,7 @@ from sesslog.format.codec import encode_line
 from sesslog.format.entries import SESSION_VERSION
 from sesslog.format.reader import ReadMode, read_file
 
-__all__ = ["UpgradeResult", "upgrade_file", "write_new_session_file"]
-
-
-def write_new_session_file(
-    path: str | os.PathLike[str], header_line: bytes, lines: Iterable[bytes]
-) -> None:
-    """Create a session file with all its lines at once, atomically (mode 0600).
-
-    Raises:
-        FileExistsError: ``path`` already exists (it is never overwritten).
-    """
-    target = Path(path)
-    if target.exists() or target.is_symlink():
-        raise FileExistsError(f"{target}: file already exists")
-    atomic_write_bytes(target, header_line + b"".join(lines))
+__all__ = ["UpgradeResult", "upgrade_file"]
 
 
 class UpgradeResult(msgspec.Struct, frozen=True):

@@ -7,6 +7,7 @@ reports in; ``docs/durability.md`` states what each mode promises.
 from __future__ import annotations
 
 import enum
+from collections import deque
 from typing import Any
 
 import msgspec
@@ -17,7 +18,9 @@ __all__ = [
     "AutosaveFlushTrigger",
     "AutosaveQueueMetrics",
     "Durability",
+    "QueueCounters",
     "autosave_config",
+    "percentile",
 ]
 
 
@@ -133,3 +136,82 @@ class AutosaveQueueMetrics(msgspec.Struct, frozen=True):
     flush_latency_max_ms: float
     last_error: str | None
     triggers: dict[str, int]
+
+
+def percentile(ordered: list[float], fraction: float) -> float:
+    """The value at ``fraction`` (0 to 1) of sorted samples (0 when there are none)."""
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+#: Flush latencies kept for the percentiles.
+LATENCY_SAMPLES = 4096
+
+
+class QueueCounters:
+    """What an autosave queue counts for :class:`AutosaveQueueMetrics` (changed under the
+    queue's lock).
+
+    Attributes:
+        batches: Batches written (lines written alone are counted in ``alone`` instead).
+        syncs: Syncs made (likewise).
+        alone: Lines a strict appender wrote and synced alone: one batch, one sync and one
+            commit each, added up only when :meth:`metrics` is asked.
+        peak: The largest depth seen.
+        backpressure: Appends that found the queue full.
+        latencies: Recent flush latencies, in seconds.
+        latency_max: The largest flush latency seen.
+        triggers: Writes and syncs per trigger.
+    """
+
+    __slots__ = (
+        "alone",
+        "backpressure",
+        "batches",
+        "latencies",
+        "latency_max",
+        "peak",
+        "syncs",
+        "triggers",
+    )
+
+    def __init__(self) -> None:
+        self.batches = 0
+        self.syncs = 0
+        self.alone = 0
+        self.peak = 0
+        self.backpressure = 0
+        self.latencies: deque[float] = deque(maxlen=LATENCY_SAMPLES)
+        self.latency_max = 0.0
+        self.triggers = dict.fromkeys(AutosaveFlushTrigger, 0)
+
+    def metrics(
+        self,
+        mode: AutosaveDurabilityMode,
+        enqueued: int,
+        written: int,
+        synced: int,
+        last_error: str | None,
+    ) -> AutosaveQueueMetrics:
+        """The counters as metrics, with the queue's positions."""
+        ordered = sorted(self.latencies)
+        alone = self.alone
+        triggers = self.triggers.copy()
+        triggers[AutosaveFlushTrigger.COMMIT] += alone
+        return AutosaveQueueMetrics(
+            mode=mode.value,
+            enqueued=enqueued,
+            written=written,
+            synced=synced,
+            batches=self.batches + alone,
+            syncs=self.syncs + alone,
+            depth=enqueued - written,
+            peak_depth=max(self.peak, enqueued - written, min(alone, 1)),
+            backpressure_waits=self.backpressure,
+            flush_latency_p50_ms=percentile(ordered, 0.5) * 1000,
+            flush_latency_p99_ms=percentile(ordered, 0.99) * 1000,
+            flush_latency_max_ms=self.latency_max * 1000,
+            last_error=last_error,
+            triggers={t.value: n for t, n in triggers.items()},
+        )

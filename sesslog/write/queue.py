@@ -1,106 +1,45 @@
-"""Write-behind autosave for one session file: a bounded queue and a background writer.
+"""Write-behind autosave for one session log: a bounded queue between appenders and its writer.
 
 An :class:`AutosaveQueue` sits between the appending threads and a
-:class:`~sesslog.backends.local_writer.SessionWriter`. Appends put whole encoded lines on the queue; lines are
-written in batches (one ``write()`` per batch) and synced as the mode promises:
+:class:`~sesslog.backends.protocol.LogWriter`. Appends put whole encoded lines on the queue;
+lines are written in batches (one ``write()`` per batch) and synced as the mode promises:
 
 * ``strict``: an append returns once its line is written and synced. An appender alone
   writes and syncs its own line at once, in one system call where the OS has one (``pwritev2``
   with ``RWF_DSYNC``). Concurrent appenders share writes and syncs (group commit): whoever finds
-  the file idle writes everything queued and syncs it, and the others wait for it.
-* ``balanced`` (default): a background thread writes within ``max_delay`` and syncs at least
-  every ``sync_interval`` and at :meth:`~AutosaveQueue.flush` and :meth:`~AutosaveQueue.close`.
+  the log idle writes everything queued and syncs it, and the others wait for it.
+* ``balanced`` (default): the shared background writer (:mod:`sesslog.write.flusher`) writes
+  within ``max_delay`` and syncs at least every ``sync_interval``, and at
+  :meth:`~AutosaveQueue.flush` and :meth:`~AutosaveQueue.close`.
 * ``throughput``: large batches; no sync until close or ``flush(sync=True)``.
 
-A failed write or sync is final: every later call raises
-:class:`~sesslog.errors.WriterFailedError` carrying the lines not known to be durable. Open
-queues are flushed and closed at normal interpreter exit. No thread starts until a queue is
-created.
+A failed write or sync is final: every later call raises :class:`~sesslog.errors.WriterFailedError`
+carrying the lines not known to be durable. Open queues are closed at exit (:mod:`~.live`).
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
-import os
-import sys
 import threading
 import time
-import weakref
-from collections import deque
 from collections.abc import Callable
 
-from sesslog.backends.local_writer import SessionWriter
+from sesslog.backends.protocol import LogWriter
 from sesslog.errors import QueueFullError, WriterFailedError
+from sesslog.write import live
+from sesslog.write.flusher import FLUSHER
 from sesslog.write.modes import (
     AutosaveConfig,
     AutosaveDurabilityMode,
     AutosaveFlushTrigger,
     AutosaveQueueMetrics,
-    Durability,
-    autosave_config,
+    QueueCounters,
 )
 
-#: The queue's own names, and (re-exported from :mod:`sesslog.write.modes`) those its API uses.
-__all__ = [
-    "AutosaveConfig",
-    "AutosaveDurabilityMode",
-    "AutosaveFlushTrigger",
-    "AutosaveQueue",
-    "AutosaveQueueMetrics",
-    "Durability",
-    "autosave_config",
-    "close_all_queues",
-]
+__all__ = ["AutosaveQueue"]
 
-_LATENCY_SAMPLES = 4096
+_NEVER = float("inf")
 _monotonic = time.monotonic
-
-
-_LIVE: weakref.WeakSet[AutosaveQueue] = weakref.WeakSet()
-_LIVE_LOCK = threading.Lock()
-_exit_hook = False
-
-
-def _register(queue: AutosaveQueue) -> None:
-    global _exit_hook
-    with _LIVE_LOCK:
-        if not _exit_hook:
-            atexit.register(close_all_queues)
-            if hasattr(os, "register_at_fork"):
-                os.register_at_fork(after_in_child=_disown_after_fork)
-            _exit_hook = True
-        _LIVE.add(queue)
-
-
-def _disown_after_fork() -> None:
-    """In a forked child: the parent's queues are not the child's to write (nor to flush at
-    exit, which would write the parent's queued lines twice); each refuses further use."""
-    global _LIVE_LOCK
-    _LIVE_LOCK = threading.Lock()  # another thread may have held it at the fork
-    for queue in list(_LIVE):
-        queue._disown()
-    _LIVE.clear()
-
-
-def close_all_queues() -> None:
-    """Flush and close every open queue (run at normal interpreter exit).
-
-    A queue whose writer failed is reported on stderr with the number of entries lost.
-    """
-    with _LIVE_LOCK:
-        queues = list(_LIVE)
-    for queue in queues:
-        try:
-            queue.close()
-        except WriterFailedError as exc:
-            sys.stderr.write(f"sesslog: {exc}\n")
-
-
-def _percentile(ordered: list[float], fraction: float) -> float:
-    if not ordered:
-        return 0.0
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 class AutosaveQueue:
@@ -120,7 +59,7 @@ class AutosaveQueue:
 
     def __init__(
         self,
-        writer: SessionWriter,
+        writer: LogWriter,
         config: AutosaveConfig,
         *,
         pending: Callable[[int], list[bytes]] | None = None,
@@ -129,7 +68,6 @@ class AutosaveQueue:
         self.config = config
         self._pending = pending
         self._lock = threading.Lock()
-        self._work = threading.Condition(self._lock)  # wakes the background thread
         self._progress = threading.Condition(self._lock)  # wakes waiting callers
         self._lines: list[bytes] = []
         self._queued = 0
@@ -144,15 +82,10 @@ class AutosaveQueue:
         self._last_sync = _monotonic()
         self._space_waiters = 0
         self._waiters = 0  # callers waiting on _progress
-        self._idle = False  # the background thread waits on _work
-        self._batches = 0
-        self._syncs = 0
-        self._alone = 0  # lines written and synced alone (see submit)
-        self._peak = 0
-        self._backpressure = 0
-        self._latencies: deque[float] = deque(maxlen=_LATENCY_SAMPLES)
-        self._latency_max = 0.0
-        self._triggers = dict.fromkeys(AutosaveFlushTrigger, 0)
+        self._due_at = _NEVER  # when the flusher was asked to serve this queue
+        self._serving = False  # the flusher is serving it (and looks again after each write)
+        self._recheck = False  # the flusher found the log busy: look again after that write
+        self._counts = QueueCounters()
         self._max_queue = config.max_queue
         self._batch_size = config.batch_size
         self._pressure_mark = max(1, config.max_queue * 3 // 4)
@@ -160,15 +93,10 @@ class AutosaveQueue:
         self._balanced = config.mode is AutosaveDurabilityMode.BALANCED
         #: True when an append must wait in :meth:`settle` (strict, or no write-behind).
         self.settles = self._strict or not config.write_behind
-        #: The file's length when :meth:`close` released it (``None`` before).
+        self._max_delay = config.max_delay
+        #: The log's length when :meth:`close` released it (``None`` before).
         self.end_size: int | None = None
-        self._thread: threading.Thread | None = None
-        if not self.settles:
-            self._thread = threading.Thread(
-                target=self._drain, name=f"sesslog autosave {writer.path}", daemon=True
-            )
-            self._thread.start()
-        _register(self)
+        live.register(self)
 
     # ------------------------------------------------------------------ appending
 
@@ -208,8 +136,7 @@ class AutosaveQueue:
         finally:
             lock.release()
         # Written alone. The line is every line not yet synced, so a success is counted only
-        # in ``_alone`` (one batch, one sync and one flush triggered by a commit each, which
-        # :meth:`metrics` adds up): this runs once per strict append, and is kept short.
+        # in ``alone`` (see QueueCounters): this runs once per strict append, and is kept short.
         start = _monotonic()
         try:
             self.writer.write_lines(line, sync=True)
@@ -223,10 +150,11 @@ class AutosaveQueue:
         try:
             self._busy = False
             self._written = self._synced = seq
-            self._alone += 1
-            self._latencies.append(latency)
-            if latency > self._latency_max:
-                self._latency_max = latency
+            counts = self._counts
+            counts.alone += 1
+            counts.latencies.append(latency)
+            if latency > counts.latency_max:
+                counts.latency_max = latency
             if self._waiters:
                 self._progress.notify_all()
         finally:
@@ -245,20 +173,22 @@ class AutosaveQueue:
             self._oldest = _monotonic()
         lines.append(line)
         self._queued = seq = self._queued + 1
-        if self._idle and (
-            wake or len(lines) == self._batch_size or depth + 1 == self._pressure_mark
-        ):
-            self._work.notify()
+        if not self._serving and not self.settles:
+            if len(lines) >= self._batch_size or depth + 1 >= self._pressure_mark:
+                self._ask(_monotonic())
+            elif wake:
+                self._ask(self._oldest + self._max_delay)
         return seq
 
     def _wait_for_space(self) -> None:
         if not self.config.block_when_full:
             raise QueueFullError(
-                f"{self.writer.path}: autosave queue is full ({self.config.max_queue} entries)"
+                f"{self.writer.name}: autosave queue is full ({self.config.max_queue} entries)"
             )
-        self._backpressure += 1
+        self._counts.backpressure += 1
         self._space_waiters += 1
-        self._work.notify()
+        if not self._serving and not self.settles:
+            self._ask(_monotonic())
         try:
             while self._queued - self._written >= self._max_queue:
                 if self._failure is not None or self._stopping:
@@ -304,20 +234,20 @@ class AutosaveQueue:
             self._commit(self._queued, want, AutosaveFlushTrigger.MANUAL)
 
     def close(self) -> None:
-        """Write and sync everything, stop the background thread, release the file.
+        """Write and sync everything and release the log (the flusher stops serving it).
 
         Raises:
             WriterFailedError: The writer failed (now or earlier); ``pending`` lists the lines
-                not known to be durable. The file is released all the same.
+                not known to be durable. The log is released all the same.
         """
         with self._lock:
             if self.closed:
                 return
             self._stopping = True
-            self._work.notify_all()
+            self._due_at = _NEVER  # what the flusher was asked for is void
             self._progress.notify_all()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join()
+        if not self.settles:
+            FLUSHER.wake()
         try:
             with self._lock:
                 self._commit(self._queued, True, AutosaveFlushTrigger.SHUTDOWN)
@@ -328,22 +258,19 @@ class AutosaveQueue:
             with contextlib.suppress(OSError):
                 self.end_size = self.writer.size()
             self.writer.close()
-            with _LIVE_LOCK:
-                _LIVE.discard(self)
+            live.forget(self)
 
-    def _disown(self) -> None:
+    def disown(self) -> None:
         """Fail this copy of the queue in a forked child (which has one thread; the lock may
-        have been held at the fork, so fresh ones replace it) and drop its file descriptor
-        (so the parent's lock is not kept alive by the child)."""
+        have been held at the fork, so fresh ones replace it) and drop its writer (so the
+        parent's lease is not kept alive by the child)."""
         self._lock = threading.Lock()
-        self._work = threading.Condition(self._lock)
         self._progress = threading.Condition(self._lock)
         self._lines = []
-        self._thread = None
-        self._busy = self._idle = False
+        self._busy = self._serving = self._recheck = False
         self._waiters = self._space_waiters = 0
         self._failure = RuntimeError(
-            f"{self.writer.path}: this session's writer belongs to the parent process; "
+            f"{self.writer.name}: this session's writer belongs to the parent process; "
             "a forked child must open the session again"
         )
         self._failure_text = str(self._failure)
@@ -387,25 +314,8 @@ class AutosaveQueue:
     def metrics(self) -> AutosaveQueueMetrics:
         """A snapshot of the counters."""
         with self._lock:
-            ordered = sorted(self._latencies)
-            alone = self._alone
-            triggers = self._triggers.copy()
-            triggers[AutosaveFlushTrigger.COMMIT] += alone
-            return AutosaveQueueMetrics(
-                mode=self.config.mode.value,
-                enqueued=self._queued,
-                written=self._written,
-                synced=self._synced,
-                batches=self._batches + alone,
-                syncs=self._syncs + alone,
-                depth=self._queued - self._written,
-                peak_depth=max(self._peak, self._queued - self._written, min(alone, 1)),
-                backpressure_waits=self._backpressure,
-                flush_latency_p50_ms=_percentile(ordered, 0.5) * 1000,
-                flush_latency_p99_ms=_percentile(ordered, 0.99) * 1000,
-                flush_latency_max_ms=self._latency_max * 1000,
-                last_error=self._failure_text,
-                triggers={t.value: n for t, n in triggers.items()},
+            return self._counts.metrics(
+                self.config.mode, self._queued, self._written, self._synced, self._failure_text
             )
 
     # ------------------------------------------------------------------ I/O (lock held)
@@ -419,7 +329,7 @@ class AutosaveQueue:
 
     def _error(self) -> WriterFailedError:
         if self._failure is None:
-            return WriterFailedError(f"{self.writer.path}: the autosave queue is closed")
+            return WriterFailedError(f"{self.writer.name}: the autosave queue is closed")
         pending = self._pending(self._synced) if self._pending is not None else []
         return WriterFailedError(
             f"{self._failure_text}; {len(pending)} entries are not known to be durable",
@@ -482,27 +392,29 @@ class AutosaveQueue:
         ``synced``), or record its failure; wake whoever waits (lock held)."""
         now = _monotonic()
         # The depth only grows between writes, so its peak is reached just before one ends.
+        counts = self._counts
         depth = self._queued - self._written
-        if depth > self._peak:
-            self._peak = depth
+        if depth > counts.peak:
+            counts.peak = depth
         if wrote:
             self._written = upto
         if error is None:
             if synced:
                 self._synced = upto
-                self._syncs += 1
+                counts.syncs += 1
                 self._last_sync = now
-            self._triggers[trigger] += 1
+            counts.triggers[trigger] += 1
             if wrote:
-                self._batches += 1
+                counts.batches += 1
                 latency = now - oldest
-                self._latencies.append(latency)
-                if latency > self._latency_max:
-                    self._latency_max = latency
+                counts.latencies.append(latency)
+                if latency > counts.latency_max:
+                    counts.latency_max = latency
             if self._waiters:
                 self._progress.notify_all()
-            if self._idle:
-                self._work.notify()
+            if self._recheck:
+                self._recheck = False
+                self._ask(now)
         else:
             self._fail(error)
             if not isinstance(error, Exception):
@@ -514,22 +426,42 @@ class AutosaveQueue:
         self._failure = cause if isinstance(cause, BaseException) else error
         self._failure_text = str(error) or type(error).__name__
         self._progress.notify_all()
-        self._work.notify()
 
-    def _drain(self) -> None:
-        """The background thread: write and sync when a trigger fires, until stopped."""
+    # ------------------------------------------------------------------ background
+
+    def _ask(self, at: float) -> None:
+        """Have the flusher serve this queue at ``at``, unless it will sooner (lock held)."""
+        if at < self._due_at:
+            self._due_at = at
+            FLUSHER.schedule(self, at)
+
+    def wants(self, at: float) -> bool:
+        """Whether the flusher's call for ``at`` is still wanted."""
+        return self._due_at == at
+
+    def serve(self, at: float) -> None:
+        """Write and sync what is due (called by the flusher); ask again for what is next."""
         with self._lock:
-            while self._failure is None and not self._stopping:
-                trigger, sync, timeout = self._due(_monotonic())
-                if trigger is None or self._busy:
-                    self._idle = True
-                    self._work.wait(None if self._busy else timeout)
-                    self._idle = False
-                else:
-                    self._io(trigger, sync)
+            if at != self._due_at:
+                return  # asked again for an earlier moment, which was served
+            self._due_at = _NEVER
+            self._serving = True
+            try:
+                while self._failure is None and not self._stopping:
+                    trigger, sync, timeout = self._due(_monotonic())
+                    if trigger is not None and not self._busy:
+                        self._io(trigger, sync)
+                        continue
+                    if self._busy:
+                        self._recheck = True  # a caller is writing: look again after it
+                    elif timeout is not None:
+                        self._ask(_monotonic() + timeout)
+                    return
+            finally:
+                self._serving = False
 
     def _due(self, now: float) -> tuple[AutosaveFlushTrigger | None, bool, float | None]:
-        """What the background thread should do now: (trigger, sync, else how long to sleep)."""
+        """What the flusher should do now: (trigger, sync, else how long until something is)."""
         config = self.config
         timeout: float | None = None
         sync_due = self._balanced and now - self._last_sync >= config.sync_interval

@@ -2,7 +2,10 @@
 
 Like SQLite's crash tests: everything before the last sync is on the disk; each write after it
 may have reached the disk whole, in part, not at all, as zeros (space allocated, data lost, as
-ext4 leaves it) or as garbage.
+ext4 leaves it) or as garbage. A synced write (``pwritev2`` with ``RWF_DSYNC``, the call the
+real file layer makes for a strict append) is on the disk once it returned, its own bytes only:
+earlier writes it did not cover keep their fates; one still under way at the cut meets a fate
+too.
 """
 
 from __future__ import annotations
@@ -14,21 +17,27 @@ from dataclasses import dataclass
 
 import pytest
 
-from sesslog.backends.fileops import FileOps
+from sesslog.backends.fileops import OS_FILE_OPS
+
+#: The real file layer's class: its synced write is one ``pwritev2`` with ``RWF_DSYNC`` where
+#: the kernel has it (else a write then a sync, which this module records as such).
+RealOps = type(OS_FILE_OPS)
 
 
 @dataclass(frozen=True)
 class Event:
-    """One call that changed the file: ``write`` (at ``offset``), ``sync`` (of the first
-    ``offset`` events) or ``truncate`` (to ``offset``)."""
+    """One call that changed the file: ``write`` (at ``offset``), ``dsync`` (a synced write at
+    ``offset``, durable for its own bytes when it returned), ``sync`` (of the first ``offset``
+    events) or ``truncate`` (to ``offset``)."""
 
     op: str
     offset: int = 0
     data: bytes = b""
 
 
-class RecordingOps(FileOps):
-    """The real OS calls, with every write, sync and truncate of the session file recorded.
+class RecordingOps(RealOps):  # type: ignore[misc,valid-type]
+    """The real OS calls, with every write, synced write, sync and truncate of the session
+    file recorded.
 
     Attributes:
         base: The file's bytes when it was first opened (taken as durable).
@@ -39,7 +48,7 @@ class RecordingOps(FileOps):
         self.base: bytes | None = None
         self.events: list[Event] = []
         self._size: dict[int, int] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def open(self, path: str, *, create: bool) -> tuple[int, bool]:
         fd, created = super().open(path, create=create)
@@ -55,6 +64,17 @@ class RecordingOps(FileOps):
             written = os.write(fd, data)
             self.events.append(Event("write", self._size[fd], bytes(data[:written])))
             self._size[fd] += written
+            return written
+
+    def write_synced(self, fd: int, parts: tuple[bytes, ...]) -> int:
+        with self._lock:
+            events = len(self.events)
+            offset = self._size[fd]
+            written = super().write_synced(fd, parts)  # the real call: pwritev2(RWF_DSYNC)
+            if len(self.events) == events:  # not written then synced by the calls above
+                data = b"".join(parts)[:written]
+                self.events.append(Event("dsync", offset, data))
+                self._size[fd] += written
             return written
 
     def sync(self, fd: int) -> None:
@@ -91,28 +111,40 @@ def intended(base: bytes, events: list[Event]) -> bytes:
     """The file as the writer meant it after ``events``."""
     disk = bytearray(base)
     for event in events:
-        if event.op == "write":
+        if event.op in ("write", "dsync"):
             _put(disk, event.offset, event.data)
         elif event.op == "truncate":
             del disk[event.offset :]
     return bytes(disk)
 
 
+def reached(events: list[Event], crash_at: int) -> list[Event]:
+    """The calls that may have reached the disk at a cut after ``events[:crash_at]``: those,
+    and a synced write under way at the cut."""
+    if crash_at < len(events) and events[crash_at].op == "dsync":
+        return events[: crash_at + 1]
+    return events[:crash_at]
+
+
 def power_cut(base: bytes, events: list[Event], crash_at: int, rng: random.Random) -> bytes:
     """The file after a power cut once ``events[:crash_at]`` were issued.
 
-    Everything a sync that returned before ``crash_at`` covered is kept; each later write
-    meets a random fate from :data:`FATES`, and a later truncate happens or not.
+    Everything a sync that returned before ``crash_at`` covered is kept, and so is every
+    synced write that returned; each other write after the sync (and a synced write under way
+    at the cut) meets a random fate from :data:`FATES`, and a later truncate happens or not.
     """
     done = events[:crash_at]
     durable = max((e.offset for e in done if e.op == "sync"), default=0)
     disk = bytearray(intended(base, done[:durable]))
-    for event in done[durable:]:
+    for number, event in enumerate(reached(events, crash_at)[durable:], durable):
         if event.op == "truncate":
             if rng.random() < 0.5:
                 del disk[event.offset :]
             continue
-        if event.op != "write" or not event.data:
+        if event.op not in ("write", "dsync") or not event.data:
+            continue
+        if event.op == "dsync" and number < crash_at:
+            _put(disk, event.offset, event.data)  # returned: durable
             continue
         fate = rng.choice(FATES)
         data = event.data
@@ -132,6 +164,7 @@ class PowerCut:
 
     RecordingOps = RecordingOps
     intended = staticmethod(intended)
+    reached = staticmethod(reached)
     power_cut = staticmethod(power_cut)
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import msgspec
 
-from sesslog import Diagnostic, Reason, Session, SessionTree
-from sesslog.format.diagnostics import DROPPING_REASONS, SEVERITIES, Severity
+from sesslog import Diagnostic, Session, SessionTree
+from sesslog.format.diagnostics import DROPPING_REASONS, SEVERITIES, Reason, Severity
 from sesslog.format.reader import read_bytes
 
 NOTICES = {

@@ -200,8 +200,10 @@ def test_appended_lines_are_kept_in_memory_at_their_size() -> None:
         tracemalloc.stop()
     line_bytes = sum(len(rec.raw) for rec in records)
     assert line_bytes > 320_000
-    # Everything the 40 appends kept, lines, records and index together, against the lines alone.
-    assert sum(change.size_diff for change in grown) < line_bytes * 1.2
+    # Everything the 40 appends kept, lines, records and index together, against the lines alone
+    # (the log's own copy, which a file would hold on disk, is the memory backend's).
+    kept = [c for c in grown if not c.traceback[0].filename.endswith("backends/memory.py")]
+    assert sum(change.size_diff for change in kept) < line_bytes * 1.2
 
 
 def _next_user_entry(session: Session, text: str, n: int) -> E.MessageEntry:

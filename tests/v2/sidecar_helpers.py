@@ -21,6 +21,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 CHILD = r"""
 import os, signal, sys
 from sesslog import v2
+from sesslog.v2.steps import set_step_hook
 op, target, nth, path = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 seen = 0
 def hook(name):
@@ -29,7 +30,7 @@ def hook(name):
         seen += 1
         if seen == nth:
             os.kill(os.getpid(), signal.SIGKILL)
-v2.set_step_hook(hook)
+set_step_hook(hook)
 small = {"frame_size": 32 * 1024, "segment_size": 24 * 1024}
 if op == "migrate":
     v2.migrate_jsonl_to_v2(path, **small)

@@ -9,14 +9,12 @@ from typing import Any
 import pytest
 from sidecar_helpers import SMALL, legacy_cases, snapshot
 
-from sesslog import Session
-from sesslog.session import sidecar_folder
+from sesslog import OpenScope, Session
+from sesslog.projections.sidecar import sidecar_folder
 from sesslog.v2 import (
     StateKind,
-    V2OpenMode,
     migrate_jsonl_to_v2,
     migration_status,
-    open_session,
     read_ledger,
     verify_v2_against_jsonl,
 )
@@ -94,9 +92,9 @@ def test_partial_opens_span_several_catch_ups(
         assert migrate_jsonl_to_v2(path).action == "caught_up"
     _same(path)
     whole = Session.open(path, sidecar=False)
-    tail = open_session(path, V2OpenMode.tail(400))
+    tail = Session.open(path, scope=OpenScope.tail(400))
     assert [r.id for r in tail.tree] == whole.tree.path_ids()[-400:]
-    active = open_session(path, V2OpenMode.active_path())
+    active = Session.open(path, scope=OpenScope.active_path())
     assert active.context().to_json() == whole.context().to_json()
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from sesslog.cli import main
 from sesslog.cli.v2 import ProgressBar
-from sesslog.session import sidecar_folder
+from sesslog.projections.sidecar import sidecar_folder
 from sesslog.v2 import SidecarPaths
 
 
@@ -85,7 +85,7 @@ def test_restore_refuses_to_overwrite_other_bytes(
 def test_a_busy_sidecar_exits_with_the_lock_code(
     branchy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from sesslog.v2.ledger import LedgerLock
+    from sesslog.projections.ledger import LedgerLock
 
     with LedgerLock(SidecarPaths(branchy).ledger):
         code, _, err = run(capsys, "migrate", str(branchy))

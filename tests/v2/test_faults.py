@@ -25,21 +25,23 @@ import pytest
 from sidecar_helpers import SMALL, digest, run_child, snapshot
 
 from sesslog import Session
-from sesslog.session import sidecar_folder
+from sesslog.projections.sidecar import sidecar_folder
 from sesslog.v2 import (
-    CATCH_UP_STEPS,
-    MIGRATE_STEPS,
-    RECOVER_STEPS,
-    REFRESH_STEPS,
-    ROLLBACK_STEPS,
     SidecarPaths,
     StateKind,
     migrate_jsonl_to_v2,
     migration_status,
     recover_partial_migration,
     rollback_v2_sidecar,
-    set_step_hook,
     verify_v2_against_jsonl,
+)
+from sesslog.v2.steps import (
+    CATCH_UP_STEPS,
+    MIGRATE_STEPS,
+    RECOVER_STEPS,
+    REFRESH_STEPS,
+    ROLLBACK_STEPS,
+    set_step_hook,
 )
 
 _SOAK = bool(os.environ.get("SESSLOG_SOAK"))

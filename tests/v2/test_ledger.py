@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from sesslog.errors import SidecarBusyError
+from sesslog.projections.ledger import LedgerLock
 from sesslog.v2 import (
     SidecarPaths,
     migrate_jsonl_to_v2,
@@ -18,7 +19,6 @@ from sesslog.v2 import (
     restore_jsonl_from_v2,
     rollback_v2_sidecar,
 )
-from sesslog.v2.ledger import LedgerLock
 
 
 def test_every_change_is_recorded_and_the_ledger_outlives_rollbacks(branchy: Path) -> None:

@@ -11,19 +11,15 @@ from pathlib import Path
 import pytest
 from sidecar_helpers import REPO_ROOT, SMALL, snapshot
 
-from sesslog import ReadOnlySessionError, Session
+from sesslog import OpenScope, ReadOnlySessionError, Session, SessionStoreKind
 from sesslog.errors import SessionChangedError, SidecarError
-from sesslog.session import sidecar_folder
+from sesslog.projections.partial import PartialTree
+from sesslog.projections.sidecar import sidecar_folder
 from sesslog.v2 import (
-    PartialTree,
-    SessionStoreKind,
     SidecarPaths,
     StateKind,
-    V2OpenMode,
     migrate_jsonl_to_v2,
     migration_status,
-    open_session,
-    open_sidecar,
 )
 
 
@@ -34,15 +30,15 @@ def migrated(branchy: Path) -> Path:
 
 
 def test_open_modes_parse_and_print() -> None:
-    assert V2OpenMode.parse("full") == V2OpenMode.full()
-    assert V2OpenMode.parse("active_path") == V2OpenMode.active_path()
-    assert V2OpenMode.parse("tail:100") == V2OpenMode.tail(100)
-    assert str(V2OpenMode.tail(7)) == "tail:7"
+    assert OpenScope.parse("full") == OpenScope.full()
+    assert OpenScope.parse("active_path") == OpenScope.active_path()
+    assert OpenScope.parse("tail:100") == OpenScope.tail(100)
+    assert str(OpenScope.tail(7)) == "tail:7"
     for bad in ("tail", "tail:x", "head:3", ""):
         with pytest.raises(ValueError):
-            V2OpenMode.parse(bad)
+            OpenScope.parse(bad)
     with pytest.raises(ValueError):
-        V2OpenMode.tail(0)
+        OpenScope.tail(0)
 
 
 def test_store_kind_tells_which_store_was_read(migrated: Path) -> None:
@@ -53,7 +49,7 @@ def test_store_kind_tells_which_store_was_read(migrated: Path) -> None:
 
 def test_tail_gives_the_last_entries_of_the_path(migrated: Path) -> None:
     whole = Session.open(migrated, sidecar=False)
-    tail = open_session(migrated, V2OpenMode.tail(10))
+    tail = Session.open(migrated, scope=OpenScope.tail(10))
     assert isinstance(tail.tree, PartialTree)
     assert list(tail.tree) == whole.tree.path()[-10:]
     assert len(tail) == 10 and tail.tree.total_entries == len(whole)
@@ -61,13 +57,13 @@ def test_tail_gives_the_last_entries_of_the_path(migrated: Path) -> None:
     assert tail.labels == whole.labels and tail.name == whole.name
     assert tail.diagnostics.diagnostics == whole.diagnostics.diagnostics
     assert tail.header == whole.header
-    huge = open_session(migrated, V2OpenMode.tail(100_000))
+    huge = Session.open(migrated, scope=OpenScope.tail(100_000))
     assert [r.id for r in huge.tree] == whole.tree.path_ids()
 
 
 def test_active_path_gives_the_path_and_the_context(migrated: Path) -> None:
     whole = Session.open(migrated, sidecar=False)
-    active = open_session(migrated, V2OpenMode.active_path())
+    active = Session.open(migrated, scope=OpenScope.active_path())
     assert [r.id for r in active.tree] == whole.tree.path_ids()
     assert len(active) < len(whole)  # the session has branches off the path
     assert active.context().to_json() == whole.context().to_json()
@@ -76,7 +72,7 @@ def test_active_path_gives_the_path_and_the_context(migrated: Path) -> None:
 
 
 def test_a_partial_session_refuses_appends(migrated: Path) -> None:
-    tail = open_session(migrated, V2OpenMode.tail(3))
+    tail = Session.open(migrated, scope=OpenScope.tail(3))
     assert tail.read_only and "partially" in str(tail.read_only_reason)
     with pytest.raises(ReadOnlySessionError):
         tail.append_user_message("hello")
@@ -113,7 +109,7 @@ def test_a_touched_file_is_read_until_migrate_records_it(migrated: Path) -> None
     state = migration_status(migrated)
     assert state.kind is StateKind.MIGRATED and "touched" in str(state.reason)
     with pytest.raises(SidecarError, match="touched"):
-        open_sidecar(migrated)
+        Session.open_projection(migrated)
     assert migrate_jsonl_to_v2(migrated).action == "refreshed"
     assert Session.open(migrated).store_kind is SessionStoreKind.V2_SIDECAR
     assert migration_status(migrated).reason is None
@@ -134,14 +130,14 @@ def test_a_missing_or_broken_sidecar_falls_back(migrated: Path) -> None:
     (folder / "manifest.json").write_bytes(b"{}")
     assert Session.open(migrated).store_kind is SessionStoreKind.JSONL
     assert snapshot(Session.open(migrated)) == expected
-    assert open_session(migrated, V2OpenMode.tail(3)).store_kind is SessionStoreKind.JSONL
+    assert Session.open(migrated, scope=OpenScope.tail(3)).store_kind is SessionStoreKind.JSONL
     with pytest.raises(SidecarError):
-        open_sidecar(migrated)
+        Session.open_projection(migrated)
     for child in folder.iterdir():
         child.unlink()
     folder.rmdir()
     with pytest.raises(SidecarError, match="no V2 sidecar"):
-        open_sidecar(migrated)
+        Session.open_projection(migrated)
 
 
 def test_an_unfinished_line_being_written_is_read_from_the_file(

@@ -14,14 +14,11 @@ from typing import Any
 import pytest
 from sidecar_helpers import SMALL, snapshot
 
-from sesslog import FormatError, ReadMode, Session
+from sesslog import FormatError, OpenScope, ReadMode, Session, SessionStoreKind
 from sesslog.v2 import (
-    SessionStoreKind,
     StateKind,
-    V2OpenMode,
     migrate_jsonl_to_v2,
     migration_status,
-    open_session,
     restore_jsonl_from_v2,
     verify_v2_against_jsonl,
 )
@@ -48,13 +45,13 @@ def _round_trip(path: Path) -> None:
 
 
 def _check_partial(path: Path, whole: Session) -> None:
-    active = open_session(path, V2OpenMode.active_path())
+    active = Session.open(path, scope=OpenScope.active_path())
     assert active.store_kind is SessionStoreKind.V2_SIDECAR
     assert [rec.id for rec in active.tree] == whole.tree.path_ids()
     assert active.context().to_json() == whole.context().to_json()
     assert (active.leaf_id, active.labels, active.name) == (whole.leaf_id, whole.labels, whole.name)
     assert active.diagnostics.diagnostics == whole.diagnostics.diagnostics
-    tail = open_session(path, V2OpenMode.tail(3))
+    tail = Session.open(path, scope=OpenScope.tail(3))
     assert [rec.id for rec in tail.tree] == whole.tree.path_ids()[-3:]
     assert list(tail.tree) == whole.tree.path()[-3:]
 

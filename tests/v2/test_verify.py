@@ -17,16 +17,13 @@ import pytest
 import zstandard
 from sidecar_helpers import SMALL, snapshot
 
-from sesslog import Session
+from sesslog import OpenScope, Session, SessionStoreKind
 from sesslog.format.reader import read_file
-from sesslog.session import sidecar_folder
+from sesslog.projections.sidecar import sidecar_folder
 from sesslog.v2 import (
-    SessionStoreKind,
     StateKind,
-    V2OpenMode,
     migrate_jsonl_to_v2,
     migration_status,
-    open_session,
     verify_v2_against_jsonl,
 )
 from sesslog.v2.index import ROW, IndexPart, Row, encode_index_part, pack_row
@@ -61,8 +58,8 @@ def _sidecar_files(path: Path) -> list[Path]:
 def _assert_never_wrong(path: Path, expected: dict[str, Any]) -> None:
     """Whatever store is read, the session is what the file holds."""
     assert snapshot(Session.open(path)) == expected
-    for mode in (V2OpenMode.tail(5), V2OpenMode.active_path()):
-        opened = open_session(path, mode)
+    for mode in (OpenScope.tail(5), OpenScope.active_path()):
+        opened = Session.open(path, scope=mode)
         if opened.store_kind is SessionStoreKind.JSONL:
             assert snapshot(opened) == expected
             continue

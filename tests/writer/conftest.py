@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from sesslog import AutosaveConfig, Session
-from sesslog.backends.fileops import FileOps
+from sesslog.backends.fileops import OS_FILE_OPS, FileOps
 from sesslog.format.reader import SessionData, read_file
 
 
@@ -41,7 +41,7 @@ class FaultyOps(FileOps):
         self.sync_gate.set()
         self.entered = threading.Event()  # set when a write or sync is waiting at its gate
         self.synced_size = -1
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def _maybe_fail(self, op: str) -> None:
         code = self.fail.pop(op, None)
@@ -84,6 +84,39 @@ class FaultyOps(FileOps):
             return sum(1 for name, _ in self.calls if name == op)
 
 
+class RealFaultyOps(FaultyOps):
+    """:class:`FaultyOps` whose synced write is the real file layer's (one ``pwritev2`` with
+    ``RWF_DSYNC`` where the kernel has it), recorded as ``("write_synced", nbytes)``.
+
+    A ``write`` fault fails it before anything is written; a ``sync`` fault after its bytes
+    are written (not durable). ``synced_size`` starts at the file's length when opened (taken
+    as durable) and grows with a synced write only when everything before it was durable: a
+    synced write covers its own bytes, not earlier unsynced ones.
+    """
+
+    def open(self, path: str, *, create: bool) -> tuple[int, bool]:
+        fd, created = super().open(path, create=create)
+        with self._lock:
+            self.synced_size = os.fstat(fd).st_size
+        return fd, created
+
+    def write_synced(self, fd: int, parts: tuple[bytes, ...]) -> int:
+        if not self.gate.is_set():
+            self.entered.set()
+            self.gate.wait()
+        with self._lock:
+            self._maybe_fail("write")
+            size = os.fstat(fd).st_size
+            if "sync" in self.fail:
+                os.write(fd, b"".join(parts))
+                self._maybe_fail("sync")
+            written = OS_FILE_OPS.write_synced(fd, parts)
+            self.calls.append(("write_synced", written))
+            if self.synced_size == size:
+                self.synced_size = size + written
+            return written
+
+
 @pytest.fixture
 def ops() -> FaultyOps:
     """A fresh fault-injecting file layer."""
@@ -102,13 +135,13 @@ def new_session(tmp_path: Path) -> Iterator[Callable[..., Session]]:
         path = tmp_path / f"s{len(opened)}.jsonl"
         Session.create(path=path, cwd="/work").close()
         session = Session.open(path, durability=durability)
-        session.handle.file_ops = ops
+        session.backend.ops = ops
         opened.append(session)
         return session
 
     yield make
     for session in opened:
-        ops = session.handle.file_ops
+        ops = session.backend.ops
         if isinstance(ops, FaultyOps):  # a failed test must not leave a writer stuck
             ops.gate.set()
             ops.sync_gate.set()
@@ -120,6 +153,7 @@ class Kit:
     """Small helpers for the writer tests (reach them through the ``kit`` fixture)."""
 
     FaultyOps = FaultyOps
+    RealFaultyOps = RealFaultyOps
     ENOSPC = errno.ENOSPC
     EIO = errno.EIO
 

@@ -12,7 +12,7 @@ import msgspec
 import pytest
 
 from sesslog import Session
-from sesslog.write.snapshot import SessionSnapshot
+from sesslog.tree.snapshot import SessionSnapshot
 
 NewSession = Callable[..., Session]
 THREADS = 8

@@ -4,6 +4,8 @@ A crash replaces the session file by what the disk would hold: for a process cra
 written so far; for a power cut, every synced byte and a random prefix of the rest. The model
 says which entries each mode promised by then; the file must hold a prefix of the appends at
 least that long, with no damage but one torn tail, and reopening must give back that prefix.
+The file layer is the real one's, synced writes included (``pwritev2`` with ``RWF_DSYNC``:
+durable for their own bytes only), with faults injected on demand.
 Examples: ``SESSLOG_STATEFUL_EXAMPLES`` (default 40).
 """
 
@@ -45,6 +47,7 @@ class WriterMachine(RuleBasedStateMachine):
         self.folder = Path(tempfile.mkdtemp(prefix="sesslog-stateful-"))
         self.path = self.folder / "s.jsonl"
         self.mode = AutosaveDurabilityMode.BALANCED
+        self.delay = 0.001  # max_delay (sync_interval: twice that)
         self.session: Session | None = None
         self.ops: Any = None
         self.appended: list[str] = []  # ids, in append order
@@ -58,10 +61,12 @@ class WriterMachine(RuleBasedStateMachine):
 
     def _open(self) -> Session:
         self.size_at_open = self.path.stat().st_size
-        self.ops = self.kit.FaultyOps()
-        config = AutosaveConfig.for_mode(self.mode, max_delay=0.001, sync_interval=0.002)
+        self.ops = self.kit.RealFaultyOps()
+        config = AutosaveConfig.for_mode(
+            self.mode, max_delay=self.delay, sync_interval=self.delay * 2
+        )
         session = Session.open(self.path, durability=config)
-        session.handle.file_ops = self.ops
+        session.backend.ops = self.ops
         self.session = session
         self.failed = False
         return session
@@ -86,9 +91,13 @@ class WriterMachine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------------ rules
 
-    @initialize(mode=st.sampled_from(list(AutosaveDurabilityMode)))
-    def start(self, mode: AutosaveDurabilityMode) -> None:
+    @initialize(
+        mode=st.sampled_from(list(AutosaveDurabilityMode)),
+        delay=st.sampled_from([0.001, 3600.0]),  # written behind at once, or only when flushed
+    )
+    def start(self, mode: AutosaveDurabilityMode, delay: float) -> None:
         self.mode = mode
+        self.delay = delay
         Session.create(path=self.path, cwd="/model").close()
         self._open()
 
@@ -164,6 +173,15 @@ class WriterMachine(RuleBasedStateMachine):
         records = list(self.live.tree)
         assert [rec.id for rec in records] == self.appended
         assert [rec.parent_id for rec in records] == [None, *self.appended][: len(records)]
+
+    @invariant()
+    def promised_entries_are_synced(self) -> None:
+        """What the model says a power cut cannot lose lies within the bytes the file layer
+        made durable (the file as the writer found it, then syncs and synced writes)."""
+        synced = self.ops.synced_size if self.ops.synced_size >= 0 else self.size_at_open
+        durable = read_bytes(self.path.read_bytes()[:synced])
+        kept = [rec.id for rec in durable.records]
+        assert kept[: self.durable] == self.appended[: self.durable], "a promise is not synced"
 
     def teardown(self) -> None:
         if self.session is not None:

@@ -121,7 +121,7 @@ def test_a_strict_appender_alone_makes_one_synced_write(tmp_path: Path) -> None:
     Session.create(path=path, cwd="/work").close()
     session = Session.open(path, durability="strict")
     ops = SyncedWrites()
-    session.handle.file_ops = ops
+    session.backend.ops = ops
     try:
         for number in range(3):
             session.append_custom("step", {"n": number})
@@ -144,7 +144,7 @@ def test_lines_written_unsynced_are_never_covered_by_a_synced_write(
     config = AutosaveConfig.for_mode("balanced", write_behind=False, sync_interval=10.0)
     session = Session.open(path, durability=config)
     ops = SyncedWrites()
-    session.handle.file_ops = ops
+    session.backend.ops = ops
     try:
         session.append_custom("first")  # no sync due
         assert ops.calls == ["write"]

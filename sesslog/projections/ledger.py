@@ -1,9 +1,10 @@
-"""The migration ledger: an append-only record of what was done to a session's sidecar.
+"""The projection ledger: an append-only record of what was done to a projection.
 
-``<name>.v2.ledger`` sits beside the session file, outside the sidecar folder, so it outlives
-rollbacks. Each line is one JSON object (:class:`LedgerRecord`), written by one ``write()`` and
-synced. The ledger file is also the lock that keeps two processes from changing the same
-sidecar at once: an exclusive ``flock`` is held on it for the whole operation.
+A projection keeps its ledger outside what it may remove (the V2 sidecar's is
+``<name>.v2.ledger`` beside the session file, so it outlives rollbacks). Each line is one JSON
+object (:class:`LedgerRecord`), written by one ``write()`` and synced. The ledger file is also
+the lock that keeps two processes from changing the same projection at once: an exclusive
+``flock`` is held on it for the whole operation (:class:`LedgerLock`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import msgspec
 from sesslog._closing import Closing
 from sesslog.backends.fileops import OS_FILE_OPS
 from sesslog.backends.fs import fsync_folder, open_append_nofollow, sync_data
-from sesslog.errors import SidecarBusyError
+from sesslog.errors import ProjectionBusyError
 from sesslog.format.timestamps import now_iso
 
 __all__ = ["LedgerLock", "LedgerRecord", "read_ledger"]
@@ -28,12 +29,13 @@ class LedgerRecord(msgspec.Struct, frozen=True, rename="camel", omit_defaults=Tr
 
     Attributes:
         time: When (ISO 8601 UTC).
-        op: ``migrate``, ``rebuild``, ``catch_up``, ``rollback``, ``recover`` or ``restore``.
-        migration_id: The sidecar's migration id.
-        generation: The sidecar's generation after the operation.
-        source_size: Session bytes covered after the operation.
-        entries: Entries in the sidecar after the operation.
-        sidecar_bytes: Size of the sidecar's files after the operation.
+        op: What was done (the V2 sidecar's: ``migrate``, ``rebuild``, ``catch_up``,
+            ``rollback``, ``recover`` or ``restore``).
+        migration_id: The id of the projection's build.
+        generation: The projection's generation after the operation.
+        source_size: Log bytes covered after the operation.
+        entries: Entries in the projection after the operation.
+        sidecar_bytes: Size of the projection's files after the operation.
         detail: What else is worth knowing (files removed, the reason for a rebuild...).
     """
 
@@ -57,12 +59,19 @@ class LedgerLock(Closing):
     Args:
         path: The ledger file (created, mode 0600, when missing).
         wait: Seconds to wait for another process's lock (0: fail at once).
+        busy: The error raised when another process holds it (a projection's own subclass).
 
     Raises:
-        SidecarBusyError: Another process holds the lock.
+        ProjectionBusyError: Another process holds the lock (``busy``).
     """
 
-    def __init__(self, path: Path, *, wait: float = 0.0) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        wait: float = 0.0,
+        busy: type[ProjectionBusyError] = ProjectionBusyError,
+    ) -> None:
         self.path = path
         fd, created = open_append_nofollow(path, create=True)
         try:
@@ -71,7 +80,7 @@ class LedgerLock(Closing):
             deadline = time.monotonic() + wait
             while not OS_FILE_OPS.try_lock(fd):
                 if time.monotonic() >= deadline:
-                    raise SidecarBusyError(f"{path}: another process is changing this sidecar")
+                    raise busy(f"{path}: another process is changing this {busy.what}")
                 time.sleep(0.01)
         except BaseException:
             os.close(fd)
