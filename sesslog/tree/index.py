@@ -182,14 +182,12 @@ class SessionTree:
 
     def _report_duplicate(self, first: Record, dup: Record) -> None:
         if dup.raw == first.raw:
-            reason, what = Reason.DUPLICATE_ID_IDENTICAL, "repeats"
+            reason, what = Reason.DUPLICATE_ID_IDENTICAL, f"repeats line {first.line}"
         else:
-            reason, what = Reason.DUPLICATE_ID_CONFLICTING, "reuses the id of, with other content,"
+            reason = Reason.DUPLICATE_ID_CONFLICTING
+            what = f"reuses the id of line {first.line} with other content"
         self.diagnostics.add(
-            dup.line,
-            dup.offset,
-            reason,
-            f"entry {dup.id} {what} line {first.line}; the first one is kept",
+            dup.line, dup.offset, reason, f"entry {dup.id} {what}; the first one is kept"
         )
 
     def _break_cycles(self) -> None:

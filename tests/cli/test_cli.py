@@ -168,7 +168,7 @@ def test_upgrade_writes_v3_and_keeps_original(
     code, result = run_json(capsys, "upgrade", str(path))
     assert code == 0
     assert result["changed"] is True
-    assert (result["from_version"], result["to_version"]) == (1, 3)
+    assert (result["fromVersion"], result["toVersion"]) == (1, 3)
     assert Path(result["backup"]).read_bytes() == original
     assert json.loads(path.read_bytes().split(b"\n", 1)[0])["version"] == 3
     code, after = run_json(capsys, "context", str(path))

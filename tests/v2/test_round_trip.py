@@ -19,6 +19,7 @@ from sesslog.v2 import (
     SessionStoreKind,
     StateKind,
     V2OpenMode,
+    migrate_dry_run,
     migrate_jsonl_to_v2,
     migration_status,
     open_session,
@@ -79,7 +80,11 @@ def test_conformance_case_round_trips(
 def test_generated_fixture_round_trips(
     generated_file: Path, session_file: Callable[[bytes], Path]
 ) -> None:
-    _round_trip(session_file(generated_file.read_bytes()))
+    path = session_file(generated_file.read_bytes())
+    if generated_file.stem == "missing_header":
+        _assert_refused(path)
+    else:
+        _round_trip(path)
 
 
 def test_branchy_session_round_trips(branchy: Path) -> None:
@@ -99,9 +104,34 @@ def _entry(entry_id: str, parent: str | None, extra: str = "") -> bytes:
     ).encode()
 
 
-DAMAGED = {
+def _assert_refused(path: Path) -> None:
+    """``migrate`` refuses a file that is not a session, as ``upgrade`` does, writing nothing."""
+    before = sorted(path.parent.iterdir())
+    with pytest.raises(FormatError, match="not a session file"):
+        migrate_jsonl_to_v2(path, **SMALL)
+    with pytest.raises(FormatError, match="not a session file"):
+        migrate_dry_run(path)
+    assert sorted(path.parent.iterdir()) == before
+
+
+NOT_SESSIONS = {
     "empty": b"",
+    "no_header": _entry("a", None) + b"\n" + _entry("b", "a") + b"\n",
+    "binary": bytes(range(256)) * 64,
+    "header_on_line_two": _entry("a", None) + b"\n" + _HEADER + b"\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(NOT_SESSIONS))
+def test_a_file_that_is_not_a_session_is_refused(
+    case: str, session_file: Callable[[bytes], Path]
+) -> None:
+    _assert_refused(session_file(NOT_SESSIONS[case]))
+
+
+DAMAGED = {
     "header_only": _HEADER + b"\n",
+    "blank_first_line": b"\n" + _HEADER + b"\n" + _entry("a", None) + b"\n",
     "no_final_newline": _HEADER + b"\n" + _entry("a", None),
     "crlf": _HEADER + b"\r\n" + _entry("a", None) + b"\r\n" + _entry("b", "a") + b"\r\n",
     "bom_blank_lines": b"\xef\xbb\xbf" + _HEADER + b"\n\n" + _entry("a", None) + b"\n\n\n",
@@ -148,7 +178,6 @@ DAMAGED = {
     + b"\n"
     + _entry("c", "b")
     + b"\n",
-    "no_header": _entry("a", None) + b"\n" + _entry("b", "a") + b"\n",
     "future_version": _HEADER.replace(b'"version":3', b'"version":9')
     + b"\n"
     + _entry("a", None)

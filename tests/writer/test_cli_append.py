@@ -110,7 +110,7 @@ def test_bad_lines_are_reported_and_skipped(
     assert len(Session.open(path)) == 2
 
 
-def test_missing_file_and_read_only_file(
+def test_missing_file_and_read_only_session(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, err = run(monkeypatch, capsys, INPUT, str(tmp_path / "missing.jsonl"))
@@ -118,7 +118,7 @@ def test_missing_file_and_read_only_file(
     future = tmp_path / "future.jsonl"
     future.write_text('{"type":"session","version":99,"id":"f","timestamp":"t","cwd":"/"}\n')
     code, _, err = run(monkeypatch, capsys, INPUT, str(future))
-    assert code == 3 and "future.jsonl" in err
+    assert code == 6 and "future.jsonl" in err
     assert future.read_text().count("\n") == 1
 
 
