@@ -245,8 +245,11 @@ def _recover(args: argparse.Namespace, out: Output) -> int:
 
 
 def _restore(args: argparse.Namespace, out: Output) -> int:
+    from sesslog.session import sidecar_folder
     from sesslog.v2 import restore_jsonl_from_v2
 
+    if not sidecar_folder(file_if_any(args.file)).is_dir():
+        return out.fail(f"{args.file}: no V2 sidecar to restore from", EXIT_MISSING)
     result = restore_jsonl_from_v2(
         file_if_any(args.file), output=args.output, overwrite=args.force, lock_wait=args.lock_wait
     )

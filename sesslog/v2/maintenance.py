@@ -223,6 +223,8 @@ def restore_jsonl_from_v2(
     target = Path(output) if output is not None else paths.session
     data = _rebuilt(paths)
     if target.exists() and target.resolve() == paths.session.resolve():
+        if target.read_bytes() == data:
+            return RestoreResult(str(target), False, len(data))
         with session_write_lock(paths.session, wait=lock_wait):
             current = target.read_bytes()
             if current == data:

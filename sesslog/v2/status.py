@@ -113,6 +113,8 @@ def migration_status(path: str | os.PathLike[str], *, thorough: bool = True) -> 
         manifest = read_manifest(paths.folder)
     except FileNotFoundError:
         return _corrupt(state, "the sidecar folder has no manifest")
+    except PermissionError:
+        raise  # not allowed to read it: nothing is known to be wrong with it
     except (SidecarCorruptError, OSError) as exc:
         return _corrupt(state, str(exc))
     state.migration_id = manifest.migration_id
