@@ -9,7 +9,7 @@ import sys
 from typing import Any, TextIO
 
 from sesslog.format.codec import dumps_json
-from sesslog.render.escape import escape_terminal, escape_text
+from sesslog.render.escape import escape_json, escape_terminal, escape_text
 
 __all__ = [
     "EXIT_BROKEN_PIPE",
@@ -99,8 +99,8 @@ class Output:
         return cls(json_mode=bool(getattr(args, "json", False)), color=color)
 
     def json(self, value: Any) -> None:
-        """Print one JSON document."""
-        self.stdout.write(dumps_json(value) + "\n")
+        """Print one JSON document (one line; nothing in it a terminal would obey)."""
+        self.stdout.write(escape_json(dumps_json(value)) + "\n")
 
     def line(self, text: str = "") -> None:
         """Print one line of human output."""

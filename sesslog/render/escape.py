@@ -26,11 +26,14 @@ from __future__ import annotations
 import os
 import re
 
-__all__ = ["escape_path", "escape_terminal", "escape_text"]
+__all__ = ["escape_json", "escape_path", "escape_terminal", "escape_text"]
 
 _OTHERS = "\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\u2066-\u2069"
 _ONE_LINE = re.compile(f"[\x00-\x1f{_OTHERS}]")
 _MULTI_LINE = re.compile(f"[\x00-\x08\x0b-\x1f{_OTHERS}]")
+#: What JSON text may still hold raw after an encoder escaped C0 controls: DEL, C1, the
+#: separators and bidirectional controls (only ever inside strings).
+_JSON_RAW = re.compile(f"[{_OTHERS}]")
 _SHORT = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 #: The only escape sequences sesslog itself prints: SGR colors (``ESC [ 1 ; 33 m``).
 _SGR = re.compile("(\x1b\\[[0-9;]*m)")
@@ -85,6 +88,22 @@ def escape_terminal(text: str, *, keep_colors: bool) -> str:
         return escape_text(text)
     parts = _SGR.split(text)
     return "".join(part if index % 2 else escape_text(part) for index, part in enumerate(parts))
+
+
+def escape_json(text: str) -> str:
+    """JSON text with every character a terminal would obey written as a ``\\uNNNN`` escape.
+
+    JSON encoders escape C0 controls but may leave DEL, C1 controls, the line and paragraph
+    separators and bidirectional controls raw inside strings; such JSON printed on a terminal
+    could still drive it, and a reader splitting lines on U+2028 or U+0085 would cut it. The
+    escaped text is the same JSON value.
+
+    >>> escape_json('{"a":"x\u009b31my"}')
+    '{"a":"x\\\\u009b31my"}'
+    """
+    if _JSON_RAW.search(text) is None:
+        return text
+    return _JSON_RAW.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def escape_path(path: str | os.PathLike[str]) -> str:
