@@ -191,7 +191,7 @@ def test_assistant_messages_get_every_field_pi_reads(
             '"model":"m","api":"a","stopReason":"length","timestamp":7}}',
         ]
     )
-    code, out, err = run(monkeypatch, capsys, stdin, str(path), "--create")
+    code, _, err = run(monkeypatch, capsys, stdin, str(path), "--create")
     assert code == 0, err
     messages = _assistant_messages(path)
     assert len(messages) == 3
