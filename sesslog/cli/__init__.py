@@ -17,6 +17,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Iterator, Sequence
+from typing import NoReturn
 
 from sesslog.cli.errors import describe_error
 from sesslog.cli.output import (
@@ -33,9 +34,26 @@ __all__ = ["build_parser", "main"]
 COMMAND_MODULES = ("core", "append", "v2", "demo")
 
 
+class _UsageError(Exception):
+    """Bad arguments: the parser's message and the usage of the command they were for."""
+
+    def __init__(self, message: str, usage: str) -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that raises on bad arguments instead of exiting, so that the error
+    can be reported like every other (as JSON too with ``--json``)."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.partition(" ")[2]  # "sesslog tree" -> "tree"
+        raise _UsageError(f"{command}: {message}" if command else message, self.format_usage())
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every command registered."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="sesslog",
         description="Append-only JSONL session logs for coding agents (pi format v3).",
     )
@@ -79,8 +97,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser()
         try:
             args = parser.parse_args(argv)
-        except SystemExit as exc:
+        except SystemExit as exc:  # --help, --version
             return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
+        except _UsageError as exc:
+            words = sys.argv[1:] if argv is None else list(argv)
+            out = Output(json_mode="--json" in words, color=False)
+            out.stderr.write(exc.usage)
+            return out.fail(str(exc), EXIT_USAGE)
         if not getattr(args, "handler", None):
             parser.print_help(sys.stderr)
             return EXIT_USAGE

@@ -65,7 +65,10 @@ def test_width_must_be_positive(tmp_path: Path, width: str) -> None:
     path.write_bytes(session_bytes(message_line("a", None, "x")))
     run = run_cli(["tree", str(path), "--width", width])
     assert run.code == 2 and "--width" in run.err
+    assert run.err.splitlines()[-1].startswith("sesslog: tree: argument --width")
     assert_no_traceback(run)
+    run = run_cli(["tree", str(path), "--width", width, "--json"])
+    assert run.code == 2 and json.loads(run.out)["exitCode"] == 2
 
 
 def test_tree_colors_pass_but_session_escapes_do_not(tmp_path: Path) -> None:
