@@ -12,14 +12,13 @@ import contextlib
 import errno
 import importlib
 import os
-import signal
 import sys
-import threading
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import NoReturn
 
 from sesslog.cli.errors import describe_error
+from sesslog.cli.interrupts import sigint_ignored
 from sesslog.cli.output import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERRUPTED,
@@ -112,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         out.flush()
         return code
     except BaseException as exc:  # every error ends as one line and an exit code
-        with _interrupts_ignored():
+        with sigint_ignored():
             return _report(exc, args, out)
 
 
@@ -156,16 +155,3 @@ def _silence_stdout() -> None:
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, fd)
         os.close(null)
-
-
-@contextlib.contextmanager
-def _interrupts_ignored() -> Iterator[None]:
-    """Ignore Ctrl-C while an error is reported (no second traceback), then restore."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)

@@ -19,19 +19,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 from typing import Any, BinaryIO
 
 import msgspec
 
 from sesslog.cli.errors import CommandError
 from sesslog.cli.inputs import existing_file, not_a_link, require_session
+from sesslog.cli.interrupts import DeferredInterrupt, sigint_ignored
 from sesslog.cli.output import EXIT_CORRUPT, EXIT_FOUND, EXIT_INTERRUPTED, EXIT_OK, Output
 from sesslog.errors import ReadOnlySessionError, SessionChangedError
 from sesslog.format.codec import decode_object, dumps_json
@@ -223,57 +221,19 @@ def _check_writable(session: Session, path: Path) -> None:
         raise ReadOnlySessionError(f"{path}: {session.read_only_reason}")
 
 
-class _DeferredInterrupt:
-    """Holds Ctrl-C back while an entry is being appended, so an append is never cut in the
-    middle; reading stdin is interrupted at once."""
-
-    def __init__(self) -> None:
-        self.busy = False
-        self.pending = False
-
-    def _handler(self, signum: int, frame: FrameType | None) -> None:
-        if self.busy:
-            self.pending = True
-        else:
-            raise KeyboardInterrupt
-
-    @contextlib.contextmanager
-    def installed(self) -> Iterator[_DeferredInterrupt]:
-        """Handle SIGINT this way for the duration (main thread only; else no change)."""
-        if threading.current_thread() is not threading.main_thread():
-            yield self
-            return
-        previous = signal.signal(signal.SIGINT, self._handler)
-        try:
-            yield self
-        finally:
-            signal.signal(signal.SIGINT, previous)
-
-    @contextlib.contextmanager
-    def appending(self) -> Iterator[None]:
-        """One append: an interrupt during it is raised right after it."""
-        self.busy = True
-        try:
-            yield
-        finally:
-            self.busy = False
-        if self.pending:
-            raise KeyboardInterrupt
-
-
 def _append(args: argparse.Namespace, out: Output) -> int:
     session = _open(args)
     problems = 0
     interrupted = False
     reporter = _Reporter(session, out)
-    guard = _DeferredInterrupt()
+    guard = DeferredInterrupt()
     try:
         with guard.installed():
             problems = _feed(session, sys.stdin.buffer, reporter, out, guard)
     except KeyboardInterrupt:
         interrupted = True
     finally:
-        with _sigint_ignored():  # settle what was acknowledged before anything else
+        with sigint_ignored():  # settle what was acknowledged before anything else
             try:
                 session.close()
             finally:
@@ -289,24 +249,12 @@ def _append(args: argparse.Namespace, out: Output) -> int:
     return EXIT_FOUND if problems else EXIT_OK
 
 
-@contextlib.contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def _feed(
     session: Session,
     stream: BinaryIO,
     reporter: _Reporter,
     out: Output,
-    guard: _DeferredInterrupt,
+    guard: DeferredInterrupt,
 ) -> int:
     """Append every input line; returns how many lines were rejected."""
     problems = 0

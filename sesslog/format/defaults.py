@@ -119,26 +119,23 @@ def complete_usage(usage: Any) -> dict[str, Any]:
     >>> complete_usage({"input": 10, "output": 5})["totalTokens"]
     15
     """
-    if usage is None:
-        usage = {}
-    if not isinstance(usage, dict):
+    if not isinstance(usage if usage is not None else {}, dict):
         raise ValueError('"usage" must be an object')
-    done = dict(usage)
+    done = _summed(usage or {}, "totalTokens", "usage")
+    if not isinstance(done.get("cost", {}), dict):
+        raise ValueError('usage: "cost" must be an object')
+    done["cost"] = _summed(done.get("cost", {}), "total", "usage.cost")
+    return done
+
+
+def _summed(numbers: dict[str, Any], total: str, what: str) -> dict[str, Any]:
+    """A copy with the four counts (0 when missing) and their ``total`` when not given."""
+    done = dict(numbers)
     for name in _COUNTS:
         done.setdefault(name, 0)
-        _check_type(done, name, _NUMBER, "usage")
-    done.setdefault("totalTokens", sum(done[name] for name in _COUNTS))
-    _check_type(done, "totalTokens", _NUMBER, "usage")
-    cost = done.get("cost", {})
-    if not isinstance(cost, dict):
-        raise ValueError('usage: "cost" must be an object')
-    cost = dict(cost)
-    for name in _COUNTS:
-        cost.setdefault(name, 0)
-        _check_type(cost, name, _NUMBER, "usage.cost")
-    cost.setdefault("total", sum(cost[name] for name in _COUNTS))
-    _check_type(cost, "total", _NUMBER, "usage.cost")
-    done["cost"] = cost
+        _check_type(done, name, _NUMBER, what)
+    done.setdefault(total, sum(done[name] for name in _COUNTS))
+    _check_type(done, total, _NUMBER, what)
     return done
 
 

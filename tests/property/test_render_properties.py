@@ -168,4 +168,6 @@ def test_json_output_is_safe_utf8_and_reads_back(value: Any) -> None:
     text = out.getvalue()
     assert text.endswith("\n") and text.count("\n") == 1
     assert_safe(text[:-1])
-    assert json.loads(text) == {"v": value}
+    # the same value, as JSON reads it (a high and a low surrogate side by side read as one
+    # character in any JSON; text read from a session never holds such a pair)
+    assert json.loads(text) == json.loads(json.dumps({"v": value}))
