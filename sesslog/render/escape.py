@@ -35,8 +35,8 @@ _MULTI_LINE = re.compile(f"[\x00-\x08\x0b-\x1f{_OTHERS}]")
 #: separators and bidirectional controls (only ever inside strings).
 _JSON_RAW = re.compile(f"[{_OTHERS}]")
 _SHORT = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
-#: The only escape sequences sesslog itself prints: SGR colors (``ESC [ 1 ; 33 m``).
-_SGR = re.compile("(\x1b\\[[0-9;]*m)")
+#: The only escape sequences sesslog itself prints: reset, bold, dim, red, green, yellow.
+_SGR = re.compile("(\x1b\\[(?:0|1|2|31|32|33)m)")
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -75,10 +75,11 @@ def escape_text(text: str, *, multiline: bool = False) -> str:
 def escape_terminal(text: str, *, keep_colors: bool) -> str:
     """Escape one line about to be printed, keeping sesslog's own color codes when asked.
 
-    The renderers escape everything they take from a session before they add colors, so the
-    only escape sequences left in a line they produced are the SGR color codes sesslog added;
-    with ``keep_colors`` those pass and everything else is escaped as by :func:`escape_text`
-    (newlines included: one line stays one line).
+    The renderers escape everything they take from a session before they add colors; with
+    ``keep_colors`` the color codes sesslog uses (reset, bold, dim, red, green, yellow) pass and
+    everything else is escaped as by :func:`escape_text` (newlines included: one line stays one
+    line). Even text that reached a line unescaped can then at most be bold, dim or colored:
+    never hidden, moved or retitled.
 
     Args:
         text: One line.

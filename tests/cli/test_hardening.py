@@ -78,6 +78,9 @@ def test_tree_colors_pass_but_session_escapes_do_not(tmp_path: Path) -> None:
     assert run.code == 0
     assert "\x1b[1m" in run.out  # the leaf, bold
     assert "\\x1b[2J\\x1b]0;x\\x07 hi" in run.out
+    path.write_bytes(HEADER.replace(b'"cwd":"/w"', b'"cwd":"\\u001b[8mhidden"') + b"\n")
+    run = run_cli(["info", str(path), "--color", "always"])
+    assert "\\x1b[8mhidden" in run.out and "\x1b[8m" not in run.out
     assert_safe_text(run.out.replace("\x1b[1m", "").replace("\x1b[0m", ""))
 
 

@@ -37,14 +37,15 @@ NASTY = [
     "\udfff",
     "\udc80",
 ]
+#: Whole sequences: clear, retitle, a bare CSI tail, conceal, and one of sesslog's own colors.
+SEQUENCES = ["\x1b[2J", "\x1b]0;title\x07", "[31m", "\x1b[8m", "\x1b[1m", "\x1b[0m"]
 CHAR = st.one_of(st.characters(exclude_categories=()), st.sampled_from(NASTY))
-TEXT = st.lists(
-    st.one_of(CHAR, st.sampled_from(["\x1b[2J", "\x1b]0;title\x07", "[31m"])), max_size=30
-).map("".join)
+TEXT = st.lists(st.one_of(CHAR, st.sampled_from(SEQUENCES)), max_size=30).map("".join)
 ROLES = st.sampled_from(
     ["user", "assistant", "toolResult", "bashExecution", "compactionSummary", "branchSummary"]
 )
-_SGR = re.compile("\x1b\\[[0-9;]*m")
+#: sesslog's own colors, the only escape sequences it may print.
+_SGR = re.compile("\x1b\\[(?:0|1|2|31|32|33)m")
 
 
 def assert_safe(line: str, *, newlines: bool = False) -> None:
@@ -158,7 +159,7 @@ def test_command_output(text: str, color: bool, json_mode: bool) -> None:
     if json_mode:
         assert_safe(lines[1])  # JSON text too: escapes, never raw controls
         doc = json.loads(lines[1])
-        assert doc["exitCode"] == 3 and doc["file"] == text
+        assert doc["exitCode"] == 3 and doc["file"] == json.loads(json.dumps(text))
 
 
 @given(st.lists(TEXT | st.integers() | st.none(), max_size=4))
