@@ -265,15 +265,13 @@ def _feed(
         try:
             entry = _entry_of(line, session)
             with guard.appending():
-                rec = session.append_entry(entry)
+                reporter.add(session.append_entry(entry), number)
         except ValueError as exc:
             problems += 1
             text = f"stdin line {number}: {exc}; not appended"
             if out.json_mode:
                 out.json({"line": number, "error": text})
             out.warn(text)
-            continue
-        reporter.add(rec, number)
     return problems
 
 

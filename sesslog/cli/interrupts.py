@@ -51,11 +51,12 @@ class DeferredInterrupt:
 
     @contextlib.contextmanager
     def appending(self) -> Iterator[None]:
-        """One append: an interrupt during it is raised right after it."""
+        """One append: an interrupt during it is raised right after it (even when the append
+        itself failed)."""
         self.busy = True
         try:
             yield
         finally:
             self.busy = False
-        if self.pending:
-            raise KeyboardInterrupt
+            if self.pending:
+                raise KeyboardInterrupt
