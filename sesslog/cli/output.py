@@ -4,9 +4,13 @@ the exit codes, and escaping of everything printed for people."""
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import re
 import sys
 from typing import Any, TextIO
+
+import msgspec
 
 from sesslog.format.codec import dumps_json
 from sesslog.render.escape import escape_json, escape_terminal, escape_text
@@ -50,6 +54,21 @@ EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 #: The reader of stdout went away (128 + SIGPIPE, as a tool killed by it would end).
 EXIT_BROKEN_PIPE = 141
+
+
+#: What the standard library writes for a float JSON cannot hold, where a value starts.
+_NON_FINITE = re.compile(r"[:,\[]\s*-?(?:NaN|Infinity)")
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every NaN or infinite float replaced by ``None``."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    return value
 
 
 def common_options() -> argparse.ArgumentParser:
@@ -99,8 +118,13 @@ class Output:
         return cls(json_mode=bool(getattr(args, "json", False)), color=color)
 
     def json(self, value: Any) -> None:
-        """Print one JSON document (one line; nothing in it a terminal would obey)."""
-        self.stdout.write(escape_json(dumps_json(value)) + "\n")
+        """Print one JSON document: valid JSON on one line, nothing in it a terminal would obey.
+        A number JSON cannot hold (``NaN``, ``Infinity``: a damaged line may carry one) is
+        written as ``null``, as JavaScript writes it."""
+        text = dumps_json(value)
+        if _NON_FINITE.search(text):  # rare; a string holding ":NaN" only costs a second pass
+            text = dumps_json(_finite(msgspec.to_builtins(value)))
+        self.stdout.write(escape_json(text) + "\n")
 
     def line(self, text: str = "") -> None:
         """Print one line of human output."""

@@ -208,3 +208,21 @@ def test_header_only_and_not_a_session(tmp_path: Path) -> None:
     run = run_cli(["info", str(path), "--json"])
     assert run.code == 3 and "fileVersion" not in run.out
     assert json.loads(run.out)["error"].endswith("empty file, not a session")
+
+
+def _strict_json(text: str) -> object:
+    def refuse(token: str) -> object:
+        raise ValueError(f"{token} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_json_output_never_holds_nan(tmp_path: Path) -> None:
+    """A damaged line may carry NaN or Infinity (not JSON); --json still prints valid JSON."""
+    path = tmp_path / "s.jsonl"
+    line = message_line("a", None, "x :NaN").replace(b"1767607201000", b"NaN")
+    path.write_bytes(session_bytes(line.replace(b'"x :NaN"', b'"x :NaN","n":[Infinity,-1]')))
+    run = run_cli(["context", str(path), "--json"])
+    assert run.code == 0
+    message = _strict_json(run.out)["messages"][0]  # type: ignore[index]
+    assert (message["timestamp"], message["n"], message["content"]) == (None, [None, -1], "x :NaN")
