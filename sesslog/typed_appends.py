@@ -19,6 +19,7 @@ from msgspec import UNSET
 
 from sesslog._leaf import AT_LEAF, AtLeaf
 from sesslog.format import entries as E
+from sesslog.format.defaults import complete_assistant
 from sesslog.format.records import Record
 
 __all__ = ["LEAF_CUSTOM_TYPE", "Content", "TypedAppends"]
@@ -57,7 +58,13 @@ class TypedAppends(abc.ABC):
         """Held, no append can happen in between (re-entrant: appends may run inside)."""
 
     def append_message(self, message: E.Message) -> Record:
-        """Append a message of any role as a child of the leaf."""
+        """Append a message of any role as a child of the leaf.
+
+        An assistant message's ``usage`` gets ``totalTokens`` (the sum of its four counts) when
+        it has none, so that pi finds every field it reads (see :mod:`sesslog.format.defaults`).
+        """
+        if isinstance(message, E.AssistantMessage):
+            message = complete_assistant(message)
         return self._append(E.MessageEntry(id="", parent_id=None, timestamp="", message=message))
 
     def append_user_message(self, content: Content) -> Record:
@@ -78,7 +85,9 @@ class TypedAppends(abc.ABC):
     ) -> Record:
         """Append an assistant reply; tool calls are ``ToolCall`` blocks in ``content``.
 
-        ``stop_reason`` defaults to ``toolUse`` when the content has a tool call, else ``stop``.
+        ``usage`` defaults to zero counts and costs (its ``totalTokens`` to the sum of the
+        counts); ``stop_reason`` defaults to ``toolUse`` when the content has a tool call, else
+        ``stop``.
         """
         blocks = [E.TextContent(text=content)] if isinstance(content, str) else content
         if stop_reason is None:

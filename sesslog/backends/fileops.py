@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import sys
+import time
 from collections.abc import Callable
 
 from sesslog.backends.fs import (
@@ -19,8 +20,14 @@ from sesslog.backends.fs import (
     open_append_nofollow,
     sync_data,
 )
+from sesslog.backends.locks import lock_holder_pid
+from sesslog.errors import SessionLockedError
 
-__all__ = ["OS_FILE_OPS", "FileOps"]
+__all__ = ["OS_FILE_OPS", "FileOps", "open_locked"]
+
+#: How long a busy lock is retried even when told not to wait: a reader's lock probe (on
+#: systems without ``/proc/locks``) holds a shared lock for a moment.
+_LOCK_GRACE = 0.02
 
 _LOCK_BUSY = (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES)
 #: ``sync_data`` resolved once for this platform (it sits on the strict append path).
@@ -139,3 +146,35 @@ class _OsFileOps(FileOps):
 
 #: The real calls.
 OS_FILE_OPS: FileOps = _OsFileOps() if _RWF_DSYNC else FileOps()
+
+
+def open_locked(path: str, wait: float | None = None, ops: FileOps = OS_FILE_OPS) -> int:
+    """Open an existing session file for appending and take its writer lock: the one lock
+    every writer, and every whole-file replacement (upgrade, restore, trash), holds.
+
+    Args:
+        path: The session file (a symlink is refused).
+        wait: Seconds to wait for another holder (``None`` or ``0``: a moment only).
+        ops: The OS calls to use.
+
+    Returns:
+        The descriptor, open for appending, holding the lock (closing it releases the lock).
+
+    Raises:
+        SessionLockedError: Another holder kept the lock past ``wait`` (its pid named when the
+            OS tells).
+        FileNotFoundError: No such file.
+    """
+    deadline = time.monotonic() + max(wait or 0.0, _LOCK_GRACE)
+    fd, _ = ops.open(path, create=False)
+    try:
+        delay = 0.001
+        while not ops.try_lock(fd):
+            if time.monotonic() >= deadline:
+                raise SessionLockedError(path, lock_holder_pid(path))
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+    except BaseException:
+        ops.close(fd)
+        raise
+    return fd

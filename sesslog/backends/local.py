@@ -24,10 +24,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sesslog.backends.fingerprints import edges_of_descriptor, edges_of_file
-from sesslog.backends.fs import ensure_folder, fsync_folder, open_append_nofollow
+from sesslog.backends.fs import ensure_folder, fsync_folder
 from sesslog.backends.locks import lock_holder
 from sesslog.backends.protocol import Fingerprint, LeaseHolder, LogInfo, key_parts
-from sesslog.errors import SessionLockedError
 
 if TYPE_CHECKING:
     from sesslog.backends.fileops import FileOps
@@ -123,6 +122,28 @@ class LocalFolder:
 
         return SessionWriter(self.path(key), wait=wait, ops=self.ops, key=key)
 
+    @contextlib.contextmanager
+    def lock(self, key: str, *, wait: float | None = None) -> Iterator[None]:
+        """Hold the file's writer lock (the lease every writer takes) without writing, while
+        the file is replaced whole, moved or removed: no writer appends meanwhile, and a live
+        writer makes the caller refuse rather than cut its entries off.
+
+        Args:
+            key: The log.
+            wait: Seconds to wait for a live writer (``None``: refuse after a moment).
+
+        Raises:
+            SessionLockedError: A writer holds the lock (its pid named when the OS tells).
+            FileNotFoundError: No such file.
+        """
+        from sesslog.backends.fileops import open_locked
+
+        fd = open_locked(str(self.path(key)), wait)
+        try:
+            yield
+        finally:
+            os.close(fd)
+
     # ------------------------------------------------------------------ reading
 
     def read(self, key: str, offset: int = 0, length: int | None = None) -> bytes:
@@ -187,7 +208,7 @@ class LocalFolder:
         """Move the file to ``.trash/<time>-<random>/<key>``, holding its lock meanwhile."""
         bucket = f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
         trash_key = f"{TRASH_FOLDER}/{bucket}/{key}"
-        with _locked(self.path(key)):
+        with self.lock(key):
             self._move(key, trash_key)
         return trash_key
 
@@ -211,7 +232,7 @@ class LocalFolder:
     def delete(self, key: str) -> None:
         """Remove the file, holding its lock meanwhile, and sync its folder."""
         path = self.path(key)
-        with _locked(path):
+        with self.lock(key):
             os.unlink(path)
         fsync_folder(path.parent)
 
@@ -232,23 +253,3 @@ class LocalFolder:
             os.unlink(source)
         fsync_folder(folder)
         fsync_folder(source.parent)
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Hold the file's writer lock for a moment (a live writer makes it fail at once).
-
-    Raises:
-        SessionLockedError: A writer holds it.
-        FileNotFoundError: No such file.
-    """
-    from sesslog.backends.fileops import OS_FILE_OPS
-
-    fd, _ = open_append_nofollow(path, create=False)
-    try:
-        if not OS_FILE_OPS.try_lock(fd):
-            holder = lock_holder(path)
-            raise SessionLockedError(str(path), holder.pid if holder else None)
-        yield
-    finally:
-        os.close(fd)

@@ -20,23 +20,18 @@ from __future__ import annotations
 import errno
 import os
 import secrets
-import time
 from pathlib import Path
 
 from sesslog._closing import Closing
-from sesslog.backends.fileops import OS_FILE_OPS, FileOps
+from sesslog.backends.fileops import OS_FILE_OPS, FileOps, open_locked
 from sesslog.backends.fs import ensure_folder
-from sesslog.backends.locks import lock_holder_pid
 from sesslog.backends.protocol import Lease, LeaseHolder, TailRepair, writer_failed
 from sesslog.backends.tail import TailAction, check_cut, side_name, tail_action
-from sesslog.errors import SessionLockedError, WriterFailedError
+from sesslog.errors import WriterFailedError
 
 __all__ = ["SessionWriter", "repair_torn_tail"]
 
 _TAIL_CHUNK = 1 << 16
-#: How long a writer retries a busy lock even when told not to wait: a reader's lock probe
-#: (on systems without ``/proc/locks``) holds a shared lock for a moment.
-_LOCK_GRACE = 0.02
 #: ``link()`` errors meaning "this file system has no hard links": create in place instead.
 _NO_HARD_LINKS = frozenset(
     {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.ENOSYS, errno.EXDEV}
@@ -165,9 +160,8 @@ class SessionWriter(Closing):
         if header is not None:
             self._fd = self._create(header)
             return
-        fd, _ = self.ops.open(self.path, create=False)
+        fd = open_locked(self.path, wait, self.ops)
         try:
-            self._lock(fd, wait)
             self.repair = repair_torn_tail(self.path, fd, self.ops)
         except BaseException:
             self.ops.close(fd)
@@ -225,15 +219,6 @@ class SessionWriter(Closing):
             self.ops.close(fd)
             raise
         return fd
-
-    def _lock(self, fd: int, wait: float | None) -> None:
-        deadline = time.monotonic() + (wait if wait is not None else _LOCK_GRACE)
-        delay = 0.001
-        while not self.ops.try_lock(fd):
-            if time.monotonic() >= deadline:
-                raise SessionLockedError(self.path, lock_holder_pid(self.path))
-            time.sleep(delay)
-            delay = min(delay * 2, 0.05)
 
     # ------------------------------------------------------------------ writing
 

@@ -5,13 +5,30 @@ from __future__ import annotations
 import argparse
 import os
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
+from sesslog.cli.errors import CommandError
+from sesslog.cli.inputs import existing_file, open_session
 from sesslog.cli.output import EXIT_FOUND, EXIT_OK, Output
 from sesslog.format.reader import ReadMode
-from sesslog.session import Session
+from sesslog.projections.sidecar import sidecar_folder
 
-__all__ = ["open_session", "register"]
+__all__ = ["positive_int", "register"]
+
+#: Diagnostics ``info`` shows on stderr before pointing to ``check``.
+_INFO_WARNINGS = 10
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number")
+    return value
 
 
 def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -32,7 +49,9 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     add("info", "summarise a session: ids, counts, branches, damage", _info)
     tree = add("tree", "show the session's tree of entries", _tree)
     tree.add_argument("--active", action="store_true", help="show only the path to the leaf")
-    tree.add_argument("--width", type=int, default=60, help="width of entry summaries")
+    tree.add_argument(
+        "--width", type=positive_int, default=60, help="width of entry summaries (default 60)"
+    )
     context = add("context", "show the model context at the leaf (or --leaf ID)", _context)
     context.add_argument("--leaf", metavar="ID", help="entry to stand on instead of the leaf")
     check = add(
@@ -51,17 +70,20 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     upgrade.add_argument(
         "--output",
         metavar="PATH",
-        help="write the copy here (default: in place, original kept as .bak)",
+        help="write the copy here, in an existing folder (default: in place, original kept "
+        "as .bak)",
+    )
+    upgrade.add_argument("--force", action="store_true", help="replace an existing --output file")
+    upgrade.add_argument(
+        "--lock-wait",
+        type=float,
+        metavar="SECONDS",
+        help="in place: wait this long for a live writer's lock (default: refuse at once)",
     )
 
 
-def open_session(args: argparse.Namespace) -> Session:
-    """Open ``args.file`` read-only in ``args.mode``."""
-    return Session.open(args.file, mode=ReadMode(args.mode), read_only=True)
-
-
 def _info(args: argparse.Namespace, out: Output) -> int:
-    session = open_session(args)
+    session = open_session(args.file, args.mode)
     tree = session.tree
     types: Counter[str] = Counter()
     roles: Counter[str] = Counter()
@@ -105,13 +127,17 @@ def _info(args: argparse.Namespace, out: Output) -> int:
         elif isinstance(value, list):
             value = ", ".join(value) or "-"
         out.line(f"{key:<{width}}  {'-' if value is None else value}")
-    for diag in session.diagnostics.diagnostics[:10]:
-        out.warn(str(diag))
+    diagnostics = session.diagnostics.diagnostics
+    for diag in diagnostics[:_INFO_WARNINGS]:
+        out.warn(f"{args.file}:{diag}")
+    if len(diagnostics) > _INFO_WARNINGS:
+        more = len(diagnostics) - _INFO_WARNINGS
+        out.warn(f"{args.file}: {more} more (sesslog check {args.file} lists every one)")
     return EXIT_OK
 
 
 def _tree(args: argparse.Namespace, out: Output) -> int:
-    session = open_session(args)
+    session = open_session(args.file, args.mode)
     tree = session.tree
     if out.json_mode:
         out.json(
@@ -132,7 +158,7 @@ def _tree(args: argparse.Namespace, out: Output) -> int:
 
 
 def _context(args: argparse.Namespace, out: Output) -> int:
-    session = open_session(args)
+    session = open_session(args.file, args.mode)
     context = session.context(args.leaf)
     if out.json_mode:
         out.json(context.to_json())
@@ -146,10 +172,8 @@ def _context(args: argparse.Namespace, out: Output) -> int:
 
 def _check(args: argparse.Namespace, out: Output) -> int:
     mode = ReadMode(args.mode)
-    session = Session.open(
-        args.file,
-        mode=ReadMode.SALVAGE if mode is ReadMode.SALVAGE else ReadMode.TOLERANT,
-        read_only=True,
+    session = open_session(
+        args.file, ReadMode.SALVAGE if mode is ReadMode.SALVAGE else ReadMode.TOLERANT
     )
     diagnostics = session.diagnostics.diagnostics
     errors = sum(1 for diag in diagnostics if diag.is_error)
@@ -174,7 +198,17 @@ def _check(args: argparse.Namespace, out: Output) -> int:
 def _upgrade(args: argparse.Namespace, out: Output) -> int:
     from sesslog.write.files import upgrade_file
 
-    result = upgrade_file(args.file, output=args.output, mode=ReadMode(args.mode))
+    source = existing_file(args.file)
+    taken = args.output is not None and not args.force and os.path.lexists(args.output)
+    if taken and not (Path(args.output).exists() and Path(args.output).samefile(source)):
+        raise CommandError(f"{args.output}: exists; pass --force to replace it", EXIT_FOUND)
+    result = upgrade_file(
+        source,
+        output=args.output,
+        mode=ReadMode(args.mode),
+        force=args.force,
+        lock_wait=args.lock_wait,
+    )
     if out.json_mode:
         out.json(result)
     elif not result.changed:
@@ -185,4 +219,9 @@ def _upgrade(args: argparse.Namespace, out: Output) -> int:
             f"{result.path}: upgraded v{result.from_version} -> v{result.to_version} "
             f"({result.entries} entries){kept}"
         )
+        if result.backup and sidecar_folder(source).is_dir():
+            out.warn(
+                f"{source}: its V2 sidecar holds the version before the upgrade; "
+                f"run 'sesslog migrate {source}' to rebuild it"
+            )
     return EXIT_OK

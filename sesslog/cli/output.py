@@ -1,31 +1,74 @@
-"""Shared output for every command: ``--json``, color on terminals only, progress on stderr."""
+"""Shared output for every command: ``--json``, color on terminals only, progress on stderr,
+the exit codes, and escaping of everything printed for people."""
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import re
 import sys
 from typing import Any, TextIO
 
+import msgspec
+
 from sesslog.format.codec import dumps_json
+from sesslog.render.escape import escape_json, escape_terminal, escape_text
 
 __all__ = [
+    "EXIT_BROKEN_PIPE",
     "EXIT_CORRUPT",
     "EXIT_FOUND",
+    "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
     "EXIT_LOCKED",
     "EXIT_MISSING",
     "EXIT_OK",
+    "EXIT_READ_ONLY",
     "EXIT_USAGE",
     "Output",
     "common_options",
 ]
 
+#: Done, nothing found.
 EXIT_OK = 0
+#: Problems found (``check`` losses, ``verify`` mismatches, input lines not appended...), or
+#: a refusal that a flag would lift (``--force``).
 EXIT_FOUND = 1
+#: Bad arguments, or a path that is not what the command takes (a directory, a symlink to
+#: append to).
 EXIT_USAGE = 2
+#: Corrupt or unusable data: not a session file (empty, binary, no header), damage under
+#: ``--mode strict``, a damaged sidecar.
 EXIT_CORRUPT = 3
+#: Missing input: no such file (or entry).
 EXIT_MISSING = 4
+#: Another process holds the session's writer lock or the sidecar's lock.
 EXIT_LOCKED = 5
+#: Read-only: permission denied, a read-only file system, or a session sesslog will not write
+#: (an older format version to upgrade first, or a newer one).
+EXIT_READ_ONLY = 6
+#: A bug in sesslog (the one line names the exception).
+EXIT_INTERNAL = 70
+#: Interrupted by Ctrl-C (SIGINT).
+EXIT_INTERRUPTED = 130
+#: The reader of stdout went away (128 + SIGPIPE, as a tool killed by it would end).
+EXIT_BROKEN_PIPE = 141
+
+
+#: What the standard library writes for a float JSON cannot hold, where a value starts.
+_NON_FINITE = re.compile(r"[:,\[]\s*-?(?:NaN|Infinity)")
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every NaN or infinite float replaced by ``None``."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    return value
 
 
 def common_options() -> argparse.ArgumentParser:
@@ -42,7 +85,12 @@ def common_options() -> argparse.ArgumentParser:
 
 
 class Output:
-    """Where a command writes: JSON or human text on stdout, messages on stderr."""
+    """Where a command writes: JSON or human text on stdout, messages on stderr.
+
+    Every human line is escaped (see :mod:`sesslog.render.escape`): sesslog's own color codes
+    pass, nothing else a terminal would obey does. JSON is written as UTF-8 whatever the
+    strings hold.
+    """
 
     def __init__(
         self,
@@ -70,27 +118,46 @@ class Output:
         return cls(json_mode=bool(getattr(args, "json", False)), color=color)
 
     def json(self, value: Any) -> None:
-        """Print one JSON document."""
-        self.stdout.write(dumps_json(value) + "\n")
+        """Print one JSON document: valid JSON on one line, nothing in it a terminal would obey.
+        A number JSON cannot hold (``NaN``, ``Infinity``: a damaged line may carry one) is
+        written as ``null``, as JavaScript writes it."""
+        text = dumps_json(value)
+        if _NON_FINITE.search(text):  # rare; a string holding ":NaN" only costs a second pass
+            text = dumps_json(_finite(msgspec.to_builtins(value)))
+        self.stdout.write(escape_json(text) + "\n")
 
     def line(self, text: str = "") -> None:
         """Print one line of human output."""
-        self.stdout.write(text + "\n")
+        self.stdout.write(escape_terminal(text, keep_colors=self.color) + "\n")
 
     def style(self, text: str, code: str) -> str:
         """Wrap ``text`` in an ANSI style when color is on (codes: ``1`` bold, ``2`` dim, ``31`` red...)."""
         return f"\033[{code}m{text}\033[0m" if self.color else text
 
     def warn(self, text: str) -> None:
-        """Print a message on stderr."""
-        self.stderr.write(f"sesslog: {text}\n")
+        """Print a message on stderr (one line: newlines in it are escaped)."""
+        self.stderr.write(f"sesslog: {escape_text(text)}\n")
 
-    def fail(self, text: str, code: int) -> int:
-        """Report an error (as JSON on stdout in ``--json`` mode) and return ``code``."""
+    def fail(self, text: str, code: int, *, file: str | None = None) -> int:
+        """Report an error (also as JSON on stdout in ``--json`` mode) and return ``code``.
+
+        Args:
+            text: One sentence naming the file and the cause.
+            code: The exit code.
+            file: The file the command was given, for the JSON form.
+        """
         if self.json_mode:
-            self.json({"error": text, "exitCode": code})
+            doc: dict[str, Any] = {"error": escape_text(text), "exitCode": code}
+            if file is not None:
+                doc["file"] = file
+            self.json(doc)
         self.warn(text)
         return code
+
+    def flush(self) -> None:
+        """Flush both streams (a closed pipe raises here rather than at exit)."""
+        self.stdout.flush()
+        self.stderr.flush()
 
     @property
     def progress_enabled(self) -> bool:

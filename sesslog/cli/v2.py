@@ -13,15 +13,14 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
+from sesslog.cli.inputs import existing_file, file_if_any
 from sesslog.cli.output import (
     EXIT_CORRUPT,
     EXIT_FOUND,
-    EXIT_LOCKED,
     EXIT_MISSING,
     EXIT_OK,
     Output,
 )
-from sesslog.errors import SidecarBusyError, SidecarCorruptError
 
 __all__ = ["ProgressBar", "register"]
 
@@ -36,7 +35,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
             name, help=help_text, description=help_text, parents=parents
         )
         parser.add_argument("file", help="session .jsonl file")
-        parser.set_defaults(handler=_guarded(handler))
+        parser.set_defaults(handler=handler)
         return parser
 
     migrate = add("migrate", "write or update the session's V2 sidecar (<name>.v2/)", _migrate)
@@ -65,22 +64,16 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     )
     restore.add_argument("--output", metavar="PATH", help="write here instead of the session file")
     restore.add_argument(
-        "--force", action="store_true", help="replace a file that holds other bytes"
+        "--force",
+        action="store_true",
+        help="replace a file that holds other bytes (never one that holds more than the sidecar)",
     )
-
-
-def _guarded(handler: Handler) -> Handler:
-    """Map sidecar errors to their exit codes."""
-
-    def run(args: argparse.Namespace, out: Output) -> int:
-        try:
-            return handler(args, out)
-        except SidecarBusyError as exc:
-            return out.fail(str(exc), EXIT_LOCKED)
-        except SidecarCorruptError as exc:
-            return out.fail(str(exc), EXIT_CORRUPT)
-
-    return run
+    restore.add_argument(
+        "--lock-wait",
+        type=float,
+        metavar="SECONDS",
+        help="wait this long for a live writer of the session file (default: refuse at once)",
+    )
 
 
 class ProgressBar:
@@ -142,9 +135,11 @@ def _migrate(args: argparse.Namespace, out: Output) -> int:
 
     with _progress(out) as bar:
         if args.dry_run:
-            report = migrate_dry_run(args.file, progress=bar)
+            report = migrate_dry_run(existing_file(args.file), progress=bar)
         else:
-            result = migrate_jsonl_to_v2(args.file, rebuild=args.rebuild, progress=bar)
+            result = migrate_jsonl_to_v2(
+                existing_file(args.file), rebuild=args.rebuild, progress=bar
+            )
     if args.dry_run:
         if out.json_mode:
             out.json(report)
@@ -174,7 +169,7 @@ def _migrate(args: argparse.Namespace, out: Output) -> int:
 def _status(args: argparse.Namespace, out: Output) -> int:
     from sesslog.v2 import StateKind, migration_status
 
-    state = migration_status(args.file, thorough=not args.quick)
+    state = migration_status(file_if_any(args.file), thorough=not args.quick)
     if out.json_mode:
         out.json(state)
     else:
@@ -197,7 +192,7 @@ def _verify(args: argparse.Namespace, out: Output) -> int:
     from sesslog.projections.sidecar import sidecar_folder
     from sesslog.v2 import verify_v2_against_jsonl
 
-    if not sidecar_folder(args.file).is_dir():
+    if not sidecar_folder(existing_file(args.file)).is_dir():
         return out.fail(f"{args.file}: no V2 sidecar (run 'sesslog migrate' first)", EXIT_MISSING)
     with _progress(out) as bar:
         report = verify_v2_against_jsonl(
@@ -222,7 +217,7 @@ def _verify(args: argparse.Namespace, out: Output) -> int:
 def _rollback(args: argparse.Namespace, out: Output) -> int:
     from sesslog.v2 import rollback_v2_sidecar
 
-    result = rollback_v2_sidecar(args.file)
+    result = rollback_v2_sidecar(file_if_any(args.file))
     if out.json_mode:
         out.json(result)
     else:
@@ -235,7 +230,9 @@ def _recover(args: argparse.Namespace, out: Output) -> int:
     from sesslog.v2 import recover_partial_migration
 
     with _progress(out) as bar:
-        result = recover_partial_migration(args.file, migrate_again=args.migrate, progress=bar)
+        result = recover_partial_migration(
+            file_if_any(args.file), migrate_again=args.migrate, progress=bar
+        )
     if out.json_mode:
         out.json(result)
     else:
@@ -248,9 +245,14 @@ def _recover(args: argparse.Namespace, out: Output) -> int:
 
 
 def _restore(args: argparse.Namespace, out: Output) -> int:
+    from sesslog.projections.sidecar import sidecar_folder
     from sesslog.v2 import restore_jsonl_from_v2
 
-    result = restore_jsonl_from_v2(args.file, output=args.output, overwrite=args.force)
+    if not sidecar_folder(file_if_any(args.file)).is_dir():
+        return out.fail(f"{args.file}: no V2 sidecar to restore from", EXIT_MISSING)
+    result = restore_jsonl_from_v2(
+        file_if_any(args.file), output=args.output, overwrite=args.force, lock_wait=args.lock_wait
+    )
     if out.json_mode:
         out.json(result)
     else:

@@ -186,12 +186,11 @@ class SessionTree:
     def _report_duplicate(self, first: Record, dup: Record) -> None:
         entry = f"entry {shown(dup.id)}"
         if dup.raw == first.raw:
-            reason = Reason.DUPLICATE_ID_IDENTICAL
-            detail = f"{entry} repeats line {first.line} byte for byte; that line is kept"
+            reason, what = Reason.DUPLICATE_ID_IDENTICAL, f"repeats line {first.line}"
         else:
             reason = Reason.DUPLICATE_ID_CONFLICTING
-            detail = f"{entry} has the id of line {first.line} but other content; line {first.line} is kept"
-        self.diagnostics.add(dup.line, dup.offset, reason, detail)
+            what = f"reuses the id of line {first.line} with other content"
+        self.diagnostics.add(dup.line, dup.offset, reason, f"{entry} {what}; the first one is kept")
 
     def _break_cycles(self) -> None:
         """Find parent loops and break each at its last member in file order."""

@@ -13,7 +13,7 @@ def message_text(content: Any) -> str:
         return content
     if isinstance(content, list):
         return "\n".join(
-            block["text"]
+            str(block["text"])
             for block in content
             if isinstance(block, dict) and block.get("type") == "text" and "text" in block
         )

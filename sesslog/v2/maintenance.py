@@ -15,7 +15,8 @@ from pathlib import Path
 import msgspec
 
 from sesslog.backends.fs import atomic_write_bytes, fsync_folder
-from sesslog.errors import SidecarCorruptError, SidecarError
+from sesslog.backends.local import LocalFolder
+from sesslog.errors import SessionNotFoundError, SidecarCorruptError, SidecarError
 from sesslog.format.timestamps import now_iso
 from sesslog.v2.layout import SidecarPaths, new_migration_id
 from sesslog.v2.manifest import FileIdentity, encode_manifest, read_manifest, sha256_hex
@@ -88,10 +89,17 @@ class RestoreResult(msgspec.Struct, rename="camel"):
 def rollback_v2_sidecar(path: str | os.PathLike[str], *, wait: float = 0.0) -> RollbackResult:
     """Remove a session's sidecar; the session file is not touched; the ledger records it.
 
+    A session that was never migrated (no sidecar, no ledger) has nothing to remove, and
+    nothing is written for it (not even a ledger).
+
     Raises:
+        SessionNotFoundError: Neither the session file nor its sidecar exists.
         SidecarBusyError: Another process is changing the sidecar.
     """
     paths = SidecarPaths(path)
+    _require_something(paths)
+    if not paths.folder.exists() and not paths.ledger.exists():
+        return RollbackResult(str(paths.session), str(paths.folder), removed=False)
     with paths.lock_ledger(wait) as ledger:
         step("rollback.planned")
         if not paths.folder.exists():
@@ -124,7 +132,8 @@ def recover_partial_migration(
     the sidecar, and a corrupt sidecar; then optionally migrate again.
 
     A corrupt sidecar whose session file is missing is kept: it is the only copy left, and
-    :func:`restore_jsonl_from_v2` rebuilds the file from it.
+    :func:`restore_jsonl_from_v2` rebuilds the file from it. A session that was never
+    migrated has nothing to clean up, and nothing is written for it (not even a ledger).
 
     Args:
         path: The session file.
@@ -134,11 +143,21 @@ def recover_partial_migration(
         progress: Progress of the migration run afterwards.
 
     Raises:
+        SessionNotFoundError: Neither the session file nor a sidecar or leftover of it exists
+            (nothing is written).
         SidecarBusyError: Another process is changing the sidecar.
     """
     paths = SidecarPaths(path)
     removed: list[str] = []
     kept = None
+    _require_something(paths)
+    if not paths.folder.exists() and not paths.ledger.exists() and not paths.leftovers():
+        state = migration_status(paths.session)
+        migration = None
+        if migrate_again:
+            migration = migrate_jsonl_to_v2(paths.session, wait=wait, progress=progress)
+            state = migration_status(paths.session)
+        return RecoverResult(str(paths.session), state, [], state, None, migration)
     with paths.lock_ledger(wait) as ledger:
         before = migration_status(paths.session)
         step("recover.planned")
@@ -177,24 +196,61 @@ def restore_jsonl_from_v2(
     *,
     output: str | os.PathLike[str] | None = None,
     overwrite: bool = False,
+    lock_wait: float | None = None,
 ) -> RestoreResult:
     """Rebuild a session file byte for byte from its sidecar alone.
 
     The rebuilt bytes are checked against the manifest's hashes before anything is written;
-    the target is replaced atomically (mode 0600).
+    the target is replaced atomically (mode 0600). The session file itself is replaced under
+    its writer lock, so no writer appends meanwhile and a live writer makes the restore
+    refuse; and it is never cut shorter than it is (a file that holds more than the sidecar
+    grew since: ``migrate`` catches the sidecar up instead).
 
     Args:
         path: The session file (its sidecar is ``<name>.v2``).
         output: Where to write (default: the session file itself).
         overwrite: Replace a target that exists and holds other bytes.
+        lock_wait: Seconds to wait for a live writer of the session file (``None``: refuse).
 
     Raises:
-        SidecarError: No sidecar, or the target exists with other bytes and ``overwrite`` is
-            false.
+        SidecarError: No sidecar; the target exists with other bytes and ``overwrite`` is
+            false; or the session file holds more bytes than the sidecar.
         SidecarCorruptError: The sidecar is damaged.
+        SessionLockedError: A writer holds the session file's lock.
     """
     paths = SidecarPaths(path)
     target = Path(output) if output is not None else paths.session
+    data = _rebuilt(paths)
+    if target.exists() and target.resolve() == paths.session.resolve():
+        if target.read_bytes() == data:
+            return RestoreResult(str(target), False, len(data))
+        backend, key = LocalFolder.for_file(paths.session)
+        with backend.lock(key, wait=lock_wait):
+            current = target.read_bytes()
+            if current == data:
+                return RestoreResult(str(target), False, len(data))
+            _may_replace(target, overwrite)
+            if len(current) > len(data):
+                raise SidecarError(
+                    f"{target}: holds {len(current)} bytes, more than the {len(data)} its "
+                    "sidecar holds; restoring would cut entries off (run 'sesslog migrate' to "
+                    "bring the sidecar up to date, or move the file away first)"
+                )
+            _restore_session(paths, data)
+        return RestoreResult(str(target), True, len(data))
+    if target.exists():
+        if target.read_bytes() == data:
+            return RestoreResult(str(target), False, len(data))
+        _may_replace(target, overwrite)
+    if target.resolve() == paths.session.resolve():
+        _restore_session(paths, data)  # the session file was missing
+    else:
+        atomic_write_bytes(target, data)
+    return RestoreResult(str(target), True, len(data))
+
+
+def _rebuilt(paths: SidecarPaths) -> bytes:
+    """The session's bytes rebuilt from the sidecar and checked against the manifest."""
     try:
         sidecar = Sidecar(paths.folder)
     except FileNotFoundError:
@@ -206,27 +262,36 @@ def restore_jsonl_from_v2(
                 raise SidecarCorruptError(
                     f"rebuilt bytes {piece.start}-{piece.end} do not match the manifest"
                 )
-    if target.exists():
-        if target.read_bytes() == data:
-            return RestoreResult(str(target), False, len(data))
-        if not overwrite:
-            raise SidecarError(
-                f"{target}: exists and differs from the sidecar's copy (pass overwrite)"
-            )
-    if target.resolve() != paths.session.resolve():
-        atomic_write_bytes(target, data)
-        return RestoreResult(str(target), True, len(data))
+    return data
+
+
+def _may_replace(target: Path, overwrite: bool) -> None:
+    if not overwrite:
+        raise SidecarError(
+            f"{target}: exists and differs from the sidecar's copy; pass --force "
+            "(overwrite=True) to replace it"
+        )
+
+
+def _restore_session(paths: SidecarPaths, data: bytes) -> None:
+    """Write the session file and record it (in the manifest, so readers use the sidecar,
+    and in the ledger)."""
     with paths.lock_ledger() as ledger:
-        atomic_write_bytes(target, data)
+        atomic_write_bytes(paths.session, data)
         manifest = read_manifest(paths.folder)
-        if manifest.source.size == len(data):  # record the new file so readers use the sidecar
+        if manifest.source.size == len(data):
             source = msgspec.structs.replace(
-                manifest.source, identity=FileIdentity.of(os.stat(target))
+                manifest.source, identity=FileIdentity.of(os.stat(paths.session))
             )
             updated = msgspec.structs.replace(manifest, updated_at=now_iso(), source=source)
             atomic_write_bytes(paths.manifest, encode_manifest(updated))
         ledger.append("restore", migration_id=manifest.migration_id, source_size=len(data))
-    return RestoreResult(str(target), True, len(data))
+
+
+def _require_something(paths: SidecarPaths) -> None:
+    """Refuse a session of which nothing exists (no file, no sidecar, no leftovers)."""
+    if not paths.session.exists() and not paths.folder.exists() and not paths.leftovers():
+        raise SessionNotFoundError(f"{paths.session}: no such session file, and no sidecar")
 
 
 def _delete(path: Path) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sesslog.backends.fingerprints import edges_of_bytes, sha256_hex
 from sesslog.backends.fs import FOLDER_MODE, fsync_folder
-from sesslog.errors import SessionNotFoundError, SidecarError
+from sesslog.errors import FormatError, SessionNotFoundError, SidecarError
 from sesslog.format.diagnostics import DROPPING_REASONS, SessionOpenDiagnostics
 from sesslog.format.reader import ReadMode, SessionData, read_bytes
 from sesslog.format.timestamps import now_iso
@@ -50,7 +50,12 @@ from sesslog.v2.steps import step
 from sesslog.v2.store import Sidecar
 from sesslog.v2.verify import verify_v2_against_jsonl
 
-__all__ = ["create_v2_sidecar_from_jsonl", "migrate_dry_run", "migrate_jsonl_to_v2"]
+__all__ = [
+    "create_v2_sidecar_from_jsonl",
+    "migrate_dry_run",
+    "migrate_jsonl_to_v2",
+    "require_header",
+]
 
 
 class _Plan:
@@ -203,12 +208,15 @@ def migrate_jsonl_to_v2(
 
     Raises:
         SessionNotFoundError: The session file does not exist.
+        FormatError: The file is not a session (empty, binary, no header line); nothing is
+            written, not even the ledger.
         SidecarBusyError: Another process is changing the sidecar.
         SidecarError: The new sidecar failed verification (nothing was published).
     """
     paths = SidecarPaths(path)
     if not paths.session.is_file():
         raise SessionNotFoundError(f"{paths.session}: no such session file")
+    require_header(paths.session)
     started = time.perf_counter()
     with paths.lock_ledger(wait) as ledger:
         reason = "rebuild requested" if rebuild else None
@@ -322,12 +330,14 @@ def migrate_dry_run(
 
     Raises:
         SessionNotFoundError: The session file does not exist.
+        FormatError: The file is not a session (empty, binary, no header line).
     """
     session = Path(path)
     try:
         data = session.read_bytes()
     except FileNotFoundError:
         raise SessionNotFoundError(f"{session}: no such session file") from None
+    require_header(session, data[:_HEADER_LIMIT])
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="sesslog-dry-run-", dir=work_dir) as scratch:
         folder = Path(scratch) / "sidecar"
@@ -366,15 +376,43 @@ def migrate_dry_run(
     )
 
 
+#: Bytes of a file's start that must hold its header line.
+_HEADER_LIMIT = 1 << 20
+
+
+def require_header(session: Path, start: bytes | None = None) -> None:
+    """Refuse a file that is not a session, as ``upgrade`` and ``append`` do: one in whose first
+    lines the reader finds no session header (an empty or binary file, a file whose header was
+    lost).
+
+    Args:
+        session: The session file.
+        start: Its first bytes, when already read (default: read here).
+
+    Raises:
+        FormatError: Not a session file.
+    """
+    if start is None:
+        with open(session, "rb") as handle:
+            start = handle.read(_HEADER_LIMIT)
+    cut = start.rfind(b"\n")
+    lines = start[: cut + 1] if cut >= 0 else start
+    if read_bytes(lines, ReadMode.TOLERANT, path=str(session)).header is None:
+        what = "empty file" if not start else "no session header on line 1"
+        raise FormatError(f"not a session file ({what}); nothing to migrate", path=str(session))
+
+
 def _planned_action(session: Path) -> str:
-    kind = migration_status(session, thorough=False).kind
+    state = migration_status(session, thorough=False)
+    if state.changed_in_place:
+        return "rebuild"
     return {
         StateKind.UNMIGRATED: "migrate",
         StateKind.PARTIAL: "migrate",
         StateKind.MIGRATED: "nothing",
         StateKind.STALE: "catch_up",
         StateKind.CORRUPT: "rebuild",
-    }[kind]
+    }[state.kind]
 
 
 def _warnings(facts: Facts) -> list[str]:

@@ -8,7 +8,7 @@ import os
 import msgspec
 
 from sesslog.backends.fingerprints import edges_of_file
-from sesslog.errors import SidecarCorruptError
+from sesslog.errors import SessionNotFoundError, SidecarCorruptError
 from sesslog.v2.layout import SidecarPaths
 from sesslog.v2.manifest import (
     FileIdentity,
@@ -29,9 +29,12 @@ class StateKind(str, enum.Enum):
     * ``migrated``: the sidecar holds the session file byte for byte (with a reason when the
       file was touched since: readers then use the file until ``migrate`` records it again).
     * ``stale``: the file grew past the prefix the sidecar holds, and that prefix still
-      matches (``migrate`` catches up).
-    * ``corrupt``: the sidecar is damaged or the file changed under it (see the reason);
-      readers ignore it, ``recover`` removes it.
+      matches (``migrate`` catches up); or the file was rewritten or cut since (an upgrade in
+      place, an edit: ``changed_in_place``), and ``migrate`` rebuilds the sidecar. Readers use
+      the file meanwhile.
+    * ``corrupt``: the sidecar itself is damaged, or the session file is missing (see the
+      reason); readers ignore it, ``recover`` removes it (keeping it when the file is missing:
+      ``restore-jsonl`` rebuilds the file from it).
     """
 
     UNMIGRATED = "unmigrated"
@@ -58,6 +61,9 @@ class MigrationState(msgspec.Struct, rename="camel"):
         leftovers: Temporary or trash folders beside the session, and files inside the sidecar
             that its manifest does not name: what ``recover`` removes. A usable sidecar with
             leftovers keeps its state (``migrated`` or ``stale``).
+        changed_in_place: The session file no longer starts with the bytes the sidecar holds
+            (rewritten or cut since): ``stale``, and ``migrate`` rebuilds rather than catches
+            up.
     """
 
     kind: StateKind
@@ -71,6 +77,7 @@ class MigrationState(msgspec.Struct, rename="camel"):
     entries: int = 0
     sidecar_bytes: int = 0
     leftovers: list[str] = msgspec.field(default_factory=list)
+    changed_in_place: bool = False
 
 
 def migration_status(path: str | os.PathLike[str], *, thorough: bool = True) -> MigrationState:
@@ -83,6 +90,9 @@ def migration_status(path: str | os.PathLike[str], *, thorough: bool = True) -> 
 
     Returns:
         The state, with the reason when it is not ``unmigrated`` or ``migrated``.
+
+    Raises:
+        SessionNotFoundError: Neither the session file nor a sidecar or leftover of it exists.
     """
     paths = SidecarPaths(path)
     state = MigrationState(StateKind.UNMIGRATED, str(paths.session), str(paths.folder))
@@ -92,6 +102,8 @@ def migration_status(path: str | os.PathLike[str], *, thorough: bool = True) -> 
     except FileNotFoundError:
         stat = None
     state.source_size = None if stat is None else stat.st_size
+    if stat is None and not state.leftovers and not paths.folder.exists():
+        raise SessionNotFoundError(f"{paths.session}: no such session file, and no sidecar")
     if not paths.folder.exists():
         if state.leftovers:
             state.kind = StateKind.PARTIAL
@@ -101,6 +113,8 @@ def migration_status(path: str | os.PathLike[str], *, thorough: bool = True) -> 
         manifest = read_manifest(paths.folder)
     except FileNotFoundError:
         return _corrupt(state, "the sidecar folder has no manifest")
+    except PermissionError:
+        raise  # not allowed to read it: nothing is known to be wrong with it
     except (SidecarCorruptError, OSError) as exc:
         return _corrupt(state, str(exc))
     state.migration_id = manifest.migration_id
@@ -114,17 +128,24 @@ def migration_status(path: str | os.PathLike[str], *, thorough: bool = True) -> 
     state.leftovers.extend(
         str(paths.folder / name) for name in sorted(set(os.listdir(paths.folder)) - named)
     )
-    problem = sidecar_problem(paths, manifest, thorough) or _source_problem(
-        paths, manifest, state.source_size, thorough
-    )
+    problem = sidecar_problem(paths, manifest, thorough)
     if problem is not None:
         return _corrupt(state, problem)
-    assert stat is not None
+    if stat is None:
+        return _corrupt(
+            state, "the session file is missing (restore-jsonl rebuilds it from the sidecar)"
+        )
+    changed = _source_problem(paths, manifest, stat.st_size, thorough)
+    if changed is not None:
+        state.kind = StateKind.STALE
+        state.changed_in_place = True
+        state.reason = f"{changed}; {_what_to_run(stat.st_size, manifest.source.size)}"
+        return state
     if stat.st_size > manifest.source.size:
         state.kind = StateKind.STALE
         state.reason = (
             f"the session file grew by {stat.st_size - manifest.source.size} bytes "
-            "since the sidecar was written"
+            "since the sidecar was written; run 'sesslog migrate' to catch up"
         )
         return state
     state.kind = StateKind.MIGRATED
@@ -160,11 +181,10 @@ def sidecar_problem(paths: SidecarPaths, manifest: Manifest, thorough: bool) -> 
 
 
 def _source_problem(
-    paths: SidecarPaths, manifest: Manifest, size: int | None, thorough: bool
+    paths: SidecarPaths, manifest: Manifest, size: int, thorough: bool
 ) -> str | None:
+    """How the session file differs from the prefix the sidecar holds, or ``None``."""
     source = manifest.source
-    if size is None:
-        return "the session file is missing (restore-jsonl rebuilds it from the sidecar)"
     if size < source.size:
         return f"the session file has {size} bytes, fewer than the {source.size} migrated"
     if not thorough:
@@ -179,6 +199,14 @@ def _source_problem(
                     f"(bytes {piece.start}-{piece.end} differ)"
                 )
     return None
+
+
+def _what_to_run(size: int, covered: int) -> str:
+    """The commands that bring a sidecar and a file changed under it together again."""
+    rebuild = "'sesslog migrate' rebuilds the sidecar from the file"
+    if size > covered:
+        return rebuild
+    return f"{rebuild}, or 'sesslog restore-jsonl --force' puts the sidecar's copy back"
 
 
 def _file_sha256(path: os.PathLike[str]) -> str:

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_harness import HEADER as HEADER_TEXT
+from cli_harness import message_line
 
 from sesslog.cli import build_parser, main
 
@@ -81,20 +83,11 @@ def _write(tmp_path: Path, name: str, lines: list[bytes]) -> Path:
     return path
 
 
-HEADER = (
-    b'{"type":"session","version":3,"id":"s1","timestamp":"2026-01-05T10:00:00.000Z","cwd":"/w"}\n'
-)
+HEADER = HEADER_TEXT + b"\n"
 
 
 def _entry(entry_id: str, parent: str | None, text: str = "hi") -> bytes:
-    doc = {
-        "type": "message",
-        "id": entry_id,
-        "parentId": parent,
-        "timestamp": "2026-01-05T10:00:01.000Z",
-        "message": {"role": "user", "content": text, "timestamp": 1767607201000},
-    }
-    return json.dumps(doc, separators=(",", ":")).encode() + b"\n"
+    return message_line(entry_id, parent, text) + b"\n"
 
 
 def test_check_clean_exits_zero(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -168,7 +161,7 @@ def test_upgrade_writes_v3_and_keeps_original(
     code, result = run_json(capsys, "upgrade", str(path))
     assert code == 0
     assert result["changed"] is True
-    assert (result["from_version"], result["to_version"]) == (1, 3)
+    assert (result["fromVersion"], result["toVersion"]) == (1, 3)
     assert Path(result["backup"]).read_bytes() == original
     assert json.loads(path.read_bytes().split(b"\n", 1)[0])["version"] == 3
     code, after = run_json(capsys, "context", str(path))

@@ -21,6 +21,8 @@ from sesslog.backends import fileops
 from sesslog.format.diagnostics import Reason
 from sesslog.format.reader import read_bytes
 
+#: Crash tests with hundreds of kills: deselect with ``-m "not slow"`` while iterating.
+pytestmark = pytest.mark.slow
 CUTS = int(os.environ.get("SESSLOG_POWER_CUTS", "150"))
 SEED = int(os.environ.get("SESSLOG_CRASH_SEED", str(random.randrange(1 << 30))))
 TAIL_DAMAGE = {Reason.TORN_TAIL.value, Reason.MISSING_NEWLINE.value}

@@ -30,6 +30,8 @@ from sesslog.format.reader import read_file
 from sesslog.tree.index import TreeNode
 
 CHILD = Path(__file__).with_name("crash_child.py")
+#: Crash tests with hundreds of kills: deselect with ``-m "not slow"`` while iterating.
+pytestmark = pytest.mark.slow
 KILLS = int(os.environ.get("SESSLOG_CRASH_KILLS", "210"))
 SEED = int(os.environ.get("SESSLOG_CRASH_SEED", str(random.randrange(1 << 30))))
 ROUNDS_PER_FILE = 5

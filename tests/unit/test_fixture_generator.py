@@ -208,8 +208,12 @@ def test_linear_session_without_options_has_no_branch() -> None:
 
 
 def test_committed_v3_files_are_clean() -> None:
-    for path in sorted((GENERATED / "v3").glob("*.jsonl")):
-        check_clean_tree(path.read_bytes())
+    paths = sorted((GENERATED / "v3").glob("*.jsonl"))
+    assert paths, f"no committed v3 fixtures in {GENERATED / 'v3'}"
+    assert len(paths) >= 5  # small-0 ... small-4, as generate_all writes them
+    for path in paths:
+        entries = check_clean_tree(path.read_bytes())
+        assert entries, path.name
 
 
 @pytest.mark.parametrize("line_bytes", [1000, 2500])

@@ -215,15 +215,17 @@ def test_upgrade_file_refuses(lines, tmp_path: Path) -> None:
     path = tmp_path / "old.jsonl"
     path.write_bytes(v1_with_compaction(lines, 2))
     (tmp_path / "old.jsonl.v1.bak").write_bytes(b"taken")
-    with pytest.raises(FormatError):
+    with pytest.raises(FileExistsError):
         upgrade_file(path)
-    for name, data in (
-        ("headless.jsonl", lines.entry("a", None)),
-        ("future.jsonl", lines.session(lines.entry("a", None), version=9)),
+    for name, data, error in (
+        ("headless.jsonl", lines.entry("a", None), FormatError),
+        ("empty.jsonl", b"", FormatError),
+        ("binary.jsonl", bytes(range(256)) * 4, FormatError),
+        ("future.jsonl", lines.session(lines.entry("a", None), version=9), ReadOnlySessionError),
     ):
         target = tmp_path / name
         target.write_bytes(data)
-        with pytest.raises(ReadOnlySessionError):
+        with pytest.raises(error):
             upgrade_file(target)
         assert target.read_bytes() == data
     damaged = tmp_path / "damaged.jsonl"

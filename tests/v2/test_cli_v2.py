@@ -64,8 +64,8 @@ def test_exit_codes_tell_what_was_found(branchy: Path, capsys: pytest.CaptureFix
     run(capsys, "rollback", file)
     code, state, _ = run(capsys, "status", file, "--json")
     assert (code, state["kind"]) == (1, "partial")
-    code, _, _ = run(capsys, "restore-jsonl", file)
-    assert code == 1
+    code, _, err = run(capsys, "restore-jsonl", file)
+    assert code == 4 and "no V2 sidecar" in err
     code, _, err = run(capsys, "migrate", str(branchy.with_name("missing.jsonl")))
     assert code == 4
 

@@ -17,6 +17,7 @@ from sidecar_helpers import SMALL, snapshot
 from sesslog import FormatError, OpenScope, ReadMode, Session, SessionStoreKind
 from sesslog.v2 import (
     StateKind,
+    migrate_dry_run,
     migrate_jsonl_to_v2,
     migration_status,
     restore_jsonl_from_v2,
@@ -76,7 +77,11 @@ def test_conformance_case_round_trips(
 def test_generated_fixture_round_trips(
     generated_file: Path, session_file: Callable[[bytes], Path]
 ) -> None:
-    _round_trip(session_file(generated_file.read_bytes()))
+    path = session_file(generated_file.read_bytes())
+    if generated_file.stem == "missing_header":
+        _assert_refused(path)
+    else:
+        _round_trip(path)
 
 
 def test_branchy_session_round_trips(branchy: Path) -> None:
@@ -96,9 +101,34 @@ def _entry(entry_id: str, parent: str | None, extra: str = "") -> bytes:
     ).encode()
 
 
-DAMAGED = {
+def _assert_refused(path: Path) -> None:
+    """``migrate`` refuses a file that is not a session, as ``upgrade`` does, writing nothing."""
+    before = sorted(path.parent.iterdir())
+    with pytest.raises(FormatError, match="not a session file"):
+        migrate_jsonl_to_v2(path, **SMALL)
+    with pytest.raises(FormatError, match="not a session file"):
+        migrate_dry_run(path)
+    assert sorted(path.parent.iterdir()) == before
+
+
+NOT_SESSIONS = {
     "empty": b"",
+    "no_header": _entry("a", None) + b"\n" + _entry("b", "a") + b"\n",
+    "binary": bytes(range(256)) * 64,
+    "header_on_line_two": _entry("a", None) + b"\n" + _HEADER + b"\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(NOT_SESSIONS))
+def test_a_file_that_is_not_a_session_is_refused(
+    case: str, session_file: Callable[[bytes], Path]
+) -> None:
+    _assert_refused(session_file(NOT_SESSIONS[case]))
+
+
+DAMAGED = {
     "header_only": _HEADER + b"\n",
+    "blank_first_line": b"\n" + _HEADER + b"\n" + _entry("a", None) + b"\n",
     "no_final_newline": _HEADER + b"\n" + _entry("a", None),
     "crlf": _HEADER + b"\r\n" + _entry("a", None) + b"\r\n" + _entry("b", "a") + b"\r\n",
     "bom_blank_lines": b"\xef\xbb\xbf" + _HEADER + b"\n\n" + _entry("a", None) + b"\n\n\n",
@@ -145,7 +175,6 @@ DAMAGED = {
     + b"\n"
     + _entry("c", "b")
     + b"\n",
-    "no_header": _entry("a", None) + b"\n" + _entry("b", "a") + b"\n",
     "future_version": _HEADER.replace(b'"version":3', b'"version":9')
     + b"\n"
     + _entry("a", None)

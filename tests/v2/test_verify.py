@@ -301,7 +301,8 @@ def test_a_session_file_edited_after_migration_is_reported(migrated: Path) -> No
     assert [(p.line, p.entry_id, p.offset) for p in content] == [(victim.line, victim.id, at)]
     assert any(p.kind == "source" for p in report.problems)
     state = migration_status(migrated)
-    assert state.kind is StateKind.CORRUPT and "changed" in str(state.reason)
+    assert state.kind is StateKind.STALE and state.changed_in_place
+    assert "changed" in str(state.reason) and "sesslog migrate" in str(state.reason)
     assert snapshot(Session.open(migrated)) == snapshot(Session.open(migrated, sidecar=False))
     assert Session.open(migrated).store_kind.value == "jsonl"
 
@@ -311,7 +312,9 @@ def test_a_truncated_session_file_is_reported(migrated: Path) -> None:
     migrated.write_bytes(data[:-50])
     report = verify_v2_against_jsonl(migrated)
     assert any(p.kind == "source" and p.offset == len(data) - 50 for p in report.problems)
-    assert migration_status(migrated).kind is StateKind.CORRUPT
+    state = migration_status(migrated)
+    assert state.kind is StateKind.STALE and state.changed_in_place
+    assert "restore-jsonl --force" in str(state.reason)
 
 
 def test_a_grown_session_file_is_stale_not_wrong(migrated: Path) -> None:

@@ -110,7 +110,7 @@ def test_bad_lines_are_reported_and_skipped(
     assert len(Session.open(path)) == 2
 
 
-def test_missing_file_and_read_only_file(
+def test_missing_file_and_read_only_session(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, err = run(monkeypatch, capsys, INPUT, str(tmp_path / "missing.jsonl"))
@@ -118,7 +118,7 @@ def test_missing_file_and_read_only_file(
     future = tmp_path / "future.jsonl"
     future.write_text('{"type":"session","version":99,"id":"f","timestamp":"t","cwd":"/"}\n')
     code, _, err = run(monkeypatch, capsys, INPUT, str(future))
-    assert code == 3 and "future.jsonl" in err
+    assert code == 6 and "future.jsonl" in err
     assert future.read_text().count("\n") == 1
 
 
@@ -146,3 +146,130 @@ def test_each_id_comes_back_once_its_entry_is_kept(tmp_path: Path, kit: Any, mod
         child.stdin.close()
         assert child.wait(timeout=60) == 0
     assert len(kit.ids(path)) == 3
+
+
+#: What pi's reader and interface read from every assistant message.
+PI_ASSISTANT_FIELDS = ("content", "api", "provider", "model", "usage", "stopReason", "timestamp")
+USAGE_FIELDS = ("input", "output", "cacheRead", "cacheWrite", "totalTokens", "cost")
+COST_FIELDS = ("input", "output", "cacheRead", "cacheWrite", "total")
+
+
+def assert_pi_can_read(message: dict[str, Any]) -> None:
+    """Every field pi needs in an assistant message, with the types it expects."""
+    for key in PI_ASSISTANT_FIELDS:
+        assert key in message, (key, message)
+    assert isinstance(message["content"], list)
+    for key in ("api", "provider", "model", "stopReason"):
+        assert isinstance(message[key], str), key
+    usage = message["usage"]
+    for key in USAGE_FIELDS[:-1]:
+        assert isinstance(usage[key], int | float) and not isinstance(usage[key], bool), key
+    for key in COST_FIELDS:
+        assert isinstance(usage["cost"][key], int | float), key
+    assert isinstance(message["timestamp"], int)
+
+
+def _assistant_messages(path: Path) -> list[dict[str, Any]]:
+    found = []
+    for rec in Session.open(path).tree:
+        message = rec.decode().get("message")
+        if rec.type == "message" and message.get("role") == "assistant":
+            found.append(message)
+    return found
+
+
+def test_assistant_messages_get_every_field_pi_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "s.jsonl"
+    stdin = "\n".join(
+        [
+            '{"role":"assistant","content":"plain text"}',
+            '{"role":"assistant","content":[{"type":"toolCall","id":"t1","name":"ls",'
+            '"arguments":{}}],"usage":{"input":10,"output":5,"cost":{"input":0.5}}}',
+            '{"type":"message","message":{"role":"assistant","content":[],"provider":"p",'
+            '"model":"m","api":"a","stopReason":"length","timestamp":7}}',
+        ]
+    )
+    code, _, err = run(monkeypatch, capsys, stdin, str(path), "--create")
+    assert code == 0, err
+    messages = _assistant_messages(path)
+    assert len(messages) == 3
+    for message in messages:
+        assert_pi_can_read(message)
+    plain, call, given = messages
+    assert plain["content"] == [{"type": "text", "text": "plain text"}]
+    assert (plain["api"], plain["provider"], plain["model"]) == ("unknown",) * 3
+    assert plain["stopReason"] == "stop" and plain["usage"]["totalTokens"] == 0
+    assert call["stopReason"] == "toolUse"
+    assert call["usage"]["totalTokens"] == 15 and call["usage"]["cost"]["total"] == 0.5
+    assert (given["provider"], given["stopReason"], given["timestamp"]) == ("p", "length", 7)
+
+
+def test_library_assistant_messages_get_every_field_pi_reads(tmp_path: Path) -> None:
+    from sesslog.cli.demo_session import write_demo
+    from sesslog.format import entries as E
+
+    session = Session.create(path=tmp_path / "s.jsonl", cwd="/")
+    session.append_assistant_message("hi", provider="p", model="m")
+    session.append_assistant_message(
+        [E.ToolCall(id="t", name="ls", arguments={})],
+        provider="p",
+        model="m",
+        usage=E.Usage(input=3, output=2, cache_read=1),
+    )
+    session.close()
+    messages = _assistant_messages(tmp_path / "s.jsonl")
+    for message in messages:
+        assert_pi_can_read(message)
+    assert [m["usage"]["totalTokens"] for m in messages] == [0, 6]
+    demo = write_demo(tmp_path / "demo")
+    written = _assistant_messages(demo.session.path)
+    assert written
+    for message in written:
+        assert_pi_can_read(message)
+
+
+def test_lines_that_cannot_be_taken_are_reported_by_number(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "s.jsonl"
+    stdin = (
+        b'{"role":"user","content":"first"}\n'
+        b'{"role":"user","content":"caf\xe9 in latin-1"}\n'
+        b'{"type":"model_change","provider":"p"}\n'
+        b'{"role":"toolResult","content":"no call id"}\n'
+        b'{"role":"assistant","content":"x","usage":"lots"}\n'
+        + b"[" * 100_000
+        + b"\n"
+        + b'{"role":"user","content":"last"}\n'
+    )
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+    code = main(["append", str(path), "--create"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert len(out.split()) == 2
+    assert "stdin line 2: not valid UTF-8 (byte 29 of the line)" in err
+    assert 'stdin line 3: a model_change entry has no "modelId"' in err
+    assert 'stdin line 4: toolResult message has no "toolCallId"' in err
+    assert 'stdin line 5: "usage" must be an object' in err
+    assert "stdin line 6:" in err
+    data = path.read_bytes()
+    assert "\ufffd".encode() not in data and b"caf" not in data
+    assert [rec.decode()["message"]["content"] for rec in Session.open(path).tree] == [
+        "first",
+        "last",
+    ]
+
+
+def test_append_refuses_a_symlink_with_a_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "s.jsonl"
+    Session.create(path=target, cwd="/").close()
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(target)
+    code, _, err = run(monkeypatch, capsys, INPUT, str(link))
+    assert code == 2
+    assert err.startswith(f"sesslog: {link}: is a symbolic link") and str(target) in err
+    assert len(Session.open(target)) == 0
