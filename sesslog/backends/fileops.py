@@ -152,6 +152,10 @@ def open_locked(path: str, wait: float | None = None, ops: FileOps = OS_FILE_OPS
     """Open an existing session file for appending and take its writer lock: the one lock
     every writer, and every whole-file replacement (upgrade, restore, trash), holds.
 
+    Once the lock is taken the name must still lead to the locked file: a file replaced whole
+    while this call waited (a new file renamed into place under the lock) is opened and locked
+    again, so nothing is ever appended to a file no longer in the folder.
+
     Args:
         path: The session file (a symlink is refused).
         wait: Seconds to wait for another holder (``None`` or ``0``: a moment only).
@@ -163,18 +167,23 @@ def open_locked(path: str, wait: float | None = None, ops: FileOps = OS_FILE_OPS
     Raises:
         SessionLockedError: Another holder kept the lock past ``wait`` (its pid named when the
             OS tells).
-        FileNotFoundError: No such file.
+        FileNotFoundError: No such file (or it was removed while this call waited).
     """
     deadline = time.monotonic() + max(wait or 0.0, _LOCK_GRACE)
-    fd, _ = ops.open(path, create=False)
-    try:
-        delay = 0.001
-        while not ops.try_lock(fd):
-            if time.monotonic() >= deadline:
-                raise SessionLockedError(path, lock_holder_pid(path))
-            time.sleep(delay)
-            delay = min(delay * 2, 0.05)
-    except BaseException:
-        ops.close(fd)
-        raise
-    return fd
+    while True:
+        fd, _ = ops.open(path, create=False)
+        try:
+            delay = 0.001
+            while not ops.try_lock(fd):
+                if time.monotonic() >= deadline:
+                    raise SessionLockedError(path, lock_holder_pid(path))
+                time.sleep(delay)
+                delay = min(delay * 2, 0.05)
+            held = os.fstat(fd)
+            named = os.stat(path, follow_symlinks=False)
+        except BaseException:
+            ops.close(fd)
+            raise
+        if (held.st_dev, held.st_ino) == (named.st_dev, named.st_ino):
+            return fd
+        ops.close(fd)  # replaced while waiting: lock the file that has the name now

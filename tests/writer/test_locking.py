@@ -14,6 +14,9 @@ from typing import Any
 import pytest
 
 from sesslog import Session, SessionChangedError, SessionLockedError
+from sesslog.backends.fileops import FileOps
+from sesslog.backends.fs import atomic_write_bytes
+from sesslog.backends.local import LocalFolder
 from sesslog.backends.locks import lock_holder_pid, writer_active
 from sesslog.cli import main
 from sesslog.format.diagnostics import Reason
@@ -143,3 +146,58 @@ def test_a_waiting_writer_whose_session_went_stale_is_refused(
     with pytest.raises(SessionChangedError):
         waiting.append_custom("stale")
     assert holder.wait(timeout=60) == 0
+
+
+class _SignalsOpen(FileOps):
+    """The real calls; says when a writer has opened the file (before it takes the lock)."""
+
+    def __init__(self) -> None:
+        self.opened = threading.Event()
+
+    def open(self, path: str, *, create: bool) -> tuple[int, bool]:
+        found = super().open(path, create=create)
+        self.opened.set()
+        return found
+
+
+_LINE = b'{"type":"custom","id":"after","parentId":null,"timestamp":"t","customType":"x"}'
+
+
+def _wait_while_held(tmp_path: Path, change: Any) -> list[Any]:
+    """Start a writer waiting for the lock that ``LocalFolder.lock`` holds, ``change`` the
+    file once the writer has it open, release the lock; what the writer's open gave."""
+    ops = _SignalsOpen()
+    backend = LocalFolder(tmp_path, ops=ops)
+    result: list[Any] = []
+
+    def wait_for_lock() -> None:
+        try:
+            result.append(backend.open_writer("s.jsonl", wait=60))
+        except OSError as exc:
+            result.append(exc)
+
+    with backend.lock("s.jsonl"):  # what an upgrade or a restore holds
+        waiter = threading.Thread(target=wait_for_lock)
+        waiter.start()
+        assert ops.opened.wait(timeout=60)  # the writer holds a descriptor of the old file
+        change(tmp_path / "s.jsonl")
+    waiter.join(timeout=60)
+    return result
+
+
+def test_a_waiting_writer_appends_to_the_file_that_replaced_the_one_it_waited_for(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.jsonl"
+    Session.create(path=path, cwd="/").close()
+    replaced = path.read_bytes() + b'{"type":"custom","id":"new","parentId":null,"timestamp":"t"}\n'
+    [writer] = _wait_while_held(tmp_path, lambda file: atomic_write_bytes(file, replaced))
+    writer.write_lines(_LINE, sync=True)
+    writer.close()
+    assert path.read_bytes() == replaced + _LINE + b"\n"
+
+
+def test_a_waiting_writer_whose_file_was_removed_meanwhile_is_refused(tmp_path: Path) -> None:
+    Session.create(path=tmp_path / "s.jsonl", cwd="/").close()
+    [error] = _wait_while_held(tmp_path, lambda file: file.unlink())
+    assert isinstance(error, FileNotFoundError)
