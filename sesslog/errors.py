@@ -20,6 +20,7 @@ class FormatError(SesslogError, ValueError):
         line: 1-based line number of the offending record.
         offset: Byte offset of the start of that line.
         reason: Short machine-readable reason (see ``sesslog.format.diagnostics.Reason``).
+        detail: The message without the place.
     """
 
     def __init__(
@@ -35,6 +36,7 @@ class FormatError(SesslogError, ValueError):
         self.line = line
         self.offset = offset
         self.reason = reason
+        self.detail = message
         where = path or "<memory>"
         if line is not None:
             where += f":{line}"

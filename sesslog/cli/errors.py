@@ -89,6 +89,9 @@ def describe_error(exc: BaseException, file: str | None) -> tuple[str, int]:
     if isinstance(exc, WriterFailedError) and isinstance(exc.cause, OSError):
         code = _ERRNO.get(exc.cause.errno or 0, (EXIT_FOUND, ""))[0]
         return _named(str(exc), file), code
+    if isinstance(exc, FormatError) and exc.path is None and exc.line is None:
+        # a value, not a file, broke the format (JSON output nested too deep): name the file
+        return _named(exc.detail, file), EXIT_CORRUPT
     for cls, code in _CLASSES:
         if isinstance(exc, cls):
             return _named(str(exc), file), code

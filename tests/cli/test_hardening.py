@@ -20,7 +20,9 @@ from cli_harness import (
     session_bytes,
 )
 
-from sesslog import Session
+from sesslog import FormatError, Session
+from sesslog.cli.errors import describe_error
+from sesslog.cli.output import EXIT_CORRUPT, Output
 from sesslog.v2 import SidecarPaths, migrate_jsonl_to_v2
 
 V1 = (
@@ -229,3 +231,15 @@ def test_json_output_never_holds_nan(tmp_path: Path) -> None:
     assert run.code == 0
     message = _strict_json(run.out)["messages"][0]  # type: ignore[index]
     assert (message["timestamp"], message["n"], message["content"]) == (None, [None, -1], "x :NaN")
+
+
+def test_json_output_nested_too_deep_is_one_line_with_the_corrupt_code() -> None:
+    deep: list[object] = []
+    for _ in range(100_000):
+        deep = [deep]
+    out = Output(json_mode=True, color=False)
+    with pytest.raises(FormatError) as raised:
+        out.json({"value": deep})
+    message, code = describe_error(raised.value, "s.jsonl")
+    assert code == EXIT_CORRUPT
+    assert message == "s.jsonl: cannot write value as JSON: nested too deep"
