@@ -35,8 +35,9 @@ from sesslog.format.entries import SESSION_VERSION
 from sesslog.format.reader import ReadMode
 from sesslog.projections.protocol import OpenScope, SessionStoreKind
 from sesslog.session import Session
+from sesslog.tree.branches import BranchInfo, ForkPlan, SiblingBranch
 from sesslog.tree.context import SessionContext
-from sesslog.tree.index import BranchInfo, ForkPlan, SessionTree, SiblingBranch
+from sesslog.tree.index import SessionTree
 from sesslog.tree.snapshot import SessionSnapshot
 
 if TYPE_CHECKING:

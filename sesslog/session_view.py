@@ -12,8 +12,9 @@ from typing import Any
 from sesslog.format.diagnostics import SessionOpenDiagnostics
 from sesslog.format.entries import SESSION_VERSION
 from sesslog.format.records import Record
+from sesslog.tree.branches import BranchInfo, ForkPlan, SiblingBranch
 from sesslog.tree.context import SessionContext, build_context
-from sesslog.tree.index import BranchInfo, ForkPlan, SessionTree, SiblingBranch
+from sesslog.tree.index import SessionTree
 
 __all__ = ["SessionView"]
 

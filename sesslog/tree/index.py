@@ -2,7 +2,8 @@
 
 Every entry is a node. The index answers structural questions: roots, ordered children, the
 leaf, the path from a root to any entry, labels, the session name, branches and fork plans.
-The rules are those of the format contract, section 6:
+The rules are those of the format contract, section 6 (the branch and fork-plan queries are
+in :mod:`sesslog.tree.branches`):
 
 * the first occurrence of an id wins; a later line with the same id is a duplicate (identical
   or conflicting) and is reported and left out of the tree;
@@ -27,9 +28,16 @@ from sesslog.errors import EntryNotFoundError
 from sesslog.format.diagnostics import Reason, SessionOpenDiagnostics, shown
 from sesslog.format.records import Record
 from sesslog.format.timestamps import iso_to_ms
-from sesslog.tree.text import message_text
+from sesslog.tree.branches import (
+    BranchInfo,
+    ForkPlan,
+    SiblingBranch,
+    branches,
+    fork_plan,
+    sibling_branches,
+)
 
-__all__ = ["BranchInfo", "ForkPlan", "SessionTree", "SiblingBranch", "TreeNode"]
+__all__ = ["SessionTree", "TreeNode"]
 
 #: How many ids of a parent loop a cycle diagnostic names.
 _LOOP_SHOWN = 8
@@ -46,61 +54,6 @@ class TreeNode(msgspec.Struct, frozen=True, gc=False):
     parentId: str | None
     children: list[str]
     label: str | None
-
-
-class SiblingBranch(msgspec.Struct, frozen=True):
-    """One of the branches that leave a fork point.
-
-    Attributes:
-        fork_point_id: The entry with more than one child.
-        first_id: The child that starts this branch.
-        leaf_id: The newest leaf in the branch (last in file order).
-        size: Number of entries in the branch.
-        active: True when the current leaf is inside this branch.
-    """
-
-    fork_point_id: str
-    first_id: str
-    leaf_id: str
-    size: int
-    active: bool
-
-
-class BranchInfo(msgspec.Struct, frozen=True):
-    """One leaf of the tree and the branch that leads to it.
-
-    Attributes:
-        leaf_id: The leaf entry.
-        fork_point_id: The nearest ancestor with more than one child (``None`` when the branch
-            runs from a root with no fork on the way).
-        depth: Number of entries from the root to the leaf.
-        timestamp: The leaf's timestamp.
-        label: The leaf's label, if any.
-        active: True for the branch of the current leaf.
-    """
-
-    leaf_id: str
-    fork_point_id: str | None
-    depth: int
-    timestamp: str | None
-    label: str | None
-    active: bool
-
-
-class ForkPlan(msgspec.Struct, frozen=True):
-    """What forking (or re-asking) from a user message needs.
-
-    Attributes:
-        message_id: The user message the fork starts from.
-        parent_id: Where the new branch attaches (the message's parent, ``None`` at a root).
-        path: Ids from the root to ``parent_id``, root first (empty at a root).
-        text: The message's text, for the user to edit and send again.
-    """
-
-    message_id: str
-    parent_id: str | None
-    path: list[str]
-    text: str
 
 
 class SessionTree:
@@ -401,34 +354,7 @@ class SessionTree:
 
     def branches(self) -> list[BranchInfo]:
         """Every leaf with the branch that leads to it, in file order."""
-        kids = self._child_lists()
-        parent = self._parent
-        current = len(self.entries) - 1
-        out = []
-        for index, k in enumerate(kids):
-            if k:
-                continue
-            depth = 0
-            fork: int = -1
-            node = index
-            while node != -1:
-                depth += 1
-                up = parent[node]
-                if fork == -1 and up != -1 and len(kids[up]) > 1:
-                    fork = up
-                node = up
-            rec = self.entries[index]
-            out.append(
-                BranchInfo(
-                    rec.id,
-                    None if fork == -1 else self.entries[fork].id,
-                    depth,
-                    rec.timestamp if isinstance(rec.timestamp, str) else None,
-                    self._labels.get(rec.id),
-                    index == current,
-                )
-            )
-        return out
+        return branches(self.entries, self._parent, self._child_lists(), self._labels)
 
     def sibling_branches(self, entry_id: str | None = None) -> list[list[SiblingBranch]]:
         """The branches at each fork point on the path to ``entry_id`` (default: the leaf).
@@ -437,28 +363,7 @@ class SessionTree:
             One list per fork point on the path, root side first; each lists every child
             branch of that fork point, oldest first, marking the one the path goes through.
         """
-        kids = self._child_lists()
-        path = self.path(entry_id)
-        on_path = {rec.id for rec in path}
-        out: list[list[SiblingBranch]] = []
-        for rec in path:
-            index = self._pos[rec.id]
-            if len(kids[index]) < 2:
-                continue
-            group = []
-            for child in kids[index]:
-                leaf, size = self._subtree_leaf(child, kids)
-                group.append(
-                    SiblingBranch(
-                        rec.id,
-                        self.entries[child].id,
-                        self.entries[leaf].id,
-                        size,
-                        self.entries[child].id in on_path,
-                    )
-                )
-            out.append(group)
-        return out
+        return sibling_branches(self.entries, self._pos, self._child_lists(), self.path(entry_id))
 
     def fork_plan(self, message_id: str) -> ForkPlan:
         """Plan a fork that re-asks a user message.
@@ -468,12 +373,8 @@ class SessionTree:
             ValueError: The entry is not a user message.
         """
         rec = self.get(message_id)
-        if rec.type != "message" or rec.message is None or rec.message.role != "user":
-            raise ValueError(f"entry {message_id} is not a user message")
         parent = self.parent_of(message_id)
-        path = self.path_ids(parent) if parent is not None else []
-        content = rec.decode().get("message", {}).get("content")
-        return ForkPlan(message_id, parent, path, message_text(content))
+        return fork_plan(rec, parent, self.path_ids(parent) if parent is not None else [])
 
     # ------------------------------------------------------------------ internals
 
@@ -482,18 +383,6 @@ class SessionTree:
         if index is None:
             raise EntryNotFoundError(f"no entry {entry_id!r} in the session")
         return index
-
-    def _subtree_leaf(self, start: int, kids: list[list[int]]) -> tuple[int, int]:
-        """The last-in-file-order entry of a subtree, and the subtree's size."""
-        best = start
-        size = 0
-        stack = [start]
-        while stack:
-            node = stack.pop()
-            size += 1
-            best = max(best, node)
-            stack.extend(kids[node])
-        return best, size
 
     def _child_lists(self) -> list[list[int]]:
         if self._children is None:
