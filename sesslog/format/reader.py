@@ -23,10 +23,7 @@ from __future__ import annotations
 
 import enum
 import itertools
-import json
 import os
-import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,22 +31,19 @@ import msgspec
 
 from sesslog.errors import FormatError, UnsupportedVersionError
 from sesslog.format.codec import (
-    STDLIB_DECODER,
     Undecodable,
     decode_object,
-    decode_value,
-    encode_line,
 )
-from sesslog.format.diagnostics import Reason, SessionOpenDiagnostics, shown
+from sesslog.format.diagnostics import Reason, SessionOpenDiagnostics
 from sesslog.format.entries import SESSION_VERSION
-from sesslog.format.ids import id_problem
+from sesslog.format.glued import glued_spans
+from sesslog.format.header import TOO_DEEP_DETAIL, check_header, upgrade_records
 from sesslog.format.records import (
     ENVELOPE_DECODER,
     Record,
     parse_record,
     record_from_line,
 )
-from sesslog.format.upgrade import upgrade_objects
 
 __all__ = [
     "ReadMode",
@@ -57,7 +51,6 @@ __all__ = [
     "raise_if_strict",
     "read_bytes",
     "read_file",
-    "split_glued",
 ]
 
 _BOM = b"\xef\xbb\xbf"
@@ -136,9 +129,11 @@ def read_bytes(
         header, header_raw, records, valid_size = fast
     else:
         header, header_raw, records, valid_size = _read_careful(data, mode, diag, tail_in_progress)
-    version = _check_header(header, header_raw, records, diag, ids_checked=fast is not None)
+    version = check_header(header, header_raw, records, diag, ids_checked=fast is not None)
     if version < SESSION_VERSION:
-        upgraded_header, records = _upgrade(version, header or {"type": "session"}, records, diag)
+        upgraded_header, records = upgrade_records(
+            version, header or {"type": "session"}, records, diag
+        )
         header = upgraded_header if header is not None else None
     diag.sort()
     return SessionData(header, header_raw, version, records, diag, valid_size, len(data))
@@ -346,13 +341,13 @@ def _decode_one(
         diag.add(line, offset, Reason.NOT_OBJECT, f"a JSON {found}, not an object")
         return []
     if found.too_deep:
-        diag.add(line, offset, Reason.TOO_DEEP, _TOO_DEEP_DETAIL)
+        diag.add(line, offset, Reason.TOO_DEEP, TOO_DEEP_DETAIL)
         return []
     if not terminated:
         reason = Reason.IN_PROGRESS if tail_in_progress else Reason.TORN_TAIL
         diag.add(line, offset, reason, f"{len(raw)} bytes of an unfinished record")
         return []
-    spans = _glued_spans(raw)
+    spans = glued_spans(raw)
     first = next(spans, None)
     if first is not None:
         if mode is ReadMode.SALVAGE:
@@ -384,11 +379,6 @@ def _decode_one(
     return []
 
 
-_TOO_DEEP_DETAIL = (
-    "JSON nested deeper than the decoder can follow (Python's recursion limit); line skipped"
-)
-
-
 def _validated(
     records: list[Record], line: int, offset: int, diag: SessionOpenDiagnostics
 ) -> list[Record]:
@@ -403,91 +393,6 @@ def _validated(
 
 #: Glued records a tolerant read counts on one line before it stops looking.
 _GLUED_COUNTED = 100
-_GLUE_START = '{"type":'
-_SPACE = re.compile(r"[ \t\r\n]*")
-#: split_glued gives up once its decoders have gone over this many characters per character
-#: of the line (plus a fixed allowance): hostile lines cannot make it quadratic.
-_GLUE_WORK_PER_CHAR = 8
-_GLUE_WORK_EXTRA = 1 << 20
-#: The first window a candidate record is decoded in; it doubles while the record goes on.
-_GLUE_WINDOW = 512
-
-
-def split_glued(raw: bytes, limit: int | None = None) -> list[tuple[int, int]]:
-    """Find the complete records in a line where records were glued together.
-
-    A piece counts when it is a JSON object with a ``type`` that is followed by the end of the
-    line or by another ``{``: objects nested inside a torn record are followed by ``,`` or
-    ``]`` and do not count. Candidates start at the first ``{`` and at each ``{"type":``.
-
-    The work is linear in the line's length, whatever it holds: once the decoders have gone
-    over eight times the line (plus 1 MiB), the search stops with the pieces found so far.
-
-    Args:
-        raw: One line's bytes.
-        limit: Stop after this many records (``None``: find them all).
-
-    Returns:
-        ``(start, stop)`` byte spans of the complete records, in order. A torn record followed
-        by a complete one yields just the complete one.
-    """
-    return list(itertools.islice(_glued_spans(raw), limit))
-
-
-def _glued_spans(raw: bytes) -> Iterator[tuple[int, int]]:
-    """The spans of :func:`split_glued`, found one at a time."""
-    # Latin-1 gives one character per byte, so positions are byte offsets; bytes of UTF-8
-    # sequences (0x80 and up) are plain characters inside JSON strings either way.
-    text = raw.decode("latin-1")
-    size = len(text)
-    budget = _GLUE_WORK_PER_CHAR * size + _GLUE_WORK_EXTRA
-    index = text.find("{")
-    while index != -1 and budget > 0:
-        value, stop, work = _value_at(text, index)
-        budget -= work
-        if stop == -1:
-            index = text.find(_GLUE_START, index + 1)
-            continue
-        after = stop
-        if stop < size and text[stop] != "{":
-            after = _SPACE.match(text, stop).end()  # type: ignore[union-attr]  # "*" matches
-        if isinstance(value, dict) and "type" in value and (after == size or text[after] == "{"):
-            yield index, stop
-            index = text.find("{", stop)
-        else:
-            index = text.find(_GLUE_START, index + 1)
-
-
-def _value_at(text: str, index: int) -> tuple[Any, int, int]:
-    """Decode the JSON value that starts at ``text[index]``.
-
-    The standard library's errors cost time in proportion to their position in the text
-    (they count the lines before it), so each try decodes a window starting at ``index``,
-    doubled for as long as the value may go on past it.
-
-    Returns:
-        ``(value, stop, work)``: the value and the index just past it (``stop`` is -1 when
-        no complete value starts there), and how many characters the tries decoded.
-    """
-    size = len(text)
-    width = _GLUE_WINDOW
-    work = 0
-    while True:
-        end = min(size, index + width)
-        window = text[index:end]
-        try:
-            value, stop = STDLIB_DECODER.raw_decode(window)
-        except json.JSONDecodeError as exc:
-            # Near the window's end, or in a string still open there, the cut may be to blame.
-            cut = exc.pos >= len(window) - 8 or exc.msg.startswith("Unterminated string")
-            if end == size or not cut:
-                return None, -1, work + exc.pos + 1
-            work += len(window)
-        except (RecursionError, ValueError):  # nested too deep, or a number too long
-            return None, -1, work + len(window)
-        else:
-            return value, index + stop, work + stop
-        width *= 2
 
 
 def _bad_utf8(raw: bytes) -> bool:
@@ -498,109 +403,3 @@ def _bad_utf8(raw: bytes) -> bool:
     except UnicodeDecodeError:
         return True
     return False
-
-
-# --------------------------------------------------------------------------- header & upgrade
-
-
-def _check_header(
-    header: dict[str, Any] | None,
-    header_raw: bytes | None,
-    records: list[Record],
-    diag: SessionOpenDiagnostics,
-    *,
-    ids_checked: bool = False,
-) -> int:
-    """Validate the header, report problems, and return the file's format version.
-
-    ``ids_checked``: every record is known to have a non-empty string id (the fast path).
-    """
-    if header is None:
-        diag.read_only = True
-        if records:
-            first = records[0]
-            diag.add(
-                first.line,
-                first.offset,
-                Reason.BAD_HEADER,
-                "first line is not a session header; the file opens read-only",
-            )
-            if type(first.id) is not str:
-                return 1
-            _check_ids(records, diag)
-            return SESSION_VERSION
-        diag.add(1, 0, Reason.BAD_HEADER, "no session header")
-        return SESSION_VERSION
-    version = header.get("version", 1)
-    if type(version) is not int or version < 1:
-        detail = f"header version {shown(version)} is not a known version"
-        diag.add(1, 0, Reason.BAD_HEADER, detail)
-        return SESSION_VERSION
-    if version > SESSION_VERSION:
-        diag.read_only = True
-        diag.add(
-            1,
-            0,
-            Reason.UNKNOWN_VERSION,
-            f"format version {shown(version)} is newer than {SESSION_VERSION}; opened read-only",
-        )
-        return version
-    if "id" in header and not isinstance(header["id"], str):
-        diag.add(1, 0, Reason.BAD_HEADER, "header 'id' is not a string")
-    elif "id" in header and (problem := id_problem(header["id"])) is not None:
-        detail = f"session id {shown(header['id'])} {problem}; read, never used in a path"
-        diag.add(1, 0, Reason.INVALID_ID, detail)
-    if version >= 2 and not ids_checked:
-        _check_ids(records, diag)
-    return version
-
-
-def _check_ids(records: list[Record], diag: SessionOpenDiagnostics) -> None:
-    bad = [rec for rec in records if type(rec.id) is not str or not rec.id]
-    if not bad:  # the common case, kept to one quick pass
-        return
-    # Glued records split apart share a line: one diagnostic per line says how many.
-    for _, group in itertools.groupby(bad, key=lambda rec: rec.line):
-        same_line = list(group)
-        first, count = same_line[0], len(same_line)
-        what = "entry has" if count == 1 else f"{count} entries on this line have"
-        diag.add(first.line, first.offset, Reason.MISSING_ID, f"{what} no string 'id'")
-    dropped = {id(rec) for rec in bad}
-    records[:] = [rec for rec in records if id(rec) not in dropped]
-
-
-def _upgrade(
-    version: int, header: dict[str, Any], records: list[Record], diag: SessionOpenDiagnostics
-) -> tuple[dict[str, Any], list[Record]]:
-    """Upgrade legacy records in memory; ``source`` keeps each line as written."""
-    taken: list[Record] = []
-    objects: list[dict[str, Any]] = []
-    for rec in records:
-        value = decode_value(rec.raw)
-        if isinstance(value, dict):
-            taken.append(rec)
-            objects.append(value)
-        elif isinstance(value, Undecodable) and value.too_deep:
-            # Only a line nested near the recursion limit decodes in one place and not here.
-            diag.add(rec.line, rec.offset, Reason.TOO_DEEP, _TOO_DEEP_DETAIL)
-        else:  # pragma: no cover - the reader took it as an object
-            diag.add(rec.line, rec.offset, Reason.BAD_JSON, "entry no longer decodes")
-    new_header, new_objects = upgrade_objects(version, header, objects)
-    upgraded: list[Record] = []
-    for rec, old, obj in zip(taken, objects, new_objects, strict=True):
-        if obj is old:
-            upgraded.append(rec)
-            continue
-        try:
-            raw = encode_line(obj)[:-1]
-        except FormatError as exc:
-            diag.add(rec.line, rec.offset, Reason.TOO_DEEP, f"upgraded entry not written: {exc}")
-            continue
-        new = record_from_line(raw)
-        if new is None:  # pragma: no cover - encode_line always yields an object
-            continue
-        new.line = rec.line
-        new.offset = rec.offset
-        new.source = rec.raw if rec.source is None else rec.source
-        upgraded.append(new)
-    return new_header, upgraded

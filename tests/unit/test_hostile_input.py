@@ -9,7 +9,8 @@ import pytest
 
 from sesslog import FormatError, ReadMode, Session, SessionTree
 from sesslog.format.diagnostics import Severity
-from sesslog.format.reader import read_bytes, split_glued
+from sesslog.format.glued import split_glued
+from sesslog.format.reader import read_bytes
 from sesslog.format.timestamps import iso_to_ms
 
 N = 200_000

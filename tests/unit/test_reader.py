@@ -18,7 +18,8 @@ from sesslog import (
     SessionTree,
     UnsupportedVersionError,
 )
-from sesslog.format.reader import SessionData, read_bytes, read_file, split_glued
+from sesslog.format.glued import split_glued
+from sesslog.format.reader import SessionData, read_bytes, read_file
 
 TOLERANT_MODES = (ReadMode.TOLERANT, ReadMode.SALVAGE)
 
