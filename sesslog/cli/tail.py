@@ -1,0 +1,63 @@
+"""``sesslog tail FILE``: print a session's last entries, and with ``-f`` every new one."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from sesslog.cli.output import EXIT_OK, Output
+
+__all__ = ["register"]
+
+_DESCRIPTION = """\
+Print the last entries of a session (-n, default 10), and with -f keep printing each new entry
+as it is appended, until Ctrl-C. A line in progress is printed once it ends; a file cut short or
+replaced (an atomic rewrite) is read again from its start without printing an entry twice.
+--json prints one JSON object per entry (one per line)."""
+
+
+def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """Add the ``tail`` command."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "tail",
+        help="print a session's last entries; -f follows it as it grows",
+        description=_DESCRIPTION,
+        parents=parents,
+    )
+    parser.add_argument("file", help="session .jsonl file")
+    parser.add_argument(
+        "-n", "--lines", type=int, default=10, metavar="N", help="entries to start with (10)"
+    )
+    parser.add_argument("-f", "--follow", action="store_true", help="keep printing new entries")
+    parser.add_argument("--width", type=int, default=100, help="width of entry summaries")
+    parser.set_defaults(handler=_tail)
+
+
+def _tail(args: argparse.Namespace, out: Output) -> int:
+    from sesslog.render.text import entry_summary
+    from sesslog.store.tail import SessionFollower, follow
+
+    if args.lines < 0:
+        return out.fail("--lines must not be negative", 2)
+
+    def show(rec: Any) -> None:
+        if out.json_mode:
+            out.json(rec.decode())
+        else:
+            stamp = rec.timestamp if isinstance(rec.timestamp, str) else "?"
+            out.line(f"{stamp}  {rec.id}  {entry_summary(rec, args.width)}")
+        out.stdout.flush()
+
+    if args.follow:
+        for rec in follow(args.file, last=args.lines):
+            show(rec)
+        return EXIT_OK
+    with SessionFollower(args.file) as follower:
+        entries = follower.poll()
+    if not entries and not follower.path.exists():
+        raise FileNotFoundError(2, "no such file", str(args.file))
+    for rec in entries[max(0, len(entries) - args.lines) :]:
+        show(rec)
+    for diag in follower.diagnostics:
+        out.warn(f"{args.file}: {diag}")
+    return EXIT_OK

@@ -1,0 +1,1 @@
+"""The store layer: many sessions in one root (listing, search, trash, snapshots, live tail)."""
