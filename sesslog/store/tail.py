@@ -26,7 +26,8 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 from sesslog.format.diagnostics import Diagnostic, Reason, SessionOpenDiagnostics
-from sesslog.format.records import Record, record_from_line
+from sesslog.format.codec import Undecodable
+from sesslog.format.records import Record, parse_record
 
 __all__ = ["SessionFollower", "afollow", "follow"]
 
@@ -180,9 +181,13 @@ class SessionFollower:
             return
         if line == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
-        rec = record_from_line(raw)
-        if rec is None:
-            self._report(line, offset, Reason.BAD_JSON, "not a JSON object; skipped")
+        rec = parse_record(raw)
+        if isinstance(rec, Undecodable):
+            reason = Reason.TOO_DEEP if rec.too_deep else Reason.BAD_JSON
+            self._report(line, offset, reason, f"{rec.detail}; skipped")
+            return
+        if isinstance(rec, str):
+            self._report(line, offset, Reason.NOT_OBJECT, f"a JSON {rec}, not an object; skipped")
             return
         if rec.type == "session":
             return
