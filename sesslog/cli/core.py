@@ -14,7 +14,7 @@ from sesslog.cli.output import EXIT_FOUND, EXIT_OK, Output
 from sesslog.format.reader import ReadMode
 from sesslog.projections.sidecar import sidecar_folder
 
-__all__ = ["positive_int", "register"]
+__all__ = ["non_negative_int", "positive_int", "register"]
 
 #: Diagnostics ``info`` shows on stderr before pointing to ``check``.
 _INFO_WARNINGS = 10
@@ -22,13 +22,25 @@ _INFO_WARNINGS = 10
 
 def positive_int(text: str) -> int:
     """An argparse type: a whole number of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    value = _whole_number(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} is not a positive number")
     return value
+
+
+def non_negative_int(text: str) -> int:
+    """An argparse type: a whole number of at least 0."""
+    value = _whole_number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative")
+    return value
+
+
+def _whole_number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
 
 
 def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from sesslog.cli.core import non_negative_int, positive_int
+from sesslog.cli.inputs import existing_file, file_if_any
 from sesslog.cli.output import EXIT_OK, Output
 
 __all__ = ["register"]
@@ -26,19 +28,23 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("file", help="session .jsonl file")
     parser.add_argument(
-        "-n", "--lines", type=int, default=10, metavar="N", help="entries to start with (10)"
+        "-n",
+        "--lines",
+        type=non_negative_int,
+        default=10,
+        metavar="N",
+        help="entries to start with (10)",
     )
     parser.add_argument("-f", "--follow", action="store_true", help="keep printing new entries")
-    parser.add_argument("--width", type=int, default=100, help="width of entry summaries")
+    parser.add_argument(
+        "--width", type=positive_int, default=100, help="width of entry summaries (default 100)"
+    )
     parser.set_defaults(handler=_tail)
 
 
 def _tail(args: argparse.Namespace, out: Output) -> int:
     from sesslog.render.text import entry_summary
     from sesslog.store.tail import SessionFollower, follow
-
-    if args.lines < 0:
-        return out.fail("--lines must not be negative", 2)
 
     def show(rec: Any) -> None:
         if out.json_mode:
@@ -48,14 +54,12 @@ def _tail(args: argparse.Namespace, out: Output) -> int:
             out.line(f"{stamp}  {rec.id}  {entry_summary(rec, args.width)}")
         out.stdout.flush()
 
-    if args.follow:
-        for rec in follow(args.file, last=args.lines):
+    if args.follow:  # the file may not exist yet: it is picked up once created
+        for rec in follow(file_if_any(args.file), last=args.lines):
             show(rec)
         return EXIT_OK
-    with SessionFollower(args.file) as follower:
+    with SessionFollower(existing_file(args.file)) as follower:
         entries = follower.poll()
-    if not entries and not follower.path.exists():
-        raise FileNotFoundError(2, "no such file", str(args.file))
     for rec in entries[max(0, len(entries) - args.lines) :]:
         show(rec)
     for diag in follower.diagnostics:

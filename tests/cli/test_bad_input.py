@@ -174,6 +174,7 @@ COMMANDS: dict[str, list[str]] = {
     "rollback": ["rollback"],
     "recover": ["recover"],
     "restore-jsonl": ["restore-jsonl"],
+    "tail": ["tail"],
 }
 READING = ["info", "tree", "context", "check", "upgrade", "append", "migrate", "migrate-dry-run"]
 SIDECAR = ["status", "verify", "rollback", "recover", "restore-jsonl"]
@@ -182,9 +183,12 @@ APPENDED = b'{"role":"user","content":"one more"}\n'
 
 def _row(reading: int, append: int | None = None, check: int | None = None) -> dict[str, int]:
     """Exit codes: ``reading`` for the commands that read the file, the sidecar commands as
-    for a session that was never migrated (verify and restore-jsonl: no sidecar, 4)."""
+    for a session that was never migrated (verify and restore-jsonl: no sidecar, 4); ``tail``
+    prints the entries it finds in any regular file (none in an empty or binary one) and
+    warns of the lines it cannot read."""
     row = dict.fromkeys(READING, reading)
     row.update({"status": 0, "verify": 4, "rollback": 0, "recover": 0, "restore-jsonl": 4})
+    row["tail"] = 0
     if append is not None:
         row["append"] = append
     if check is not None:
@@ -218,12 +222,21 @@ def _listing(folder: Path) -> set[str]:
     return {p.name for p in folder.iterdir()}
 
 
-def check_run(run: Run, expected: int, path: Path, json_mode: bool) -> None:
+#: Commands whose ``--json`` prints one document per entry: none for a file without entries.
+PER_ENTRY = {"tail"}
+
+
+def check_run(
+    run: Run, expected: int, path: Path, json_mode: bool, per_entry: bool = False
+) -> None:
     """The checks every run passes."""
     assert_no_traceback(run)
     assert run.code == expected, (run.code, expected, run.out[-2000:], run.err[-2000:])
     assert_safe_text(run.err)
-    if json_mode:
+    if json_mode and per_entry and run.code == 0:
+        run.out.encode("utf-8")
+        assert all(isinstance(doc, dict) for doc in run.json_docs())
+    elif json_mode:
         assert_json_output(run)
     else:
         assert_safe_text(run.out)
@@ -258,7 +271,7 @@ def test_bad_input(kind: str, command: str, json_mode: bool, library: Path, tmp_
     argv = [*COMMANDS[command], str(path), *(["--json"] if json_mode else [])]
     run = run_cli(argv, stdin=APPENDED if command == "append" else b"")
     expected = EXPECTED[kind][command]
-    check_run(run, expected, path, json_mode)
+    check_run(run, expected, path, json_mode, per_entry=command in PER_ENTRY)
     check_input_kept(command, kind, path, before, run.code)
     if run.code >= 2:
         assert _listing(tmp_path) == listing  # a refusal creates nothing (no ledger, no .bak)
@@ -273,10 +286,11 @@ UNREADABLE = {
     "rollback": 0,
     "recover": 0,
     "restore-jsonl": 4,
+    "tail": 6,
 }
 READ_ONLY_FOLDER = {
     **dict.fromkeys(["info", "tree", "context", "check", "upgrade", "migrate-dry-run"], 0),
-    **dict.fromkeys(["status", "verify", "restore-jsonl"], 0),
+    **dict.fromkeys(["status", "verify", "restore-jsonl", "tail"], 0),
     **dict.fromkeys(["append", "migrate", "rollback", "recover"], 6),
 }
 
