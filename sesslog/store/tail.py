@@ -25,8 +25,8 @@ import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-from sesslog.format.diagnostics import Diagnostic, Reason, SessionOpenDiagnostics
 from sesslog.format.codec import Undecodable
+from sesslog.format.diagnostics import Diagnostic, Reason, SessionOpenDiagnostics
 from sesslog.format.records import Record, parse_record
 
 __all__ = ["SessionFollower", "afollow", "follow"]
