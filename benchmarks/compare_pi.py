@@ -42,7 +42,6 @@ import argparse
 import gc
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -610,22 +609,10 @@ def target_values(results: dict[str, Any]) -> list[tuple[str, float, str, float 
 
 
 def machine() -> dict[str, Any]:
-    cpu = "unknown"
-    try:
-        for row in Path("/proc/cpuinfo").read_text().splitlines():
-            if row.startswith("model name"):
-                cpu = row.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    from bench_append import machine as python_machine
+
     node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False)
-    return {
-        "nproc": os.cpu_count(),
-        "cpu": cpu,
-        "python": platform.python_version(),
-        "node": node.stdout.strip(),
-        "loadavg": os.getloadavg(),
-    }
+    return {"machine": python_machine(), "node": node.stdout.strip(), "loadavg": os.getloadavg()}
 
 
 # --------------------------------------------------------------------------- main
