@@ -87,8 +87,9 @@ TARGETS = (
 # --------------------------------------------------------------------------- children
 
 
-def child_inprocess(path: str, repeat: int) -> None:
-    """Time sesslog's read steps in this process (imports done first, not timed)."""
+def child_inprocess(path: str, repeat: int, clock_name: str) -> None:
+    """Time sesslog's read steps in this process (imports done first, not timed) on the
+    ``wall`` clock or the process's ``cpu`` time."""
     import msgspec
 
     from sesslog import Session
@@ -100,24 +101,25 @@ def child_inprocess(path: str, repeat: int) -> None:
         parentId: str | None = None
 
     floor_decoder = msgspec.json.Decoder(Envelope)
+    clock = time.process_time if clock_name == "cpu" else time.perf_counter
     runs = []
     for _ in range(repeat):
         gc.collect()
-        t0 = time.perf_counter()
+        t0 = clock()
         session = Session.open(path, read_only=True)
-        t1 = time.perf_counter()
+        t1 = clock()
         context = session.context()
-        t2 = time.perf_counter()
+        t2 = clock()
         session.tree.nodes()
-        t3 = time.perf_counter()
+        t3 = clock()
         dumps_json(context.to_json())
-        t4 = time.perf_counter()
+        t4 = clock()
         del session, context
         gc.collect()
-        t5 = time.perf_counter()
+        t5 = clock()
         with open(path, "rb") as file:
             floor_decoder.decode_lines(file.read())
-        t6 = time.perf_counter()
+        t6 = clock()
         runs.append(
             {
                 "open": (t1 - t0) * 1e3,
@@ -152,9 +154,13 @@ def child_append(folder: str, count: int, chars: int) -> None:
 
 # --------------------------------------------------------------------------- measuring
 
+#: One run of a command: wall seconds, peak RSS in MiB, CPU seconds.
+Run = tuple[float, float, float]
 
-def run_once(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Run a command to the end: (wall seconds, peak RSS in MiB). Raises on a failure."""
+
+def run_once(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float]:
+    """Run a command to the end: (wall seconds, peak RSS in MiB, CPU seconds: user + system).
+    Raises on a failure."""
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -163,7 +169,7 @@ def run_once(argv: list[str], env: dict[str, str] | None = None) -> tuple[float,
     if proc.returncode != 0:
         done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
         raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}: {done.stderr.strip()}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def output_of(argv: list[str], env: dict[str, str] | None = None) -> Any:
@@ -176,10 +182,10 @@ def output_of(argv: list[str], env: dict[str, str] | None = None) -> Any:
 
 def interleaved(
     groups: list[dict[str, list[str]]], envs: dict[str, dict[str, str] | None], repeat: int
-) -> dict[str, list[tuple[float, float]]]:
+) -> dict[str, list[Run]]:
     """Run every command of every group ``repeat`` times (after one untimed warm-up each),
     reversing each group's order every other round so that no side always runs first."""
-    runs: dict[str, list[tuple[float, float]]] = {}
+    runs: dict[str, list[Run]] = {}
     for group in groups:
         for label, argv in group.items():
             run_once(argv, envs.get(label))
@@ -191,11 +197,13 @@ def interleaved(
     return runs
 
 
-def median_ms(runs: list[tuple[float, float]]) -> float:
-    return statistics.median(r[0] for r in runs) * 1e3
+def median_ms(runs: list[Run], clock: str = "wall") -> float:
+    """Median time of the runs on the wall clock or as CPU time (ms)."""
+    index = 2 if clock == "cpu" else 0
+    return statistics.median(r[index] for r in runs) * 1e3
 
 
-def peak_mib(runs: list[tuple[float, float]]) -> float:
+def peak_mib(runs: list[Run]) -> float:
     return max(r[1] for r in runs)
 
 
@@ -265,7 +273,7 @@ class Comparison:
         envs = {label: self.pi_env for g in groups for label in g if label.startswith("pi ")}
         runs = interleaved(groups, envs, self.args.repeat)
         return {
-            label: {"ms": median_ms(r), "peakMiB": peak_mib(r), "runs": r}
+            label: {"ms": median_ms(r, self.args.clock), "peakMiB": peak_mib(r), "runs": r}
             for label, r in runs.items()
         }
 
@@ -281,7 +289,7 @@ class Comparison:
             for pi in self.pis:
 
                 def pi_side(pi: Any = pi) -> None:
-                    answer = pi.bench_read(path, inner)
+                    answer = pi.bench_read(path, inner, self.args.clock)
                     theirs[self.pi_label(pi)].extend(answer["runs"])
                     loads[self.pi_label(pi)] = answer["loadMs"]
 
@@ -316,14 +324,18 @@ class Comparison:
 
     def sesslog_in_process(self, path: Path, repeat: int) -> dict[str, Any]:
         argv = [sys.executable, __file__, "--child", "inprocess", str(path), str(repeat)]
+        argv.append(self.args.clock)
         answer: dict[str, Any] = output_of(argv)
         return answer
 
     def sidecar(self, name: str, path: Path) -> dict[str, Any]:
         """Migrate a copy of ``path``, then time its context whole-process and in process."""
         copy = path.with_name(f"{name}-sidecar.jsonl")
-        folder = copy.with_name(f"{name}-sidecar.v2")
-        shutil.rmtree(folder, ignore_errors=True)
+        for old in path.parent.glob(f"{name}-sidecar*"):  # the copy, its sidecar and ledger
+            if old.is_dir():
+                shutil.rmtree(old)
+            else:
+                old.unlink()
         shutil.copyfile(path, copy)
         migrate = run_once([*self.sesslog, "migrate", str(copy)])
         self.check(
@@ -342,7 +354,8 @@ class Comparison:
         return {
             "migrateSeconds": migrate[0],
             "wholeProcess": {
-                label: {"ms": median_ms(r), "peakMiB": peak_mib(r)} for label, r in runs.items()
+                label: {"ms": median_ms(r, self.args.clock), "peakMiB": peak_mib(r)}
+                for label, r in runs.items()
             },
             "inProcess": step_medians(inner["runs"], {"context": ("open", "context")}),
         }
@@ -386,7 +399,7 @@ class Comparison:
             }
         ]
         runs = interleaved(groups, {}, 3 if self.args.quick else max(5, self.args.repeat))
-        return {label: median_ms(r) for label, r in runs.items()}
+        return {label: median_ms(r, self.args.clock) for label, r in runs.items()}
 
     def run(self) -> None:
         from fixtures.pi_node import PACKAGE
@@ -432,7 +445,9 @@ def markdown(results: dict[str, Any], pis: list[str], quick: bool) -> str:
         f" {p} ms | {p} / sesslog |" for p in pis
     )
     rule = "|---" * (4 + 2 * len(pis)) + "|"
-    out += ["Whole process, median ms (ratio = pi / sesslog, higher is better for sesslog):", ""]
+    clock = "CPU ms (user + system)" if results.get("clock") == "cpu" else "ms (wall)"
+    out += [f"Whole process, median {clock} (ratio = pi / sesslog, higher is better for sesslog):"]
+    out += [""]
     out += [head, rule]
     rows = (
         ("`context --json`", "sesslog context", "context"),
@@ -462,7 +477,7 @@ def markdown(results: dict[str, Any], pis: list[str], quick: bool) -> str:
             )
     out += [
         "",
-        "The floor (interpreter + msgspec + read + decode of type/id/parentId only), whole process:",
+        f"The floor (interpreter + msgspec + read + decode of type/id/parentId only), whole process, {clock}:",
         "",
     ]
     out += [
@@ -476,7 +491,7 @@ def markdown(results: dict[str, Any], pis: list[str], quick: bool) -> str:
             f"| {name} | {floor:.0f} | {ratio(runs['sesslog context']['ms'], floor)} | "
             f"{ratio(runs['sesslog tree']['ms'], floor)} | {ratio(runs['sesslog info']['ms'], floor)} |"
         )
-    out += ["", "In process (start and module loading excluded), median ms:", ""]
+    out += ["", f"In process (start and module loading excluded), median {clock}:", ""]
     head = "| entries | work | sesslog ms |" + "".join(f" {p} ms | {p} / sesslog |" for p in pis)
     out += [head, "|---" * (3 + 2 * len(pis)) + "|"]
     for name, entry in results["sizes"].items():
@@ -527,7 +542,7 @@ def markdown(results: dict[str, Any], pis: list[str], quick: bool) -> str:
     rate = appends["rate"]
     out += [
         "",
-        f"Appends ({appends['count']:,} user messages of {appends['chars']} characters), per second:",
+        f"Appends ({appends['count']:,} user messages of {appends['chars']} characters), per second of wall time:",
         "",
     ]
     out += [
@@ -540,7 +555,7 @@ def markdown(results: dict[str, Any], pis: list[str], quick: bool) -> str:
         + "".join(f" {rate[p]:,.0f} | {ratio(rate['sesslog'], rate[p])} |" for p in pis)
     )
     start = results["startup"]
-    out += ["", "Start-up, whole process, median ms:", ""]
+    out += ["", f"Start-up, whole process, median {clock}:", ""]
     out += ["| " + " | ".join(start) + " |", "|---" * len(start) + "|"]
     out += ["| " + " | ".join(f"{v:.1f}" for v in start.values()) + " |"]
     if not quick:
@@ -628,13 +643,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--versions", default="0.58.3,latest", help="pi versions (default: 0.58.3,latest)"
     )
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="wall time (default) or CPU time (user + system of each process: steadier when "
+        "other processes share the cores, but it adds up node's parallel GC threads)",
+    )
     parser.add_argument("--out", type=Path, default=DATA, help="folder for the JSON and Markdown")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         kind, *rest = args.child
         if kind == "inprocess":
-            child_inprocess(rest[0], int(rest[1]))
+            child_inprocess(rest[0], int(rest[1]), rest[2])
         else:
             child_append(rest[0], int(rest[1]), int(rest[2]))
         return 0
@@ -664,6 +686,7 @@ def main(argv: list[str] | None = None) -> int:
     results["machine"] = machine()
     results["command"] = "python benchmarks/compare_pi.py " + " ".join(argv or sys.argv[1:])
     results["seconds"] = time.time() - started
+    results["clock"] = args.clock
     table = markdown(results, labels, args.quick)
     header = (
         f"compare_pi: {results['command'].strip()}; {results['machine']}; "
@@ -671,7 +694,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(header + "\n\n" + table)
     args.out.mkdir(parents=True, exist_ok=True)
-    stem = "compare_pi-quick" if args.quick else "compare_pi"
+    stem = ("compare_pi-quick" if args.quick else "compare_pi") + (
+        "-cpu" if args.clock == "cpu" else ""
+    )
     (args.out / f"{stem}.json").write_text(json.dumps(results, indent=1) + "\n")
     (args.out / f"{stem}.md").write_text(header + "\n\n" + table)
     return 1 if results["errors"] else 0

@@ -220,6 +220,7 @@ def one_run(path: Path, command: str, sink: Any) -> dict[str, float]:
             "labels": session.tree.labels,
         }
     run["JSON encode (dumps_json)"], text = timed(dumps_json, value)
+    run["(of which msgspec.to_builtins)"], _ = timed(msgspec.to_builtins, value)
     run["write to /dev/null"], _ = timed(sink.write, text + "\n")
     run["(msgspec.json.encode instead)"], _ = timed(msgspec.json.encode, value)
     return run
