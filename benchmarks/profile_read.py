@@ -13,7 +13,9 @@ measures, as medians of ``--repeat`` runs:
   line into ``Record`` envelopes), the framing loop (finding each line's end, copying its bytes
   into ``Record.raw``) with the header decode, the rest of the read (header and id checks),
   the tree index (``SessionTree``), the rest of ``Session.open``, then ``context()`` or
-  ``tree.nodes()`` and the JSON output (``dumps_json`` and the write to ``/dev/null``);
+  ``tree.nodes()``, the JSON output (``dumps_json`` and the write to ``/dev/null``) and freeing
+  the session and output when the command's handler returns (inside ``main()``, before the
+  teardown);
 * optionally (``--pyinstrument``) a pyinstrument profile of the in-process work, and
   (``--py-spy``) a py-spy flame of the whole process written as collapsed stacks.
 
@@ -210,6 +212,7 @@ def one_run(path: Path, command: str, sink: Any) -> dict[str, float]:
     if command == "context":
         run["context()"], context = timed(session.context)
         value = context.to_json()
+        del context
     else:
         run["tree.nodes()"], nodes = timed(session.tree.nodes)
         value = {
@@ -219,10 +222,14 @@ def one_run(path: Path, command: str, sink: Any) -> dict[str, float]:
             "name": session.tree.name,
             "labels": session.tree.labels,
         }
+        del nodes
     run["JSON encode (dumps_json)"], text = timed(dumps_json, value)
     run["(of which msgspec.to_builtins)"], _ = timed(msgspec.to_builtins, value)
     run["write to /dev/null"], _ = timed(sink.write, text + "\n")
     run["(msgspec.json.encode instead)"], _ = timed(msgspec.json.encode, value)
+    held = [session, value, text]  # what the command's frame holds when it returns
+    del session, value, text
+    run["free the session (the handler returns)"], _ = timed(held.clear)
     return run
 
 
