@@ -270,9 +270,9 @@ def py_spy(argv: list[str], out: Path) -> None:
     )  # fmt: skip
     totals: dict[str, int] = defaultdict(int)
     for row in out.read_text().splitlines():
-        stack, _, count = row.rpartition(" ")
+        stack, _, samples = row.rpartition(" ")
         leaf = stack.split(";")[-1] if stack else "?"
-        totals[leaf] += int(count)
+        totals[leaf] += int(samples)
     whole = sum(totals.values()) or 1
     print(f"  py-spy: {whole} samples; own time by function (top 12), stacks in {out}:")
     for leaf, count in sorted(totals.items(), key=lambda kv: -kv[1])[:12]:
