@@ -303,11 +303,18 @@ def cli_append_every_kind(folder: Path) -> Path:
 
 
 def cli_append_minimal_assistant(folder: Path) -> Path:
-    """``sesslog append`` of an assistant message that gives only its content and model."""
+    """``sesslog append`` of assistant messages that give only their content and model (one
+    with a partial ``usage``): no ``api``, no ``stopReason``, no full ``usage``."""
     path = folder / "cli-append-minimal-assistant.jsonl"
     rows = [
         {"role": "user", "content": "Hello"},
-        {"role": "assistant", "content": [{"type": "text", "text": "Hi"}], "provider": "a"},
+        {
+            "role": "assistant",
+            "content": [{"type": "text", "text": "Hi"}],
+            "provider": "anthropic",
+            "model": "claude-sonnet-4-5",
+            "usage": {"input": 3, "output": 1},
+        },
         {"role": "user", "content": "And now?"},
         {
             "role": "assistant",
