@@ -23,6 +23,7 @@ demo: $(STAMP_RUN)
 
 test: $(STAMP_TEST)
 	$(BIN)/python -m pytest -q
+	$(BIN)/python benchmarks/compare_pi.py --quick
 	$(BIN)/ruff check sesslog tests benchmarks fixtures
 	$(BIN)/ruff format --check sesslog tests benchmarks fixtures
 	$(BIN)/mypy --strict sesslog
