@@ -38,11 +38,6 @@ ASSISTANT_FIELDS = ("api", "provider", "model", "usage", "stopReason", "timestam
 USAGE_FIELDS = ("input", "output", "cacheRead", "cacheWrite", "totalTokens", "cost")
 COST_FIELDS = ("input", "output", "cacheRead", "cacheWrite", "total")
 
-#: Cases that fail today only because sesslog fills no defaults for an assistant message.
-DEFAULTS_XFAIL = pytest.mark.xfail(
-    strict=True, reason="assistant defaults land with the CLI hardening branch"
-)
-
 MS = 1767607200000
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(range(64))).decode("ascii")
 USAGE = E.Usage(
@@ -374,10 +369,6 @@ WRITTEN = (
 )
 
 
-def _cases(xfail: set[str]) -> list[Any]:
-    return [pytest.param(n, marks=DEFAULTS_XFAIL) if n in xfail else n for n in WRITTEN]
-
-
 @pytest.fixture(scope="session")
 def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Every session of :data:`WRITTEN`, by name, written once."""
@@ -423,7 +414,7 @@ def _pi_ok(answer: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- written: checks
 
 
-@pytest.mark.parametrize("name", _cases({"cli-append-minimal-assistant"}))
+@pytest.mark.parametrize("name", WRITTEN)
 def test_pi_opens_and_shows_the_session(name: str, pi_written: dict[str, Any]) -> None:
     answer = _pi_ok(pi_written[name])
     assert answer["entries"] > 0
@@ -461,7 +452,7 @@ def _assistant_messages(path: Path) -> list[dict[str, Any]]:
     ]
 
 
-@pytest.mark.parametrize("name", _cases({"cli-append-minimal-assistant", "lib-default-assistant"}))
+@pytest.mark.parametrize("name", WRITTEN)
 def test_every_assistant_message_has_the_fields_pi_reads(
     name: str, written: dict[str, Path]
 ) -> None:
