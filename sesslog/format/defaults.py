@@ -35,7 +35,7 @@ from typing import Any
 import msgspec
 from msgspec import UNSET
 
-from sesslog.format.entries import AssistantMessage, Usage
+from sesslog.format.entries import AssistantMessage
 
 __all__ = [
     "DEFAULT_API",
@@ -217,11 +217,18 @@ def complete_entry(entry: dict[str, Any], now_ms: int) -> dict[str, Any]:
 
 
 def complete_assistant(message: AssistantMessage) -> AssistantMessage:
-    """An assistant message whose ``usage`` has ``totalTokens`` (the sum of the four counts
-    when the caller left it out); the message itself when nothing is missing."""
+    """An assistant message whose ``usage`` is complete as :func:`complete_usage` makes it:
+    ``totalTokens`` the sum of the four counts when the caller left it out, and ``cost.total``
+    the sum of the four costs when it was left at 0 while a cost was given; the message itself
+    when nothing is missing."""
     usage = message.usage
-    if usage.total_tokens is not UNSET:
+    cost = usage.cost
+    parts = cost.input + cost.output + cost.cache_read + cost.cache_write
+    if cost.total == 0 and parts != 0:
+        usage = msgspec.structs.replace(usage, cost=msgspec.structs.replace(cost, total=parts))
+    if usage.total_tokens is UNSET:
+        total = usage.input + usage.output + usage.cache_read + usage.cache_write
+        usage = msgspec.structs.replace(usage, total_tokens=total)
+    if usage is message.usage:
         return message
-    total = usage.input + usage.output + usage.cache_read + usage.cache_write
-    filled: Usage = msgspec.structs.replace(usage, total_tokens=total)
-    return msgspec.structs.replace(message, usage=filled)
+    return msgspec.structs.replace(message, usage=usage)

@@ -117,3 +117,17 @@ def test_typed_assistant_gets_total_tokens() -> None:
         content=[], api="a", provider="p", model="m", usage=given, stop_reason="stop", timestamp=1
     )
     assert complete_assistant(kept) is kept
+
+
+def test_typed_assistant_gets_the_total_of_a_partial_cost() -> None:
+    usage = E.Usage(input=2, output=3, cost=E.Cost(input=0.25, output=0.5))
+    message = E.AssistantMessage(
+        content=[], api="a", provider="p", model="m", usage=usage, stop_reason="stop", timestamp=1
+    )
+    done = complete_assistant(message).usage
+    assert (done.total_tokens, done.cost.total, done.cost.input) == (5, 0.75, 0.25)
+    free = E.Usage(input=2, total_tokens=2, cost=E.Cost())
+    kept = E.AssistantMessage(
+        content=[], api="a", provider="p", model="m", usage=free, stop_reason="stop", timestamp=1
+    )
+    assert complete_assistant(kept) is kept
