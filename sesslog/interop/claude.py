@@ -26,8 +26,9 @@ import msgspec
 
 from sesslog.format.diagnostics import Diagnostic, Reason
 from sesslog.interop.claude_convert import ClaudeLine, Converter
-from sesslog.interop.entries import Clock, ConvertedFile, PlannedSession, hash_key, safe_id
+from sesslog.interop.entries import Clock, hash_key, safe_id
 from sesslog.interop.framing import SourceRecord, frame_records, typed_decoder
+from sesslog.interop.plan import ConvertedFile, PlannedSession
 from sesslog.interop.target import SessionsRoot
 
 __all__ = ["convert_claude", "record_key"]

@@ -34,13 +34,13 @@ from sesslog.interop.entries import (
     META_CUSTOM_TYPE,
     SOURCE_FIELD,
     Clock,
-    PlannedSession,
     custom_entry,
     make_usage,
     message_entry,
     plain_entry,
 )
 from sesslog.interop.framing import SourceRecord
+from sesslog.interop.plan import PlannedSession
 from sesslog.interop.target import ExistingSession
 
 __all__ = ["ClaudeLine", "Converter"]
@@ -159,11 +159,14 @@ class Converter:
             return None, None
         run = self.alias.get(uuid)
         if run is None:
-            detail = f"parent {uuid} is not in the file; imported as a root"
-            self.damage.append(
-                Diagnostic(item.line, item.offset, Reason.ORPHANED_PARENT.value, detail)
-            )
-            return None, None
+            # A file cut at its start, or a record written before its parent: it follows the
+            # record before it (the first record of a file becomes a root).
+            run = self.last_run
+            where = "imported as a root" if run is None else "attached after the record before"
+            detail = f"parent {uuid} is not in the file; {where}"
+            reason = Reason.ORPHANED_PARENT.value
+            self.damage.append(Diagnostic(item.line, item.offset, reason, detail))
+            return (None, None) if run is None else (self.tail[run], run)
         return self.tail[run], run
 
     def _join(self, key: str, run: str, last_id: str) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 
 import msgspec
 
+from sesslog.format.diagnostics import Diagnostic, Reason
 from sesslog.interop.codex_items import (
     ASSISTANT_ITEMS,
     OUTPUT_ITEMS,
@@ -35,8 +36,6 @@ from sesslog.interop.codex_items import (
 from sesslog.interop.entries import (
     SOURCE_FIELD,
     Clock,
-    ConvertedFile,
-    PlannedSession,
     custom_entry,
     hash_key,
     make_usage,
@@ -45,6 +44,7 @@ from sesslog.interop.entries import (
     safe_id,
 )
 from sesslog.interop.framing import SourceRecord, frame_records, typed_decoder
+from sesslog.interop.plan import ConvertedFile, PlannedSession
 from sesslog.interop.target import ExistingSession, SessionsRoot
 
 __all__ = ["CodexLine", "convert_codex"]
@@ -91,7 +91,9 @@ def convert_codex(path: Path, data: bytes, root: SessionsRoot) -> ConvertedFile:
     if existing is not None:
         out.existing[session_id] = existing
     provider = meta.get("model_provider")
-    _Chain(plan, existing, provider if isinstance(provider, str) else "openai").run(framed.records)
+    chain = _Chain(plan, existing, provider if isinstance(provider, str) else "openai")
+    chain.run(framed.records, out.damage)
+    out.damage.sort(key=lambda d: (d.line, d.offset))
     out.sessions.append(plan)
     return out
 
@@ -154,10 +156,17 @@ class _Chain:
         self.total: Any = None
         self.context_tokens = 0
 
-    def run(self, records: list[SourceRecord[CodexLine]]) -> None:
+    def run(self, records: list[SourceRecord[CodexLine]], damage: list[Diagnostic]) -> None:
         covers = self.existing.covers if self.existing is not None else None
+        seen: set[str] = set()
         for item in records:
             key = hash_key(item.raw)
+            if key in seen:
+                detail = f"record {key} repeated byte for byte (kept once)"
+                reason = Reason.DUPLICATE_ID_IDENTICAL.value
+                damage.append(Diagnostic(item.line, item.offset, reason, detail))
+                continue
+            seen.add(key)
             covered = covers is not None and covers(key)
             line = item.value
             self.clock.seen(line.timestamp)

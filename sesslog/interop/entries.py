@@ -16,18 +16,16 @@ from typing import Any
 
 import msgspec
 
-from sesslog.format.diagnostics import Diagnostic
+from sesslog.format.codec import encode_raw
 from sesslog.format.timestamps import iso_to_ms, ms_to_iso
-from sesslog.interop.target import ExistingSession
 
 __all__ = [
     "IMPORT_CUSTOM_TYPE",
     "META_CUSTOM_TYPE",
     "SOURCE_FIELD",
     "Clock",
-    "ConvertedFile",
-    "PlannedSession",
     "custom_entry",
+    "encode_entry",
     "hash_key",
     "make_usage",
     "message_entry",
@@ -43,6 +41,7 @@ IMPORT_CUSTOM_TYPE = "sesslog.import"
 #: The entry field listing the source records an entry was made from.
 SOURCE_FIELD = "sourceRecords"
 
+_ENCODER = msgspec.json.Encoder()
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 _NAMESPACE = uuid.UUID("5b0f3f9e-6d4c-4f5e-9a41-0c8f2d7e9b13")
 _EXACT_ISO = re.compile(r"\d{4}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-6]\d\.\d{3}Z\Z")
@@ -150,6 +149,33 @@ def message_entry(
     return entry
 
 
+def encode_entry(entry: dict[str, Any]) -> bytes:
+    """An entry as one line without its ending, its source records embedded byte for byte.
+
+    Text holding a lone surrogate (an emoji cut in half in a source written by JavaScript) is
+    written as an escape, as JavaScript writes it.
+    """
+    try:
+        return _ENCODER.encode(entry)
+    except UnicodeEncodeError:
+        pass
+    embedded = [
+        key
+        for key, value in entry.items()
+        if isinstance(value, msgspec.Raw) or (key == SOURCE_FIELD and isinstance(value, list))
+    ]
+    head = encode_raw({k: v for k, v in entry.items() if k not in embedded})
+    parts = [head[:-1]]
+    for key in embedded:  # the fields holding source records come last
+        value = entry[key]
+        if isinstance(value, msgspec.Raw):
+            body = bytes(value)
+        else:
+            body = b"[" + b",".join(bytes(raw) for raw in value) + b"]"
+        parts.append(b',"' + key.encode() + b'":' + body)
+    return b"".join(parts) + b"}"
+
+
 def make_usage(input_: int, output: int, cache_read: int, cache_write: int) -> dict[str, Any]:
     """pi's ``usage`` object; costs are unknown to the source and written as zero."""
     return {
@@ -166,50 +192,3 @@ def usage_sum(usages: list[dict[str, Any]]) -> dict[str, int]:
     """Totals of ``input``, ``output``, ``cacheRead`` and ``cacheWrite`` over pi usages."""
     keys = ("input", "output", "cacheRead", "cacheWrite")
     return {key: sum(int(u.get(key) or 0) for u in usages) for key in keys}
-
-
-class PlannedSession:
-    """What an import will write to one target session.
-
-    Attributes:
-        session_id: The target session's id.
-        header: The header to write when the session is new.
-        entries: The new entries, in order.
-        custom_ids: Ids of those that keep a record as a ``custom`` entry.
-    """
-
-    __slots__ = ("custom_ids", "entries", "header", "session_id")
-
-    def __init__(self, session_id: str, header: dict[str, Any]) -> None:
-        self.session_id = session_id
-        self.header = header
-        self.entries: list[dict[str, Any]] = []
-        self.custom_ids: set[str] = set()
-
-    def add(self, entry: dict[str, Any], *, custom: bool = False) -> dict[str, Any]:
-        """Append a new entry to write; returns it (it may still be filled in)."""
-        self.entries.append(entry)
-        if custom:
-            self.custom_ids.add(entry["id"])
-        return entry
-
-
-class ConvertedFile:
-    """A source file read and converted, ready to be written.
-
-    Attributes:
-        sessions: One plan per target session.
-        existing: What earlier imports left in each target session (by session id).
-        damage: What framing and conversion found wrong.
-        records: Complete records read.
-        version: The version of the program that wrote the file, as the file says.
-    """
-
-    __slots__ = ("damage", "existing", "records", "sessions", "version")
-
-    def __init__(self, damage: list[Diagnostic], records: int) -> None:
-        self.sessions: list[PlannedSession] = []
-        self.existing: dict[str, ExistingSession] = {}
-        self.damage = damage
-        self.records = records
-        self.version: str | None = None

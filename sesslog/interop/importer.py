@@ -25,7 +25,7 @@ from typing import Any
 from sesslog.errors import SesslogError
 from sesslog.format.diagnostics import Diagnostic, Reason
 from sesslog.interop.detect import SourceFormat, detect_bytes
-from sesslog.interop.entries import PlannedSession
+from sesslog.interop.plan import PlannedSession
 from sesslog.interop.report import FileReport, FileStatus, ImportedSession, ImportReport
 from sesslog.interop.target import ExistingSession, SessionsRoot
 

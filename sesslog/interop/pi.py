@@ -144,7 +144,7 @@ def _grow(
         rest = data[len(have) :]
         root.append_lines(found, [rest.removesuffix(b"\n")])
         return rest.count(b"\n") + (0 if rest.endswith(b"\n") else 1)
-    copy = Session.open(found, read_only=True)
+    copy = Session.open(found, mode=ReadMode.SALVAGE, read_only=True)
     new = [rec for rec in read.records if rec.id not in copy.tree.ids]
     if not new:
         return 0

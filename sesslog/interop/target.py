@@ -19,6 +19,8 @@ from sesslog._closing import Closing
 from sesslog.backends.layout import session_path
 from sesslog.backends.local_writer import SessionWriter
 from sesslog.format.codec import encode_line
+from sesslog.format.reader import ReadMode
+from sesslog.interop.entries import encode_entry
 from sesslog.interop.staging import StagedFiles
 from sesslog.session import Session
 
@@ -97,7 +99,7 @@ class SessionsRoot(Closing):
             path: The session file.
             key_of: The key of a source record, from its bytes.
         """
-        session = Session.open(path, read_only=True)
+        session = Session.open(path, mode=ReadMode.SALVAGE, read_only=True)
         ids: set[str] = set()
         keys: set[str] = set()
         for rec in session.tree:
@@ -116,9 +118,10 @@ class SessionsRoot(Closing):
         Raises:
             FileExistsError: The file is already there.
         """
-        lines = [encode_line(header)]
-        lines.extend(encode_line(e) for e in entries)
-        return self.create_raw(header, b"".join(lines))
+        lines = [encode_line(header)[:-1]]
+        lines.extend(encode_entry(e) for e in entries)
+        lines.append(b"")
+        return self.create_raw(header, b"\n".join(lines))
 
     def create_raw(self, header: dict[str, Any], data: bytes) -> Path:
         """Write a new session file holding ``data`` as it is (whole and durable once
@@ -150,14 +153,12 @@ class SessionsRoot(Closing):
         with SessionWriter(path) as writer:
             writer.write_lines(b"\n".join(lines), sync=True)
 
-    @staticmethod
-    def append(path: Path, entries: Iterable[dict[str, Any]]) -> None:
-        """Append entries to a session, each with the parent it names.
+    @classmethod
+    def append(cls, path: Path, entries: Iterable[dict[str, Any]]) -> None:
+        """Append entries to a session, each with the parent it names (the caller checks
+        that the parents are there and the ids are not), synced, as one write.
 
         Raises:
             SessionLockedError: Another writer holds the session.
-            ReadOnlySessionError: The session cannot be written.
         """
-        with Session.open(path) as session:
-            for entry in entries:
-                session.append_entry(entry)
+        cls.append_lines(path, [encode_entry(e) for e in entries])
