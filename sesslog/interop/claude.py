@@ -27,7 +27,7 @@ import msgspec
 from sesslog.format.diagnostics import Diagnostic, Reason
 from sesslog.interop.claude_convert import ClaudeLine, Converter
 from sesslog.interop.entries import Clock, hash_key, safe_id
-from sesslog.interop.framing import SourceRecord, frame_records, typed_decoder
+from sesslog.interop.framing import RecordDecoder, SourceRecord, frame_records
 from sesslog.interop.plan import ConvertedFile, PlannedSession
 from sesslog.interop.target import SessionsRoot
 
@@ -38,7 +38,7 @@ class _Uuid(msgspec.Struct):
     uuid: Any = None
 
 
-_DECODE = typed_decoder(ClaudeLine)
+_DECODE = RecordDecoder(ClaudeLine)
 _UUID = msgspec.json.Decoder(_Uuid)
 
 Item = tuple[SourceRecord[ClaudeLine], str]

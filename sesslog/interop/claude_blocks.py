@@ -6,13 +6,30 @@ block marked ``redacted``; ``tool_use`` → ``toolCall``; ``image`` with base64 
 ``tool_result`` blocks (in user records) → ``toolResult`` messages. Other blocks (documents,
 server tool blocks, images by URL) have no pi equivalent: they stay in the record kept with the
 entry and are left out of the message.
+
+Texts, tool inputs and image data are not decoded: their JSON is carried over as it is
+(:class:`msgspec.Raw`), which keeps them exact and spares decoding and encoding them again.
+A record msgspec cannot read (a lone surrogate written by JavaScript) is read by the standard
+library instead, and then these fields hold decoded values; every function here takes both.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["Usage4", "assistant_blocks", "stop_reason", "usage_of", "user_messages"]
+import msgspec
+
+__all__ = [
+    "ClaudeMessage",
+    "Usage4",
+    "assistant_blocks",
+    "message_of",
+    "plain_text",
+    "stop_reason",
+    "text_of",
+    "usage_of",
+    "user_messages",
+]
 
 #: Token counts of one response: input, output, cache read, cache write.
 Usage4 = tuple[int, int, int, int]
@@ -26,6 +43,122 @@ _STOP = {
     "refusal": "error",
     "pause_turn": "stop",
 }
+
+
+_NONE = msgspec.Raw()  # a field that is missing
+
+# The fields typed ``msgspec.Raw`` hold raw JSON when msgspec decoded the record, and the
+# decoded value when the standard library did (the constructor does not check types).
+
+
+class ClaudeMessage(msgspec.Struct):
+    """The ``message`` of a user or assistant record."""
+
+    id: Any = None
+    model: Any = None
+    content: msgspec.Raw = _NONE
+    stop_reason: Any = None
+    usage: Any = None
+
+
+class _Block(msgspec.Struct):
+    """One content block."""
+
+    type: Any = None
+    text: msgspec.Raw = _NONE
+    thinking: msgspec.Raw = _NONE
+    signature: msgspec.Raw = _NONE
+    data: msgspec.Raw = _NONE
+    id: Any = None
+    name: Any = None
+    input: msgspec.Raw = _NONE
+    tool_use_id: Any = None
+    content: msgspec.Raw = _NONE
+    is_error: Any = None
+    source: msgspec.Raw = _NONE
+
+
+class _Source(msgspec.Struct):
+    type: Any = None
+    media_type: Any = None
+    data: msgspec.Raw = _NONE
+
+
+_MESSAGE = msgspec.json.Decoder(ClaudeMessage)
+_BLOCKS = msgspec.json.Decoder(list[_Block])
+_ITEMS = msgspec.json.Decoder(list[msgspec.Raw])
+_BLOCK = msgspec.json.Decoder(_Block)
+_SOURCE = msgspec.json.Decoder(_Source)
+_VALUE = msgspec.json.Decoder()
+
+
+def _built(cls: type[Any], value: dict[str, Any]) -> Any:
+    """``cls`` holding the decoded values of ``value`` (no validation)."""
+    return cls(**{name: value[name] for name in cls.__struct_fields__ if name in value})
+
+
+def message_of(value: Any) -> ClaudeMessage | None:
+    """The record's ``message`` as a :class:`ClaudeMessage`, or ``None``."""
+    if isinstance(value, msgspec.Raw):
+        if not value:
+            return None
+        try:
+            return _MESSAGE.decode(value)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            return None
+    if isinstance(value, dict):
+        message: ClaudeMessage = _built(ClaudeMessage, value)
+        return message
+    return None
+
+
+def _first(value: Any) -> int:
+    """The first byte of a raw JSON value (0 for anything else)."""
+    return memoryview(value)[0] if isinstance(value, msgspec.Raw) and value else 0
+
+
+def _string(value: Any) -> Any:
+    """``value`` when it is a JSON string (raw or decoded), else ``None``."""
+    if isinstance(value, str) or _first(value) == 0x22:  # '"'
+        return value
+    return None
+
+
+def plain_text(value: Any) -> str:
+    """A string value (raw or decoded) as text; ``""`` when it is not a string."""
+    if isinstance(value, str):
+        return value
+    if _first(value) == 0x22:
+        found = _VALUE.decode(value)
+        return found if isinstance(found, str) else ""
+    return ""
+
+
+def text_of(content: Any) -> Any:
+    """A user record's content as one text: the content itself when it is a string (raw or
+    decoded), else its text blocks joined by newlines."""
+    text = _string(content)
+    if text is not None:
+        return text
+    return "\n".join(plain_text(b.text) for b in _blocks(content) if b.type == "text")
+
+
+def _blocks(content: Any) -> list[Any]:
+    """The blocks of a content list (raw or decoded); ``[]`` for anything else."""
+    if isinstance(content, list):
+        return [_built(_Block, b) for b in content if isinstance(b, dict)]
+    if _first(content) != 0x5B:  # '['
+        return []
+    try:
+        return list(_BLOCKS.decode(content))
+    except msgspec.ValidationError:  # something other than objects in the list
+        found = []
+        for item in _ITEMS.decode(content):
+            try:
+                found.append(_BLOCK.decode(item))
+            except msgspec.ValidationError:
+                continue
+        return found
 
 
 def _int(value: Any) -> int:
@@ -52,12 +185,18 @@ def stop_reason(value: Any, has_tool_call: bool) -> str:
     return "toolUse" if has_tool_call else "stop"
 
 
-def _image(block: dict[str, Any]) -> dict[str, Any] | None:
-    source = block.get("source")
-    if isinstance(source, dict) and source.get("type") == "base64":
-        data, mime = source.get("data"), source.get("media_type")
-        if isinstance(data, str) and isinstance(mime, str):
-            return {"type": "image", "data": data, "mimeType": mime}
+def _image(source: Any) -> dict[str, Any] | None:
+    if isinstance(source, msgspec.Raw):
+        if _first(source) != 0x7B:  # '{'
+            return None
+        source = _SOURCE.decode(source)
+    elif isinstance(source, dict):
+        source = _built(_Source, source)
+    else:
+        return None
+    data = _string(source.data)
+    if source.type == "base64" and data is not None and isinstance(source.media_type, str):
+        return {"type": "image", "data": data, "mimeType": source.media_type}
     return None
 
 
@@ -66,87 +205,81 @@ def assistant_blocks(content: Any, tool_names: dict[str, str]) -> tuple[list[dic
 
     Tool calls are noted in ``tool_names`` (id → name) for the results that follow.
     """
-    if isinstance(content, str):
-        return ([{"type": "text", "text": content}] if content else []), False
+    text = _string(content)
+    if text is not None:
+        return [{"type": "text", "text": text}], False
     out: list[dict[str, Any]] = []
     has_tool = False
-    if not isinstance(content, list):
-        return out, has_tool
-    for block in content:
-        if not isinstance(block, dict):
-            continue
-        kind = block.get("type")
-        if kind == "text" and isinstance(block.get("text"), str):
-            out.append({"type": "text", "text": block["text"]})
-        elif kind == "thinking" and isinstance(block.get("thinking"), str):
-            thinking: dict[str, Any] = {"type": "thinking", "thinking": block["thinking"]}
-            if isinstance(block.get("signature"), str):
-                thinking["thinkingSignature"] = block["signature"]
-            out.append(thinking)
+    for block in _blocks(content):
+        kind = block.type
+        if kind == "text":
+            text = _string(block.text)
+            if text is not None:
+                out.append({"type": "text", "text": text})
+        elif kind == "thinking":
+            thinking = _string(block.thinking)
+            if thinking is not None:
+                shown: dict[str, Any] = {"type": "thinking", "thinking": thinking}
+                signature = _string(block.signature)
+                if signature is not None:
+                    shown["thinkingSignature"] = signature
+                out.append(shown)
         elif kind == "redacted_thinking":
             redacted: dict[str, Any] = {"type": "thinking", "thinking": "", "redacted": True}
-            if isinstance(block.get("data"), str):
-                redacted["thinkingSignature"] = block["data"]
+            data = _string(block.data)
+            if data is not None:
+                redacted["thinkingSignature"] = data
             out.append(redacted)
-        elif kind == "tool_use" and isinstance(block.get("id"), str):
-            found = block.get("name")
-            name = found if isinstance(found, str) else ""
-            arguments = block.get("input")
-            out.append(
-                {
-                    "type": "toolCall",
-                    "id": block["id"],
-                    "name": name,
-                    "arguments": arguments if isinstance(arguments, dict) else {"input": arguments},
-                }
-            )
-            tool_names[block["id"]] = name
+        elif kind == "tool_use" and isinstance(block.id, str):
+            name = block.name if isinstance(block.name, str) else ""
+            arguments: Any = block.input
+            if isinstance(arguments, msgspec.Raw) and not arguments:
+                arguments = {}
+            elif not (isinstance(arguments, dict) or _first(arguments) == 0x7B):  # '{'
+                arguments = {"input": arguments}
+            out.append({"type": "toolCall", "id": block.id, "name": name, "arguments": arguments})
+            tool_names[block.id] = name
             has_tool = True
     return out, has_tool
 
 
 def _user_block(block: Any) -> dict[str, Any] | None:
-    if not isinstance(block, dict):
-        return None
-    kind = block.get("type")
-    if kind == "text" and isinstance(block.get("text"), str):
-        return {"type": "text", "text": block["text"]}
-    if kind == "image":
-        return _image(block)
+    if block.type == "text":
+        text = _string(block.text)
+        return {"type": "text", "text": text} if text is not None else None
+    if block.type == "image":
+        return _image(block.source)
     return None
 
 
 def _result_content(content: Any) -> list[dict[str, Any]]:
-    if isinstance(content, str):
-        return [{"type": "text", "text": content}]
-    if not isinstance(content, list):
-        return []
-    return [mapped for mapped in map(_user_block, content) if mapped is not None]
+    text = _string(content)
+    if text is not None:
+        return [{"type": "text", "text": text}]
+    return [mapped for mapped in map(_user_block, _blocks(content)) if mapped is not None]
 
 
 def user_messages(content: Any, tool_names: dict[str, str], ms: int) -> list[dict[str, Any]]:
     """The pi messages of a user record, in order: ``toolResult`` messages for its
     ``tool_result`` blocks and a ``user`` message for each run of other blocks."""
-    if isinstance(content, str):
-        return [{"role": "user", "content": content, "timestamp": ms}]
+    text = _string(content)
+    if text is not None:
+        return [{"role": "user", "content": text, "timestamp": ms}]
     out: list[dict[str, Any]] = []
-    if not isinstance(content, list):
-        return out
     pending: list[dict[str, Any]] = []
-    for block in content:
-        if isinstance(block, dict) and block.get("type") == "tool_result":
+    for block in _blocks(content):
+        if block.type == "tool_result":
             if pending:
                 out.append({"role": "user", "content": pending, "timestamp": ms})
                 pending = []
-            call_id = block.get("tool_use_id")
-            call_id = call_id if isinstance(call_id, str) else ""
+            call_id = block.tool_use_id if isinstance(block.tool_use_id, str) else ""
             out.append(
                 {
                     "role": "toolResult",
                     "toolCallId": call_id,
                     "toolName": tool_names.get(call_id, ""),
-                    "content": _result_content(block.get("content")),
-                    "isError": block.get("is_error") is True,
+                    "content": _result_content(block.content),
+                    "isError": block.is_error is True,
                     "timestamp": ms,
                 }
             )

@@ -24,9 +24,13 @@ import msgspec
 
 from sesslog.format.diagnostics import Diagnostic, Reason
 from sesslog.interop.claude_blocks import (
+    ClaudeMessage,
     Usage4,
     assistant_blocks,
+    message_of,
+    plain_text,
     stop_reason,
+    text_of,
     usage_of,
     user_messages,
 )
@@ -46,6 +50,9 @@ from sesslog.interop.target import ExistingSession
 __all__ = ["ClaudeLine", "Converter"]
 
 
+_NO_MESSAGE = msgspec.Raw()
+
+
 class ClaudeLine(msgspec.Struct, rename="camel"):
     """The fields of a Claude Code record the import reads (the record itself is kept)."""
 
@@ -62,7 +69,7 @@ class ClaudeLine(msgspec.Struct, rename="camel"):
     subtype: Any = None
     cwd: Any = None
     version: Any = None
-    message: Any = None
+    message: msgspec.Raw = _NO_MESSAGE
     content: Any = None
     compact_metadata: Any = None
     summary: Any = None
@@ -137,12 +144,13 @@ class Converter:
             self.clock.seen(line.timestamp)
             covered = covers is not None and covers(key)
             kind = line.type
+            message = message_of(line.message) if kind in ("assistant", "user") else None
             if key != line.uuid:
                 self._unlinked(item, key, covered)
-            elif kind == "assistant" and isinstance(line.message, dict):
-                self._assistant(item, key, covered)
-            elif kind == "user" and isinstance(line.message, dict):
-                self._user(item, key, covered)
+            elif kind == "assistant" and message is not None:
+                self._assistant(item, key, covered, message)
+            elif kind == "user" and message is not None:
+                self._user(item, key, covered, message)
             elif kind == "system" and line.subtype == "compact_boundary":
                 self._boundary(item, key, covered)
             else:
@@ -176,14 +184,13 @@ class Converter:
 
     # ------------------------------------------------------------------ records
 
-    def _assistant(self, item: SourceRecord[ClaudeLine], key: str, covered: bool) -> None:
+    def _assistant(
+        self, item: SourceRecord[ClaudeLine], key: str, covered: bool, message: ClaudeMessage
+    ) -> None:
         line = item.value
-        message = line.message
-        response_id = message.get("id")
-        if type(response_id) is not str:
-            response_id = key
-        blocks, has_tool = assistant_blocks(message.get("content"), self.tool_names)
-        usage = usage_of(message.get("usage"))
+        response_id = message.id if type(message.id) is str else key
+        blocks, has_tool = assistant_blocks(message.content, self.tool_names)
+        usage = usage_of(message.usage)
         response = self.responses.get(response_id)
         if response is None:
             parent, _ = self._parent(item, line.parent_uuid)
@@ -203,14 +210,14 @@ class Converter:
             entry["message"]["content"].extend(blocks)
             entry[SOURCE_FIELD].append(msgspec.Raw(item.raw))
             response.has_tool = response.has_tool or has_tool
-            response.stop = message.get("stop_reason")
+            response.stop = message.stop_reason
             if line.is_api_error_message is True:
-                text = "".join(b["text"] for b in blocks if b["type"] == "text")
+                text = "".join(plain_text(b["text"]) for b in blocks if b["type"] == "text")
                 response.error = text or "API error"
         response.done = usage
 
-    def _new_message(self, key: str, parent: str | None, message: dict[str, Any]) -> dict[str, Any]:
-        model = message.get("model")
+    def _new_message(self, key: str, parent: str | None, message: ClaudeMessage) -> dict[str, Any]:
+        model = message.model
         body: dict[str, Any] = {
             "role": "assistant",
             "content": [],
@@ -225,13 +232,15 @@ class Converter:
         entry[SOURCE_FIELD] = []
         return self.plan.add(entry)
 
-    def _user(self, item: SourceRecord[ClaudeLine], key: str, covered: bool) -> None:
+    def _user(
+        self, item: SourceRecord[ClaudeLine], key: str, covered: bool, message: ClaudeMessage
+    ) -> None:
         line = item.value
         boundary = self.boundaries.get(line.parent_uuid) if line.is_compact_summary else None
         if boundary is not None:
-            self._compact_summary(item, key, covered, boundary)
+            self._compact_summary(item, key, covered, boundary, message)
             return
-        messages = user_messages(line.message.get("content"), self.tool_names, self.clock.ms)
+        messages = user_messages(message.content, self.tool_names, self.clock.ms)
         parent, run = self._parent(item, line.parent_uuid)
         is_result = any(m["role"] == "toolResult" for m in messages)
         last = key if len(messages) <= 1 else f"{key}.{len(messages) - 1}"
@@ -264,10 +273,15 @@ class Converter:
             boundary.entry = self.plan.add(entry)
 
     def _compact_summary(
-        self, item: SourceRecord[ClaudeLine], key: str, covered: bool, boundary: _Boundary
+        self,
+        item: SourceRecord[ClaudeLine],
+        key: str,
+        covered: bool,
+        boundary: _Boundary,
+        message: ClaudeMessage,
     ) -> None:
         """The user record holding a compaction's summary: it completes the compaction."""
-        summary = _text(item.value.message.get("content"))
+        summary = text_of(message.content)
         self.alias[key] = boundary.run
         self.last_run = boundary.run
         if covered:
@@ -339,7 +353,7 @@ def _finish(response: _Response) -> None:
 
 
 def _compaction(
-    key: str, parent: str | None, clock: Clock, summary: str, tokens: int, raw: bytes | memoryview
+    key: str, parent: str | None, clock: Clock, summary: Any, tokens: int, raw: bytes | memoryview
 ) -> dict[str, Any]:
     """A compaction that keeps nothing before it, as a Claude Code compaction does."""
     entry = plain_entry("compaction", key, parent, clock)
@@ -348,16 +362,3 @@ def _compaction(
     entry["tokensBefore"] = tokens
     entry[SOURCE_FIELD] = [msgspec.Raw(raw)]
     return entry
-
-
-def _text(content: Any) -> str:
-    """The text of a user record's content."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(
-            b["text"]
-            for b in content
-            if isinstance(b, dict) and b.get("type") == "text" and isinstance(b.get("text"), str)
-        )
-    return ""

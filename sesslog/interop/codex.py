@@ -43,7 +43,7 @@ from sesslog.interop.entries import (
     plain_entry,
     safe_id,
 )
-from sesslog.interop.framing import SourceRecord, frame_records, typed_decoder
+from sesslog.interop.framing import RecordDecoder, SourceRecord, frame_records
 from sesslog.interop.plan import ConvertedFile, PlannedSession
 from sesslog.interop.target import ExistingSession, SessionsRoot
 
@@ -60,7 +60,7 @@ class CodexLine(msgspec.Struct):
     payload: Any = None
 
 
-_DECODE = typed_decoder(CodexLine)
+_DECODE = RecordDecoder(CodexLine)
 
 
 def convert_codex(path: Path, data: bytes, root: SessionsRoot) -> ConvertedFile:

@@ -10,7 +10,6 @@ reported as a :class:`~sesslog.format.diagnostics.Diagnostic` naming the line an
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import msgspec
@@ -19,14 +18,14 @@ from sesslog.format.codec import decode_object
 from sesslog.format.diagnostics import Diagnostic, Reason
 from sesslog.format.reader import split_glued
 
-__all__ = ["FramedSource", "SourceRecord", "frame_records", "typed_decoder"]
+__all__ = ["FramedSource", "RecordDecoder", "SourceRecord", "frame_records"]
 
 T = TypeVar("T")
 
 _BOM = b"\xef\xbb\xbf"
 
 
-class SourceRecord(Generic[T]):
+class SourceRecord(msgspec.Struct, Generic[T], gc=False):
     """One complete record of a source file.
 
     Attributes:
@@ -37,13 +36,10 @@ class SourceRecord(Generic[T]):
         offset: Byte offset of the record in the file (inside the line for glued records).
     """
 
-    __slots__ = ("line", "offset", "raw", "value")
-
-    def __init__(self, value: T, raw: bytes | memoryview, line: int, offset: int) -> None:
-        self.value = value
-        self.raw = raw
-        self.line = line
-        self.offset = offset
+    value: T
+    raw: bytes | memoryview
+    line: int
+    offset: int
 
 
 class FramedSource(Generic[T]):
@@ -63,37 +59,41 @@ class FramedSource(Generic[T]):
         self.size = size
 
 
-def typed_decoder(cls: type[T]) -> Callable[[bytes | memoryview], T | None]:
-    """A decoder of one record into ``cls`` (a msgspec Struct whose fields accept anything).
+class RecordDecoder(Generic[T]):
+    """Decodes one record into ``cls`` (a msgspec Struct whose fields accept anything).
 
     Lines that msgspec rejects (lone surrogate escapes, written by JavaScript) are decoded by
-    the standard library and converted. The decoder returns ``None`` for bytes that are not one
-    JSON object.
-    """
-    decoder = msgspec.json.Decoder(cls)
+    the standard library and ``cls`` is built from the result without validation: fields typed
+    :class:`msgspec.Raw` then hold decoded values. Calling it returns ``None`` for bytes that
+    are not one JSON object.
 
-    def decode(raw: bytes | memoryview) -> T | None:
+    Attributes:
+        fast: msgspec's decoder alone (raises ``msgspec.DecodeError`` where the call falls back).
+    """
+
+    def __init__(self, cls: type[T]) -> None:
+        self.cls = cls
+        self.fast = msgspec.json.Decoder(cls).decode
+        fields = cls.__struct_fields__, cls.__struct_encode_fields__  # type: ignore[attr-defined]
+        self._names = list(zip(*fields, strict=True))
+
+    def __call__(self, raw: bytes | memoryview) -> T | None:
         try:
-            return decoder.decode(raw)
+            return self.fast(raw)
         except (msgspec.DecodeError, UnicodeDecodeError):
             pass
         value = decode_object(bytes(raw))
         if not isinstance(value, dict):
             return None
-        try:
-            return msgspec.convert(value, cls)
-        except msgspec.ValidationError:  # pragma: no cover - the fields accept anything
-            return None
-
-    return decode
+        return self.cls(**{attr: value[name] for attr, name in self._names if name in value})
 
 
-def frame_records(data: bytes, decode: Callable[[bytes | memoryview], T | None]) -> FramedSource[T]:
+def frame_records(data: bytes, decode: RecordDecoder[T]) -> FramedSource[T]:
     """Split ``data`` into records with the salvage reader's rules.
 
     Args:
         data: The whole file.
-        decode: Decodes one record's bytes; ``None`` when they are not one JSON object.
+        decode: The format's record decoder.
 
     Returns:
         The records and the damage found.
@@ -107,6 +107,7 @@ def frame_records(data: bytes, decode: Callable[[bytes | memoryview], T | None])
     view = memoryview(data)
     # Without CR or NUL bytes a line that starts with "{" needs no cleaning: decode it in place.
     clean = b"\r" not in data and b"\x00" not in data
+    fast = decode.fast
     crlf: list[int] = []
     line = 0
     while pos < size:
@@ -118,7 +119,11 @@ def frame_records(data: bytes, decode: Callable[[bytes | memoryview], T | None])
             end = size
         if clean and data[pos] == 0x7B:  # "{"
             piece = view[pos:end]
-            value = decode(piece)
+            value: T | None
+            try:
+                value = fast(piece)
+            except (msgspec.DecodeError, UnicodeDecodeError):
+                value = decode(piece)
             if value is not None:
                 records.append(SourceRecord(value, piece, line, start))
                 if not terminated:
@@ -177,7 +182,7 @@ def _salvage(
     line: int,
     start: int,
     terminated: bool,
-    decode: Callable[[bytes | memoryview], Any],
+    decode: RecordDecoder[Any],
     damage: list[Diagnostic],
 ) -> list[SourceRecord[Any]]:
     """Keep the complete records of a line that is not one JSON object, reporting the rest."""

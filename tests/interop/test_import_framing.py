@@ -11,7 +11,7 @@ from conftest import SOURCES
 
 from sesslog.interop.detect import SourceFormat, detect_bytes, detect_format
 from sesslog.interop.entries import Clock, encode_entry, safe_id
-from sesslog.interop.framing import frame_records, typed_decoder
+from sesslog.interop.framing import RecordDecoder, frame_records
 from sesslog.interop.staging import StagedFiles
 
 
@@ -19,7 +19,7 @@ class _Any(msgspec.Struct):
     type: object = None
 
 
-DECODE = typed_decoder(_Any)
+DECODE = RecordDecoder(_Any)
 
 
 def _frame(data: bytes) -> tuple[list[bytes], list[tuple[int, int, str]]]:
