@@ -117,51 +117,66 @@ def frame_records(data: bytes, decode: RecordDecoder[T]) -> FramedSource[T]:
         terminated = end != -1
         if not terminated:
             end = size
+        raw: bytes | memoryview | None
+        value: T | None
         if clean and data[pos] == 0x7B:  # "{"
-            piece = view[pos:end]
-            value: T | None
+            raw = view[pos:end]
             try:
-                value = fast(piece)
+                value = fast(raw)
             except (msgspec.DecodeError, UnicodeDecodeError):
-                value = decode(piece)
-            if value is not None:
-                records.append(SourceRecord(value, piece, line, start))
-                if not terminated:
-                    detail = "final record has no line ending (kept)"
-                    damage.append(Diagnostic(line, start, Reason.MISSING_NEWLINE.value, detail))
-                pos = end + 1
-                continue
-        raw = data[pos:end]
-        pos = end + 1 if terminated else size
-        if raw.endswith(b"\r"):
-            raw = raw[:-1]
-            crlf.append(line)
-        if b"\x00" in raw:
-            if not raw.strip(b"\x00").strip():
-                if _report_nul_line(raw, data, pos, line, start, damage):
-                    break  # only NUL padding follows: the end of the file
-                continue
-            stripped = raw.strip(b"\x00")
-            detail = f"{len(raw) - len(stripped)} NUL bytes around the record (skipped)"
-            damage.append(Diagnostic(line, start, Reason.TRAILING_NULS.value, detail))
-            raw = stripped
-        if not raw.strip():
-            if terminated:
-                damage.append(Diagnostic(line, start, Reason.BLANK_LINE.value, "empty line"))
+                value = decode(raw)
+        else:
+            raw = _cleaned(data[pos:end], data, end + 1, line, start, terminated, crlf, damage)
+            if raw is _END:
+                break
+            value = decode(raw) if raw is not None else None
+        pos = end + 1
+        if raw is None:
             continue
-        value = decode(raw)
-        if value is not None:
-            records.append(SourceRecord(value, raw, line, start))
-            if not terminated:
-                detail = "final record has no line ending (kept)"
-                damage.append(Diagnostic(line, start, Reason.MISSING_NEWLINE.value, detail))
+        if value is None:
+            records.extend(_salvage(bytes(raw), line, start, terminated, decode, damage))
             continue
-        records.extend(_salvage(raw, line, start, terminated, decode, damage))
+        records.append(SourceRecord(value, raw, line, start))
+        if not terminated:
+            detail = "final record has no line ending (kept)"
+            damage.append(Diagnostic(line, start, Reason.MISSING_NEWLINE.value, detail))
     if crlf:
         detail = f"{len(crlf)} line(s) end with \\r\\n (read as \\n)"
         damage.append(Diagnostic(crlf[0], 0, Reason.CRLF.value, detail))
         damage.sort(key=lambda d: d.line)
     return FramedSource(records, damage, size)
+
+
+_END = b"\x00"  # _cleaned's answer when only NUL padding is left
+
+
+def _cleaned(
+    raw: bytes,
+    data: bytes,
+    after: int,
+    line: int,
+    start: int,
+    terminated: bool,
+    crlf: list[int],
+    damage: list[Diagnostic],
+) -> bytes | None:
+    """A line without its ``\r`` and NUL padding; ``None`` when nothing is left on it (a blank
+    line is reported), :data:`_END` when only NUL padding is left in the file."""
+    if raw.endswith(b"\r"):
+        raw = raw[:-1]
+        crlf.append(line)
+    if b"\x00" in raw:
+        if not raw.strip(b"\x00").strip():
+            return _END if _report_nul_line(raw, data, after, line, start, damage) else None
+        stripped = raw.strip(b"\x00")
+        detail = f"{len(raw) - len(stripped)} NUL bytes around the record (skipped)"
+        damage.append(Diagnostic(line, start, Reason.TRAILING_NULS.value, detail))
+        raw = stripped
+    if not raw.strip():
+        if terminated:
+            damage.append(Diagnostic(line, start, Reason.BLANK_LINE.value, "empty line"))
+        return None
+    return raw
 
 
 def _report_nul_line(

@@ -2,34 +2,28 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
+import importlib.util
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import REPO_ROOT, SOURCES
 
 
-def test_bench_interop_quick_runs(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(REPO_ROOT / "benchmarks" / "bench_interop.py"),
-            "--quick",
-            "--samples",
-            str(SOURCES / "claude" / "damaged"),
-            "--root",
-            str(tmp_path),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=True,
+def test_bench_interop_quick_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = importlib.util.spec_from_file_location(
+        "bench_interop", REPO_ROOT / "benchmarks" / "bench_interop.py"
     )
-    out = done.stdout
-    for text in ("| import |", "| import again |", "| convert only |", "| msgspec decode |"):
-        assert text in out
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "bench_interop", bench)
+    spec.loader.exec_module(bench)
+    samples = SOURCES / "claude" / "damaged"
+    assert bench.main(["--quick", "--samples", str(samples), "--root", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    for row in ("| import |", "| import again |", "| convert only |", "| msgspec decode |"):
+        assert row in out
     assert out.count("[met]") + out.count("[MISSED]") == 1
     assert not list(tmp_path.iterdir()), "the benchmark leaves nothing behind"

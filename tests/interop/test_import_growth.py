@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SOURCES, params, shared_files
+from conftest import SOURCES, shared_files
 from import_oracle import (
     check_session,
     claude_expected,
@@ -82,18 +82,21 @@ def _grow(source: Path, cut: int, work: Path, root: Path) -> dict[str, bytes]:
     return before
 
 
-def _claude_cases() -> list[object]:
-    cases: list[object] = []
-    for param in params(CLAUDE_REAL, "Claude Code samples"):
-        path = param.values[0]  # type: ignore[attr-defined]
-        if path is None:
-            return [param]
-        for cut in _few_cuts(path.read_bytes(), responses=True):
-            cases.append(pytest.param(path, cut, id=f"{path.name[:14]}@{cut}"))
-    return cases
+def _cases(files: list[Path], what: str, *, responses: bool) -> list[object]:
+    """A few cuts of each file, as pytest parameters (one skipped one when none)."""
+    if not files:
+        reason = f"{what} not found in ../shared; skipped"
+        return [pytest.param(None, 0, marks=pytest.mark.skip(reason=reason), id="missing")]
+    return [
+        pytest.param(path, cut, id=f"{path.name[-24:]}@{cut}")
+        for path in files
+        for cut in _few_cuts(path.read_bytes(), responses=responses)
+    ]
 
 
-@pytest.mark.parametrize(("source", "cut"), _claude_cases())
+@pytest.mark.parametrize(
+    ("source", "cut"), _cases(CLAUDE_REAL, "Claude Code samples", responses=True)
+)
 def test_longer_claude_transcript_adds_only_new_entries(
     source: Path, cut: int, tmp_path: Path
 ) -> None:
@@ -112,18 +115,9 @@ def test_claude_fixture_grown_from_every_line(cut: int, tmp_path: Path) -> None:
         check_session(root, expected)
 
 
-def _codex_cases() -> list[object]:
-    cases: list[object] = []
-    for param in params(CODEX_REAL, "Codex CLI samples"):
-        path = param.values[0]  # type: ignore[attr-defined]
-        if path is None:
-            return [param]
-        for cut in _few_cuts(path.read_bytes(), responses=False):
-            cases.append(pytest.param(path, cut, id=f"{path.name[-20:]}@{cut}"))
-    return cases
-
-
-@pytest.mark.parametrize(("source", "cut"), _codex_cases())
+@pytest.mark.parametrize(
+    ("source", "cut"), _cases(CODEX_REAL, "Codex CLI samples", responses=False)
+)
 def test_longer_codex_rollout_adds_only_new_entries(source: Path, cut: int, tmp_path: Path) -> None:
     root = tmp_path / "sessions"
     _grow(source, cut, tmp_path / "src", root)
