@@ -7,8 +7,9 @@ block marked ``redacted``; ``tool_use`` → ``toolCall``; ``image`` with base64 
 server tool blocks, images by URL) have no pi equivalent: they stay in the record kept with the
 entry and are left out of the message.
 
-Texts, tool inputs and image data are not decoded: their JSON is carried over as it is
-(:class:`msgspec.Raw`), which keeps them exact and spares decoding and encoding them again.
+A record's message is decoded with the record, in one pass; texts, tool inputs, tool results
+and image data are not decoded: their JSON is carried over as it is (:class:`msgspec.Raw`),
+which keeps them exact and spares decoding and encoding them again.
 A record msgspec cannot read (a lone surrogate written by JavaScript) is read by the standard
 library instead, and then these fields hold decoded values; every function here takes both.
 """
@@ -51,17 +52,7 @@ _NONE = msgspec.Raw()  # a field that is missing
 # decoded value when the standard library did (the constructor does not check types).
 
 
-class ClaudeMessage(msgspec.Struct):
-    """The ``message`` of a user or assistant record."""
-
-    id: Any = None
-    model: Any = None
-    content: msgspec.Raw = _NONE
-    stop_reason: Any = None
-    usage: Any = None
-
-
-class _Block(msgspec.Struct):
+class _Block(msgspec.Struct, gc=False):
     """One content block."""
 
     type: Any = None
@@ -78,13 +69,29 @@ class _Block(msgspec.Struct):
     source: msgspec.Raw = _NONE
 
 
-class _Source(msgspec.Struct):
+class _Usage(msgspec.Struct, gc=False):
+    input_tokens: Any = 0
+    output_tokens: Any = 0
+    cache_read_input_tokens: Any = 0
+    cache_creation_input_tokens: Any = 0
+
+
+class ClaudeMessage(msgspec.Struct, gc=False):
+    """The ``message`` of a user or assistant record, decoded with the record (in one pass)."""
+
+    id: Any = None
+    model: Any = None
+    content: str | list[_Block] | None = None
+    stop_reason: Any = None
+    usage: _Usage | None = None
+
+
+class _Source(msgspec.Struct, gc=False):
     type: Any = None
     media_type: Any = None
     data: msgspec.Raw = _NONE
 
 
-_MESSAGE = msgspec.json.Decoder(ClaudeMessage)
 _BLOCKS = msgspec.json.Decoder(list[_Block])
 _ITEMS = msgspec.json.Decoder(list[msgspec.Raw])
 _BLOCK = msgspec.json.Decoder(_Block)
@@ -99,15 +106,12 @@ def _built(cls: type[Any], value: dict[str, Any]) -> Any:
 
 def message_of(value: Any) -> ClaudeMessage | None:
     """The record's ``message`` as a :class:`ClaudeMessage`, or ``None``."""
-    if isinstance(value, msgspec.Raw):
-        if not value:
-            return None
-        try:
-            return _MESSAGE.decode(value)
-        except (msgspec.DecodeError, msgspec.ValidationError):
-            return None
+    if isinstance(value, ClaudeMessage):
+        return value
     if isinstance(value, dict):
         message: ClaudeMessage = _built(ClaudeMessage, value)
+        if isinstance(message.usage, dict):
+            message.usage = _built(_Usage, message.usage)
         return message
     return None
 
@@ -146,7 +150,11 @@ def text_of(content: Any) -> Any:
 def _blocks(content: Any) -> list[Any]:
     """The blocks of a content list (raw or decoded); ``[]`` for anything else."""
     if isinstance(content, list):
-        return [_built(_Block, b) for b in content if isinstance(b, dict)]
+        return [
+            b if isinstance(b, _Block) else _built(_Block, b)
+            for b in content
+            if isinstance(b, (_Block, dict))
+        ]
     if _first(content) != 0x5B:  # '['
         return []
     try:
@@ -167,13 +175,13 @@ def _int(value: Any) -> int:
 
 def usage_of(usage: Any) -> Usage4:
     """The token counts of an Anthropic ``usage`` object (zeros when missing)."""
-    if not isinstance(usage, dict):
+    if not isinstance(usage, _Usage):
         return (0, 0, 0, 0)
     return (
-        _int(usage.get("input_tokens")),
-        _int(usage.get("output_tokens")),
-        _int(usage.get("cache_read_input_tokens")),
-        _int(usage.get("cache_creation_input_tokens")),
+        _int(usage.input_tokens),
+        _int(usage.output_tokens),
+        _int(usage.cache_read_input_tokens),
+        _int(usage.cache_creation_input_tokens),
     )
 
 

@@ -50,9 +50,6 @@ from sesslog.interop.target import ExistingSession
 __all__ = ["ClaudeLine", "Converter"]
 
 
-_NO_MESSAGE = msgspec.Raw()
-
-
 class ClaudeLine(msgspec.Struct, rename="camel"):
     """The fields of a Claude Code record the import reads (the record itself is kept)."""
 
@@ -69,7 +66,7 @@ class ClaudeLine(msgspec.Struct, rename="camel"):
     subtype: Any = None
     cwd: Any = None
     version: Any = None
-    message: msgspec.Raw = _NO_MESSAGE
+    message: ClaudeMessage | None = None
     content: Any = None
     compact_metadata: Any = None
     summary: Any = None
