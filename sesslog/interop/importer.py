@@ -114,6 +114,8 @@ def import_file(path: Path, target: SessionsRoot, forced: SourceFormat | None) -
     """Import one file; errors are reported in the result, not raised."""
     try:
         data = path.read_bytes()
+        if not data.strip(b"\x00 \t\r\n"):
+            return FileReport(path=str(path), format=None, status=FileStatus.EMPTY.value)
         fmt = forced or detect_bytes(data)
         if fmt is None:
             return FileReport(

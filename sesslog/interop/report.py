@@ -17,6 +17,7 @@ class FileStatus(str, enum.Enum):
     IMPORTED = "imported"  #: every session it holds was new
     UPDATED = "updated"  #: entries were added to sessions imported before
     UNCHANGED = "unchanged"  #: everything it holds was already there
+    EMPTY = "empty"  #: no record in it (nothing to import)
     SKIPPED = "skipped"  #: not a format sesslog imports
     FAILED = "failed"  #: an error stopped it (see ``error``)
 
@@ -94,5 +95,6 @@ class ImportReport(msgspec.Struct, rename="camel", kw_only=True):
 
     @property
     def ok(self) -> bool:
-        """True when no file failed or was skipped."""
-        return not (self.counts.get(FileStatus.FAILED.value) or self.counts.get("skipped"))
+        """True when no file failed or was skipped (empty files are fine)."""
+        bad = (FileStatus.FAILED.value, FileStatus.SKIPPED.value)
+        return not any(self.counts.get(status) for status in bad)

@@ -94,6 +94,14 @@ def test_unknown_files_exit_1(capsys: pytest.CaptureFixture[str], tmp_path: Path
     assert "skipped" in out and "not a Claude Code, Codex or pi session file" in out
 
 
+def test_empty_files_are_no_problem(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    (tmp_path / "blank.jsonl").write_bytes(b"\n\n")
+    code, out, _ = _run(capsys, "import", str(tmp_path), "--root", str(tmp_path / "r"), "--json")
+    assert code == 0
+    assert json.loads(out)["counts"] == {"empty": 2}
+
+
 def test_missing_path_exits_4(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = _run(capsys, "import", str(tmp_path / "nope"), "--root", str(tmp_path))
     assert code == 4
