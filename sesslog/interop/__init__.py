@@ -6,3 +6,5 @@ elsewhere into pi-format sessions under a sessions root: :mod:`sesslog.interop.i
 :mod:`~sesslog.interop.codex`, :mod:`~sesslog.interop.pi`) and format detection
 (:mod:`~sesslog.interop.detect`). See ``docs/interop.md``.
 """
+
+__all__: list[str] = []
