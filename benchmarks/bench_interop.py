@@ -11,7 +11,8 @@ Measurements (each its own function; ``main()`` prints them as one table, then t
 * baseline ``msgspec decode``: read each file and ``msgspec.json.Decoder().decode(line)`` for
   every line of ``data.splitlines()``: the floor for anything that reads the records.
 
-Each figure is the best and the median of several runs (``gc.collect()`` before each run).
+Each figure is the best and the median of several rounds; a round runs every measurement once
+(``gc.collect()`` before each), so that changes of load on a shared machine fall on all alike.
 Target: import at least 50 MB/s.
 
 Usage::
@@ -33,7 +34,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import msgspec
@@ -51,12 +52,15 @@ IMPORT_TARGET_MB_S = 50.0
 
 
 @dataclass
-class Row:
-    """One measurement: its name, the bytes it handled, and its run times in seconds."""
+class Measurement:
+    """One thing to time: its name, the bytes it handles, its work and what precedes each run
+    (not timed); ``times`` collects the run times in seconds."""
 
     name: str
     size: int
-    times: list[float]
+    work: Callable[[], object]
+    setup: Callable[[], object] | None = None
+    times: list[float] = field(default_factory=list)
 
     @property
     def best(self) -> float:
@@ -71,19 +75,17 @@ class Row:
         return self.size / seconds / 1e6
 
 
-def timed(
-    repeat: int, work: Callable[[], object], setup: Callable[[], object] | None = None
-) -> list[float]:
-    """Run times of ``work`` (``setup`` before each run, not timed)."""
-    times = []
+def run_interleaved(measurements: list[Measurement], repeat: int) -> None:
+    """Run every measurement once per round, ``repeat`` rounds, so that a change of load on a
+    shared machine falls on all of them alike."""
     for _ in range(repeat):
-        if setup is not None:
-            setup()
-        gc.collect()
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return times
+        for item in measurements:
+            if item.setup is not None:
+                item.setup()
+            gc.collect()
+            start = time.perf_counter()
+            item.work()
+            item.times.append(time.perf_counter() - start)
 
 
 def sample_files(folder: Path) -> list[Path]:
@@ -94,31 +96,33 @@ def sample_files(folder: Path) -> list[Path]:
     return files
 
 
-def measure_import(files: list[Path], scratch: Path, repeat: int) -> Row:
+def _size(files: list[Path]) -> int:
+    return sum(p.stat().st_size for p in files)
+
+
+def measure_import(files: list[Path], scratch: Path) -> Measurement:
     """Import every file into an empty sessions root."""
     root = scratch / "import"
 
     def empty() -> None:
         shutil.rmtree(root, ignore_errors=True)
 
-    times = timed(repeat, lambda: import_paths(files, root), empty)
-    return Row("import", sum(p.stat().st_size for p in files), times)
+    return Measurement("import", _size(files), lambda: import_paths(files, root), empty)
 
 
-def measure_reimport(files: list[Path], scratch: Path, repeat: int) -> Row:
+def measure_reimport(files: list[Path], scratch: Path) -> Measurement:
     """Import the same files again into a root that holds them (nothing is added)."""
     root = scratch / "again"
-    shutil.rmtree(root, ignore_errors=True)
     import_paths(files, root)
 
     def again() -> None:
         report = import_paths(files, root)
         assert report.entries_added == 0, "a second import added entries"
 
-    return Row("import again", sum(p.stat().st_size for p in files), timed(repeat, again))
+    return Measurement("import again", _size(files), again)
 
 
-def measure_convert(files: list[Path], scratch: Path, repeat: int) -> Row:
+def measure_convert(files: list[Path], scratch: Path) -> Measurement:
     """Frame, convert and encode every file, writing nothing."""
     root = SessionsRoot(scratch / "nothing-here")
 
@@ -127,10 +131,10 @@ def measure_convert(files: list[Path], scratch: Path, repeat: int) -> Row:
             for plan in convert_claude(path, path.read_bytes(), root).sessions:
                 b"\n".join(encode_entry(entry) for entry in plan.entries)
 
-    return Row("convert only", sum(p.stat().st_size for p in files), timed(repeat, convert))
+    return Measurement("convert only", _size(files), convert)
 
 
-def measure_decode_baseline(files: list[Path], repeat: int) -> Row:
+def measure_decode_baseline(files: list[Path]) -> Measurement:
     """Read every file and decode each line into Python objects with msgspec."""
     decoder = msgspec.json.Decoder()
 
@@ -142,15 +146,15 @@ def measure_decode_baseline(files: list[Path], repeat: int) -> Row:
                 except msgspec.DecodeError:
                     continue
 
-    return Row("msgspec decode", sum(p.stat().st_size for p in files), timed(repeat, decode))
+    return Measurement("msgspec decode", _size(files), decode)
 
 
-def print_table(rows: list[Row], baseline: Row) -> None:
+def print_table(rows: list[Measurement], baseline: Measurement) -> None:
     """One line per measurement, with its speed and its ratio to the baseline."""
-    print("| measurement | MB | best | median | best MB/s | median MB/s | time vs baseline |")
+    print("| measurement | MB | best | median | best MB/s | median MB/s | median vs baseline |")
     print("|---|---|---|---|---|---|---|")
     for row in [*rows, baseline]:
-        ratio = row.best / baseline.best
+        ratio = row.median / baseline.median
         print(
             f"| {row.name} | {row.size / 1e6:.1f} | {row.best * 1e3:.0f} ms "
             f"| {row.median * 1e3:.0f} ms | {row.rate(row.best):.0f} | {row.rate(row.median):.0f} "
@@ -158,7 +162,7 @@ def print_table(rows: list[Row], baseline: Row) -> None:
         )
 
 
-def check_targets(rows: dict[str, Row]) -> list[str]:
+def check_targets(rows: dict[str, Measurement]) -> list[str]:
     """One line per target: ``[met]`` or ``[MISSED]``."""
     speed = rows["import"].rate(rows["import"].best)
     mark = "met" if speed >= IMPORT_TARGET_MB_S else "MISSED"
@@ -181,11 +185,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{platform.machine()}; scratch {scratch}"
         )
         rows = [
-            measure_import(files, scratch, repeat),
-            measure_reimport(files, scratch, repeat),
-            measure_convert(files, scratch, repeat),
+            measure_import(files, scratch),
+            measure_reimport(files, scratch),
+            measure_convert(files, scratch),
         ]
-        baseline = measure_decode_baseline(files, repeat)
+        baseline = measure_decode_baseline(files)
+        run_interleaved([*rows, baseline], repeat)
         print_table(rows, baseline)
         for line in check_targets({row.name: row for row in rows}):
             print(line)

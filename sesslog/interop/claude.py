@@ -19,6 +19,7 @@ session: their id is ``<session id>-agent-<agent id>``.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -159,7 +160,7 @@ def _header(
     }
     source: dict[str, Any] = {
         "format": "claude",
-        "path": str(path.resolve()),
+        "path": os.path.abspath(path),
         "version": out.version,
         "sessionId": base,
     }

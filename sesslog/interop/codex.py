@@ -18,6 +18,7 @@ Entry ids are derived from each record's bytes (``h`` and a 16-digit hash).
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -125,7 +126,7 @@ def _header(
         "cwd": cwd if isinstance(cwd, str) and cwd else "/",
         "importedFrom": {
             "format": "codex",
-            "path": str(path.resolve()),
+            "path": os.path.abspath(path),
             "version": out.version,
             "sessionId": base,
         },

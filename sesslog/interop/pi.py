@@ -17,6 +17,7 @@ longer version of one adds the bytes past the copy.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,7 @@ def _provenance(
         "customType": IMPORT_CUSTOM_TYPE,
         "data": {
             "format": "pi",
-            "path": str(path.resolve()),
+            "path": os.path.abspath(path),
             "version": read.file_version,
             "sessionId": header.get("id"),
             "entries": entries,

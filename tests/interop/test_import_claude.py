@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -201,7 +202,7 @@ def test_provenance_in_header(root: Path) -> None:
     session = _main(root)
     assert session.header["importedFrom"] == {
         "format": "claude",
-        "path": str(MAIN.resolve()),
+        "path": os.path.abspath(MAIN),
         "version": "2.1.17",
         "sessionId": "5f1c2b0e-8d7a-4c3e-9b1f-2a6d4e8c0f11",
     }

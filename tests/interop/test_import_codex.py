@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ def test_fixture_rollout(root: Path) -> None:
     session = check_session(root, codex_expected(ROLLOUT))
     assert session.header["importedFrom"] == {
         "format": "codex",
-        "path": str(ROLLOUT.resolve()),
+        "path": os.path.abspath(ROLLOUT),
         "version": "0.98.0",
         "sessionId": SESSION_ID,
     }
