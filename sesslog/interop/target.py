@@ -141,7 +141,7 @@ class SessionsRoot(Closing):
 
     def close(self) -> None:
         """Commit what waits."""
-        self._staged.commit()
+        self._staged.close()
 
     @staticmethod
     def append_lines(path: Path, lines: list[bytes]) -> None:
