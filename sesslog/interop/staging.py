@@ -20,7 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from sesslog._closing import Closing
-from sesslog.backends.fs import FILE_MODE, FOLDER_MODE, fsync_folder, sync_data
+from sesslog.backends.fs import FOLDER_MODE, fsync_folder, write_new_file
 
 __all__ = ["StagedFiles"]
 
@@ -35,19 +35,6 @@ class _Staged:
         self.tmp = tmp
         self.target = target
         self.done = done
-
-
-def _write_synced(tmp: Path, data: bytes) -> None:
-    """Create ``tmp`` (mode 0600, never following a link), write ``data`` and sync it."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(tmp, flags, FILE_MODE)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        sync_data(fd)
-    finally:
-        os.close(fd)
 
 
 class StagedFiles(Closing):
@@ -86,7 +73,7 @@ class StagedFiles(Closing):
             raise FileExistsError(errno.EEXIST, "file already exists", str(target))
         folder = self._folder(target.parent)
         tmp = folder / f".{target.name}.{secrets.token_hex(4)}.tmp"
-        done = self._threads().submit(_write_synced, tmp, data)
+        done = self._threads().submit(write_new_file, tmp, data)
         self._waiting.append(_Staged(tmp, target, done))
         self._targets.add(target)
         self._bytes += len(data)
