@@ -19,6 +19,7 @@ __all__ = [
     "fsync_folder",
     "open_append_nofollow",
     "sync_data",
+    "write_new_file",
 ]
 
 FILE_MODE = 0o600
@@ -124,3 +125,16 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
         tmp.unlink(missing_ok=True)
         raise
     fsync_folder(target.parent)
+
+
+def write_new_file(path: str | os.PathLike[str], data: bytes) -> None:
+    """Create ``path`` (mode 0600, never over an existing file), write ``data`` and sync it."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, FILE_MODE)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        sync_data(fd)
+    finally:
+        os.close(fd)

@@ -9,14 +9,13 @@ index (leaf, labels, name, diagnostics, tree parents) are exactly what opening t
 
 from __future__ import annotations
 
-import os
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import msgspec
 
-from sesslog.backends.fs import FILE_MODE, sync_data
+from sesslog.backends.fs import write_new_file
 from sesslog.errors import SidecarError
 from sesslog.format.diagnostics import Diagnostic
 from sesslog.format.entries import SESSION_VERSION
@@ -98,19 +97,6 @@ class PartResult(msgspec.Struct, frozen=True):
     segments: list[SegmentFile]
     index: IndexFile
     frames: list[FrameInfo]
-
-
-def write_new_file(path: Path, data: bytes) -> None:
-    """Create ``path`` (mode 0600, never over an existing file), write ``data`` and sync it."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(path, flags, FILE_MODE)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        sync_data(fd)
-    finally:
-        os.close(fd)
 
 
 def tree_parents(records: Sequence[Record], tree: SessionTree) -> list[int]:
