@@ -14,7 +14,6 @@ inside the folder, under a fresh bucket name that keeps their key: ``.trash/<tim
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import secrets
 import stat
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sesslog.backends.fingerprints import edges_of_descriptor, edges_of_file
-from sesslog.backends.fs import ensure_folder, fsync_folder
+from sesslog.backends.fs import ensure_folder, fsync_folder, move_to_new_name
 from sesslog.backends.locks import lock_holder
 from sesslog.backends.protocol import Fingerprint, LeaseHolder, LogInfo, key_parts
 
@@ -241,15 +240,6 @@ class LocalFolder:
         both folders."""
         source, target = self.path(source_key), self.path(target_key)
         folder = ensure_folder(target.parent)
-        try:
-            os.link(source, target, follow_symlinks=False)
-        except OSError as exc:
-            if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS):
-                raise
-            if os.path.lexists(target):  # no hard links here: check, then rename
-                raise FileExistsError(errno.EEXIST, "file exists", str(target)) from exc
-            os.rename(source, target)
-        else:
-            os.unlink(source)
+        move_to_new_name(source, target)
         fsync_folder(folder)
         fsync_folder(source.parent)

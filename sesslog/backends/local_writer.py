@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sesslog._closing import Closing
 from sesslog.backends.fileops import OS_FILE_OPS, FileOps, open_locked
-from sesslog.backends.fs import ensure_folder
+from sesslog.backends.fs import NO_HARD_LINKS, ensure_folder
 from sesslog.backends.protocol import Lease, LeaseHolder, TailRepair, writer_failed
 from sesslog.backends.tail import TailAction, check_cut, side_name, tail_action
 from sesslog.errors import WriterFailedError
@@ -32,10 +32,6 @@ from sesslog.errors import WriterFailedError
 __all__ = ["SessionWriter", "repair_torn_tail"]
 
 _TAIL_CHUNK = 1 << 16
-#: ``link()`` errors meaning "this file system has no hard links": create in place instead.
-_NO_HARD_LINKS = frozenset(
-    {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.ENOSYS, errno.EXDEV}
-)
 
 
 def _find_tail(path: str, size: int, ops: FileOps) -> tuple[int, bytes]:
@@ -175,7 +171,7 @@ class SessionWriter(Closing):
         try:
             fd = self._create_linked(header, folder)
         except OSError as exc:
-            if exc.errno not in _NO_HARD_LINKS:
+            if exc.errno not in NO_HARD_LINKS:  # create in place instead
                 raise
             fd = self._create_in_place(header)
         try:

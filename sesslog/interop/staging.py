@@ -14,17 +14,15 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import os
 import secrets
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from sesslog._closing import Closing
-from sesslog.backends.fs import FOLDER_MODE, fsync_folder, write_new_file
+from sesslog.backends.fs import fsync_folder, make_folders, move_to_new_name, write_new_file
 
 __all__ = ["StagedFiles"]
 
-_NO_LINKS = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.EXDEV})
 _THREADS = 4
 
 
@@ -82,17 +80,7 @@ class StagedFiles(Closing):
 
     def _folder(self, folder: Path) -> Path:
         """Create ``folder`` and its missing parents; each one's parent is synced at commit."""
-        missing = []
-        probe = folder
-        while not probe.is_dir() and probe.parent != probe:
-            missing.append(probe)
-            probe = probe.parent
-        for item in reversed(missing):
-            try:
-                item.mkdir(mode=FOLDER_MODE)
-            except FileExistsError:
-                continue
-            self._folders.add(item.parent)
+        self._folders.update(created.parent for created in make_folders(folder))
         return folder
 
     def commit(self) -> None:
@@ -119,7 +107,7 @@ class StagedFiles(Closing):
         clash: OSError | None = None
         for staged in waiting:
             try:
-                _link_into_place(staged.tmp, staged.target)
+                move_to_new_name(staged.tmp, staged.target)
             except FileExistsError as exc:
                 clash = clash or exc
             finally:
@@ -145,17 +133,6 @@ class StagedFiles(Closing):
             if self._pool is not None:
                 self._pool.shutdown()
                 self._pool = None
-
-
-def _link_into_place(tmp: Path, target: Path) -> None:
-    try:
-        os.link(tmp, target)
-    except OSError as exc:
-        if exc.errno not in _NO_LINKS:
-            raise
-        if target.exists():
-            raise FileExistsError(errno.EEXIST, "file already exists", str(target)) from exc
-        os.rename(tmp, target)
 
 
 def _discard(waiting: list[_Staged]) -> None:
