@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sesslog.cli.output import EXIT_FOUND, EXIT_OK, Output
+from sesslog.cli.progress import progress_bar
 
 __all__ = ["register"]
 
@@ -54,11 +55,10 @@ def _root(args: argparse.Namespace) -> Path:
 
 
 def _import(args: argparse.Namespace, out: Output) -> int:
-    from sesslog.cli.v2 import _progress
     from sesslog.interop.importer import import_paths
 
     root = _root(args)
-    with _progress(out) as bar:
+    with progress_bar(out) as bar:
         progress = None if bar is None else (lambda done, total: bar("import", done, total))
         report = import_paths(args.paths, root, source=args.source or "auto", progress=progress)
     if out.json_mode:

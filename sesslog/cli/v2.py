@@ -8,10 +8,8 @@ result object). Long work draws a progress bar on stderr when stderr is a termin
 from __future__ import annotations
 
 import argparse
-import contextlib
-import time
-from collections.abc import Callable, Iterator
-from typing import Any, TextIO
+from collections.abc import Callable
+from typing import Any
 
 from sesslog.cli.inputs import existing_file, file_if_any
 from sesslog.cli.output import (
@@ -21,8 +19,9 @@ from sesslog.cli.output import (
     EXIT_OK,
     Output,
 )
+from sesslog.cli.progress import progress_bar
 
-__all__ = ["ProgressBar", "register"]
+__all__ = ["register"]
 
 Handler = Callable[[argparse.Namespace, Output], int]
 
@@ -76,64 +75,13 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     )
 
 
-class ProgressBar:
-    """A one-line progress bar redrawn in place on a terminal stream.
-
-    Args:
-        stream: Where to draw (stderr).
-        width: Width of the bar in characters.
-    """
-
-    def __init__(self, stream: TextIO, width: int = 30) -> None:
-        self.stream = stream
-        self.width = width
-        self._phase = ""
-        self._drawn = 0.0
-
-    def __call__(self, phase: str, done: int, total: int) -> None:
-        """Show ``done`` of ``total`` bytes for ``phase`` (redrawn at most 20 times a second)."""
-        now = time.monotonic()
-        finished = total > 0 and done >= total
-        if phase == self._phase and not finished and now - self._drawn < 0.05:
-            return
-        if phase != self._phase and self._phase:
-            self.stream.write("\n")
-        self._phase = phase
-        self._drawn = now
-        share = done / total if total else 1.0
-        filled = int(self.width * share)
-        bar = "#" * filled + "-" * (self.width - filled)
-        self.stream.write(
-            f"\r{phase:<9} [{bar}] {share:4.0%} {done / 1e6:8.1f}/{total / 1e6:.1f} MB"
-        )
-        self.stream.flush()
-
-    def close(self) -> None:
-        """End the line if anything was drawn."""
-        if self._phase:
-            self.stream.write("\n")
-            self.stream.flush()
-            self._phase = ""
-
-
 _WOULD = {"catch_up": "catch up", "nothing": "do nothing (up to date)"}
-
-
-@contextlib.contextmanager
-def _progress(out: Output) -> Iterator[ProgressBar | None]:
-    """A progress bar on stderr when it is a terminal (else ``None``), closed at the end."""
-    bar = ProgressBar(out.stderr) if out.progress_enabled else None
-    try:
-        yield bar
-    finally:
-        if bar is not None:
-            bar.close()
 
 
 def _migrate(args: argparse.Namespace, out: Output) -> int:
     from sesslog.v2 import migrate_dry_run, migrate_jsonl_to_v2
 
-    with _progress(out) as bar:
+    with progress_bar(out) as bar:
         if args.dry_run:
             report = migrate_dry_run(existing_file(args.file), progress=bar)
         else:
@@ -194,7 +142,7 @@ def _verify(args: argparse.Namespace, out: Output) -> int:
 
     if not sidecar_folder(existing_file(args.file)).is_dir():
         return out.fail(f"{args.file}: no V2 sidecar (run 'sesslog migrate' first)", EXIT_MISSING)
-    with _progress(out) as bar:
+    with progress_bar(out) as bar:
         report = verify_v2_against_jsonl(
             args.file, progress=None if bar is None else lambda d, t: bar("verify", d, t)
         )
@@ -229,7 +177,7 @@ def _rollback(args: argparse.Namespace, out: Output) -> int:
 def _recover(args: argparse.Namespace, out: Output) -> int:
     from sesslog.v2 import recover_partial_migration
 
-    with _progress(out) as bar:
+    with progress_bar(out) as bar:
         result = recover_partial_migration(
             file_if_any(args.file), migrate_again=args.migrate, progress=bar
         )

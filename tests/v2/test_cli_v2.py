@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from sesslog.cli import main
-from sesslog.cli.v2 import ProgressBar
+from sesslog.cli.progress import ProgressBar
 from sesslog.projections.sidecar import sidecar_folder
 from sesslog.v2 import SidecarPaths
 
