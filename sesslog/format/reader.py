@@ -38,6 +38,7 @@ from sesslog.format.diagnostics import Reason, SessionOpenDiagnostics
 from sesslog.format.entries import SESSION_VERSION
 from sesslog.format.glued import glued_spans
 from sesslog.format.header import TOO_DEEP_DETAIL, check_header, upgrade_records
+from sesslog.format.lines import split_lines
 from sesslog.format.records import (
     ENVELOPE_DECODER,
     Record,
@@ -226,22 +227,15 @@ def _read_careful(
     records: list[Record] = []
     crlf_lines = 0
     crlf_first: tuple[int, int] | None = None
-    pos = 0
-    line = 0
+    first = 0
     if data.startswith(_BOM):
         diag.add(1, 0, Reason.BOM, "UTF-8 byte order mark before the header (ignored)")
-        pos = len(_BOM)
+        first = len(_BOM)
     size = len(data)
     valid_size = size
     nul_tail = -1  # where the NUL and line-ending bytes that end the file begin (when needed)
     saw_first_record = False
-    while pos < size:
-        line += 1
-        line_start = pos if line > 1 else 0
-        end = data.find(b"\n", pos)
-        terminated = end != -1
-        if not terminated:
-            end = size
+    for line, line_start, pos, end, terminated in split_lines(data, first):
         raw = data[pos:end]
         raw_start = pos  # past a BOM on line 1
         next_pos = end + 1 if terminated else size
@@ -260,7 +254,6 @@ def _read_careful(
                     valid_size = line_start if line > 1 else 0
                     break
                 diag.add(line, line_start, Reason.TRAILING_NULS, f"{len(raw)} NUL bytes")
-                pos = next_pos
                 continue
             if raw.startswith(b"\x00"):
                 record_part = raw.lstrip(b"\x00")
@@ -278,7 +271,6 @@ def _read_careful(
             else:
                 diag.add(line, line_start, Reason.BLANK_LINE, "blank final line without ending")
                 valid_size = line_start
-            pos = next_pos
             continue
         if not terminated:
             valid_size = line_start
@@ -299,7 +291,6 @@ def _read_careful(
             saw_first_record = True
         if not taken:
             saw_first_record = saw_first_record or line == 1
-        pos = next_pos
     if crlf_first is not None:
         diag.add(
             crlf_first[0],

@@ -17,6 +17,7 @@ import msgspec
 from sesslog.format.codec import decode_object
 from sesslog.format.diagnostics import Diagnostic, Reason
 from sesslog.format.glued import split_glued
+from sesslog.format.lines import split_lines
 
 __all__ = ["FramedSource", "RecordDecoder", "SourceRecord", "frame_records"]
 
@@ -100,8 +101,8 @@ def frame_records(data: bytes, decode: RecordDecoder[T]) -> FramedSource[T]:
     """
     records: list[SourceRecord[T]] = []
     damage: list[Diagnostic] = []
-    pos = len(_BOM) if data.startswith(_BOM) else 0
-    if pos:
+    first = len(_BOM) if data.startswith(_BOM) else 0
+    if first:
         damage.append(Diagnostic(1, 0, Reason.BOM.value, "UTF-8 byte order mark (skipped)"))
     size = len(data)
     view = memoryview(data)
@@ -109,15 +110,8 @@ def frame_records(data: bytes, decode: RecordDecoder[T]) -> FramedSource[T]:
     clean = b"\r" not in data and b"\x00" not in data
     fast = decode.fast
     crlf: list[int] = []
-    line = 0
-    while pos < size:
-        line += 1
-        start = pos if line > 1 else 0
-        end = data.find(b"\n", pos)
-        terminated = end != -1
-        if not terminated:
-            end = size
-        raw: bytes | memoryview | None
+    raw: bytes | memoryview | None
+    for line, start, pos, end, terminated in split_lines(data, first):
         value: T | None
         if clean and data[pos] == 0x7B:  # "{"
             raw = view[pos:end]
@@ -130,7 +124,6 @@ def frame_records(data: bytes, decode: RecordDecoder[T]) -> FramedSource[T]:
             if raw is _END:
                 break
             value = decode(raw) if raw is not None else None
-        pos = end + 1
         if raw is None:
             continue
         if value is None:
