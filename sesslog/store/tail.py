@@ -24,6 +24,7 @@ import os
 import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 from sesslog.format.codec import Undecodable
 from sesslog.format.diagnostics import Diagnostic, Reason, SessionOpenDiagnostics
@@ -215,6 +216,23 @@ def _only(path: Path) -> object:
     return keep
 
 
+def _watching(target: Path, stop_event: object | None) -> dict[str, Any]:
+    """The options of ``watchfiles.watch`` and ``awatch`` for following ``target``."""
+    return {
+        "watch_filter": _only(target),
+        "debounce": _DEBOUNCE_MS,
+        "step": _STEP_MS,
+        "rust_timeout": _SAFETY_POLL_MS,
+        "yield_on_timeout": True,
+        "recursive": False,
+        "stop_event": stop_event,
+    }
+
+
+def _last(records: list[Record], last: int | None) -> list[Record]:
+    return records if last is None else records[max(0, len(records) - last) :]
+
+
 def follow(
     path: str | os.PathLike[str],
     *,
@@ -237,19 +255,10 @@ def follow(
     target = Path(path)
     with SessionFollower(target) as follower:
         first = follower.poll()
-        yield from first if last is None else first[max(0, len(first) - last) :]
+        yield from _last(first, last)
         if stop_event is not None and stop_event.is_set():
             return
-        for _changes in watchfiles.watch(
-            target.parent,
-            watch_filter=_only(target),  # type: ignore[arg-type]
-            debounce=_DEBOUNCE_MS,
-            step=_STEP_MS,
-            rust_timeout=_SAFETY_POLL_MS,
-            yield_on_timeout=True,
-            recursive=False,
-            stop_event=stop_event,
-        ):
+        for _changes in watchfiles.watch(target.parent, **_watching(target, stop_event)):
             yield from follower.poll()
 
 
@@ -271,17 +280,8 @@ async def afollow(
     target = Path(path)
     with SessionFollower(target) as follower:
         first = follower.poll()
-        for rec in first if last is None else first[max(0, len(first) - last) :]:
+        for rec in _last(first, last):
             yield rec
-        async for _changes in watchfiles.awatch(
-            target.parent,
-            watch_filter=_only(target),  # type: ignore[arg-type]
-            debounce=_DEBOUNCE_MS,
-            step=_STEP_MS,
-            rust_timeout=_SAFETY_POLL_MS,
-            yield_on_timeout=True,
-            recursive=False,
-            stop_event=stop_event,
-        ):
+        async for _changes in watchfiles.awatch(target.parent, **_watching(target, stop_event)):
             for rec in follower.poll():
                 yield rec
