@@ -13,6 +13,7 @@ from sesslog.format.records import Record
 from sesslog.session import Session
 
 __all__ = [
+    "SNAPSHOT_CUSTOM_TYPE",
     "UsageTotals",
     "export_records",
     "models_used",
@@ -21,14 +22,20 @@ __all__ = [
     "visible_text",
 ]
 
+#: ``customType`` of the ``custom`` entries exports show as snapshots.
+SNAPSHOT_CUSTOM_TYPE = "sesslog.snapshot"
+
 _ANSI_SGR = re.compile("\x1b\\[[0-9;]*m")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 def visible_text(text: str) -> str:
     """``text`` with terminal colour codes removed, other control characters shown as Unicode
-    control pictures (``\\x1b`` becomes ``␛``), line ends as ``\\n`` and lone surrogates (cut
-    emoji) as U+FFFD, so that it prints and encodes as UTF-8."""
+    control pictures (``\\x1b`` becomes ``␛``), line ends as ``\\n``, and C1 controls, bidi
+    overrides (which can reorder what is shown) and lone surrogates (cut emoji) as U+FFFD, so
+    that it shows as written and encodes as UTF-8."""
     text = _ANSI_SGR.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL.sub(_picture, text)
 

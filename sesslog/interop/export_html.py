@@ -9,7 +9,8 @@ See ``docs/export.md`` for how it renders lazily and for the security model.
 
 Building the page decodes no entry: the entries' lines are joined as they are stored and the
 result is checked to be JSON a browser reads (one fast validating pass); only a line that is
-not (``NaN``, say, which Python's reader accepts) is written again, as standard JSON.
+not (``NaN``, say, which Python's reader accepts, or bytes that are not UTF-8) is written
+again, as standard JSON.
 """
 
 from __future__ import annotations
@@ -25,13 +26,10 @@ import msgspec
 
 from sesslog.format.codec import dumps_json
 from sesslog.format.records import Record
-from sesslog.interop.export_common import session_metadata, visible_text
+from sesslog.interop.export_common import SNAPSHOT_CUSTOM_TYPE, session_metadata, visible_text
 from sesslog.session import Session
 
-__all__ = ["SNAPSHOT_CUSTOM_TYPE", "content_security_policy", "export_html"]
-
-#: ``customType`` of the ``custom`` entries the viewer shows as snapshots.
-SNAPSHOT_CUSTOM_TYPE = "sesslog.snapshot"
+__all__ = ["content_security_policy", "export_html"]
 
 _DATA_MARK = "{{DATA}}"
 _JSON_CHECK = msgspec.json.Decoder(list[msgspec.Raw])
@@ -138,19 +136,26 @@ def _structure(session: Session) -> tuple[list[int], dict[str, list[int]]]:
 def _entries_json(records: list[Record]) -> bytes:
     """The entries as one JSON array that ``JSON.parse`` accepts (valid UTF-8, standard JSON)."""
     blob = b"[" + b",".join([rec.raw for rec in records]) + b"]"
+    if _browser_safe(blob):
+        return blob
+    return b"[" + b",".join([_browser_json(rec) for rec in records]) + b"]"
+
+
+def _browser_safe(blob: bytes) -> bool:
+    """True when ``blob`` is standard JSON in valid UTF-8 (msgspec skips strings unchecked)."""
     try:
         _JSON_CHECK.decode(blob)
-        return blob
+        if not blob.isascii():
+            blob.decode("utf-8")
     except (msgspec.DecodeError, UnicodeDecodeError):
-        return b"[" + b",".join([_browser_json(rec) for rec in records]) + b"]"
+        return False
+    return True
 
 
 def _browser_json(rec: Record) -> bytes:
-    try:
-        _JSON_CHECK.decode(b"[" + rec.raw + b"]")
+    if _browser_safe(b"[" + rec.raw + b"]"):
         return rec.raw
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        return dumps_json(_finite(rec.decode())).encode("utf-8")
+    return dumps_json(_finite(rec.decode())).encode("utf-8")
 
 
 def _finite(value: Any) -> Any:

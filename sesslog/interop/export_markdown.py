@@ -17,6 +17,7 @@ from typing import Any
 
 from sesslog.format.records import Record
 from sesslog.interop.export_common import (
+    SNAPSHOT_CUSTOM_TYPE,
     export_records,
     models_used,
     session_metadata,
@@ -144,6 +145,11 @@ def _entry(rec: Record, results: dict[str, Record], label: str | None) -> list[s
         return [f"*Thinking level: {_inline(obj.get('thinkingLevel'))}*", ""]
     if kind in ("label", "session_info"):
         return []  # labels show on the entries they name, the name in the title
+    if kind == "custom" and obj.get("customType") == SNAPSHOT_CUSTOM_TYPE:
+        data = obj.get("data")
+        name = data.get("name") or data.get("label") if isinstance(data, dict) else None
+        title = f"## Snapshot{f' “{_inline(name)}”' if name else ''}{tag}"
+        return [head, title, "", *_folded("Snapshot data", _fence(_json(data), "json"))]
     name = f"{kind} {obj.get('customType')}" if kind == "custom" else kind
     return [head, *_folded(f"Entry: {name}", _fence(_json(obj), "json"))]
 
@@ -191,7 +197,8 @@ def _blocks(content: Any, results: dict[str, Record]) -> list[str]:
             text = "(redacted)" if block.get("redacted") else str(block.get("thinking", ""))
             lines += _folded("Thinking", _quote(text))
         elif kind == "image":
-            size = len(str(block.get("data", ""))) * 3 // 4
+            data = str(block.get("data", "")).strip()
+            size = len(data) * 3 // 4 - len(data) + len(data.rstrip("="))
             lines += [f"*[image: {_inline(block.get('mimeType'))}, {size:,} bytes]*", ""]
         elif kind == "toolCall":
             lines += _tool_call(block, results.get(str(block.get("id"))))

@@ -64,7 +64,8 @@
   // ------------------------------------------------------------------ text and elements
   function isObject(v) { return v !== null && typeof v === 'object' && !Array.isArray(v); }
   const ANSI = /\x1b\[[0-9;]*m/g;
-  const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/g;
+  // C0 and C1 controls, and the bidi overrides and isolates that can reorder what is shown.
+  const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
   const LINK = /\bhttps?:\/\/[^\s<>"'`]+[^\s<>"'`.,;:!?)\]]/gi;
 
   function clean(value) {
@@ -399,8 +400,12 @@
   }
   function jumpTo(i) {
     if (!onPath[i]) setLeaf(latestLeaf(i));
-    renderWindow(path.indexOf(i));
-    reveal(i, true);
+    // A tool result on the branch is shown folded under its call: go there instead.
+    const m = entries[i].message;
+    const call = isObject(m) && m.role === 'toolResult' ? callAt.get(String(m.toolCallId)) : undefined;
+    const target = call !== undefined && onPath[call] ? call : i;
+    renderWindow(path.indexOf(target));
+    reveal(target, true);
   }
 
   // ------------------------------------------------------------------ side panels
@@ -508,7 +513,8 @@
   }
 
   // ------------------------------------------------------------------ search
-  const SKIP = new Set(['id', 'parentId', 'timestamp', 'type', 'thinkingSignature', 'signature', 'toolCallId']);
+  const SKIP = new Set(['id', 'parentId', 'timestamp', 'type', 'role', 'api', 'provider', 'stopReason',
+    'mimeType', 'thinkingSignature', 'signature', 'toolCallId']);
   let texts = null;
   function entryText(e) {
     const out = [];
