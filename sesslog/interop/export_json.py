@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from sesslog.format.codec import dumps_json
 from sesslog.interop.export_common import (
     export_records,
@@ -76,4 +78,9 @@ def export_json_text(
 ) -> str:
     """:func:`export_json` as text (lone surrogates written as ``\\udXXX`` escapes)."""
     value = export_json(session, leaf_id=leaf_id, whole_tree=whole_tree)
-    return dumps_json(value, indent=indent) + "\n"
+    try:
+        raw = msgspec.json.encode(value)
+        text = (raw if indent is None else msgspec.json.format(raw, indent=indent)).decode()
+    except (msgspec.EncodeError, UnicodeEncodeError, TypeError):
+        text = dumps_json(value, indent=indent)  # lone surrogates, or numbers msgspec refuses
+    return text + "\n"

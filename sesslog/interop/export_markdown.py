@@ -49,16 +49,16 @@ def export_markdown(
     records = export_records(session, leaf_id=leaf_id, whole_tree=whole_tree)
     tree = session.tree
     order = [tree.get(node.id) for node in tree.nodes()] if whole_tree else records
-    results = _tool_results(order)
-    paired = {id(rec) for rec in results.values()}
+    objs = [rec.decode() for rec in order]
+    results, paired = _tool_results(objs)
     starts = _branch_starts(session) if whole_tree else {}
     labels = session.labels
     out = _front_matter(session, records, whole_tree)
-    for rec in order:
+    for index, (rec, obj) in enumerate(zip(order, objs, strict=True)):
         if rec.id in starts:
             out += ["---", "", starts[rec.id], ""]
-        if id(rec) not in paired:  # a paired result is shown folded under its tool call
-            out += _entry(rec, results, labels.get(rec.id))
+        if index not in paired:  # a paired result is shown folded under its tool call
+            out += _entry(rec, obj, results, labels.get(rec.id))
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -101,29 +101,32 @@ def _branch_starts(session: Session) -> dict[str, str]:
     return starts
 
 
-def _tool_results(records: list[Record]) -> dict[str, Record]:
-    """Tool results by the id of their call, for calls among ``records`` (first one wins)."""
-    results: dict[str, Record] = {}
+def _tool_results(objs: list[dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], set[int]]:
+    """Tool result messages by the id of their call, for calls made earlier among ``objs``
+    (first one wins), and the positions of those results."""
+    results: dict[str, dict[str, Any]] = {}
+    paired: set[int] = set()
     calls: set[str] = set()
-    for rec in records:
-        head = rec.message
-        if head is None or head.role not in ("assistant", "toolResult"):
+    for index, obj in enumerate(objs):
+        message = obj.get("message")
+        if obj.get("type") != "message" or not isinstance(message, dict):
             continue
-        message = rec.decode().get("message", {})
-        if head.role == "assistant":
+        if message.get("role") == "assistant":
             content = message.get("content")
             for block in content if isinstance(content, list) else []:
                 if isinstance(block, dict) and block.get("type") == "toolCall":
                     calls.add(str(block.get("id")))
-        else:
+        elif message.get("role") == "toolResult":
             call_id = message.get("toolCallId")
             if isinstance(call_id, str) and call_id in calls and call_id not in results:
-                results[call_id] = rec
-    return results
+                results[call_id] = message
+                paired.add(index)
+    return results, paired
 
 
-def _entry(rec: Record, results: dict[str, Record], label: str | None) -> list[str]:
-    obj = rec.decode()
+def _entry(
+    rec: Record, obj: dict[str, Any], results: dict[str, dict[str, Any]], label: str | None
+) -> list[str]:
     kind = str(rec.type)
     head = f'<a id="{html.escape(visible_text(str(rec.id)))}"></a>'
     tag = f" · *label: {_inline(label)}*" if label else ""
@@ -154,7 +157,7 @@ def _entry(rec: Record, results: dict[str, Record], label: str | None) -> list[s
     return [head, *_folded(f"Entry: {name}", _fence(_json(obj), "json"))]
 
 
-def _message(message: dict[str, Any], results: dict[str, Record], head: str, tag: str) -> list[str]:
+def _message(message: dict[str, Any], results: dict[str, dict[str, Any]], head: str, tag: str) -> list[str]:
     role = str(message.get("role"))
     content = message.get("content")
     if role == "user":
@@ -183,7 +186,7 @@ def _message(message: dict[str, Any], results: dict[str, Record], head: str, tag
     return [head, title, "", visible_text(str(text or "")), ""]
 
 
-def _blocks(content: Any, results: dict[str, Record]) -> list[str]:
+def _blocks(content: Any, results: dict[str, dict[str, Any]]) -> list[str]:
     if isinstance(content, str):
         return [visible_text(content), ""]
     lines: list[str] = []
@@ -207,13 +210,12 @@ def _blocks(content: Any, results: dict[str, Record]) -> list[str]:
     return lines
 
 
-def _tool_call(block: dict[str, Any], result: Record | None) -> list[str]:
+def _tool_call(block: dict[str, Any], result: dict[str, Any] | None) -> list[str]:
     body = [_fence(_json(block.get("arguments")), "json")]
     status = " (no result)"
     if result is not None:
-        message = result.decode()["message"]
-        status = " (error)" if message.get("isError") else ""
-        body += ["", "**Result**", "", _fence(message_text(message.get("content")), "")]
+        status = " (error)" if result.get("isError") else ""
+        body += ["", "**Result**", "", _fence(message_text(result.get("content")), "")]
     return _folded(f"Tool call: {block.get('name')}{status}", "\n".join(body))
 
 
