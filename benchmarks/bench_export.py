@@ -1,8 +1,8 @@
 """Export benchmark: the HTML viewer page of a 10,000-entry session, and the shared Claude Code
 samples against claude-code-log converting the same transcripts.
 
-Part 1, a generated 10,000-entry session (about 1 KB per line, branches, compactions, labels),
-best of several runs each:
+Part 1, the generated 10,000-entry session of ``bench_read.py`` (about 1 KB per line,
+branches, compactions, labels), best of several runs each:
 
 * baseline ``copy``: read the session file and write its bytes elsewhere;
 * ``open``: ``Session.open`` (read, frame, index the tree);
@@ -35,7 +35,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
 import os
 import platform
@@ -44,14 +43,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
 
-from fixtures.generate import make_v3_session  # noqa: E402
+from bench_read import best_of, session_file  # noqa: E402
+
 from sesslog import Session  # noqa: E402
 from sesslog.interop.export_html import export_html  # noqa: E402
 from sesslog.interop.export_json import export_json_text  # noqa: E402
@@ -60,28 +59,6 @@ from sesslog.interop.export_markdown import export_markdown  # noqa: E402
 DATA = REPO / "benchmarks" / "data"
 CLAUDE_SAMPLES = REPO.parent / "shared" / "fixtures" / "claude-real"
 CCL_VERSION = "1.7.0"
-SESSION_OPTIONS: dict[str, Any] = {"branch_every": 200, "compaction_every": 500, "label_every": 100}
-
-
-def best_of(repeat: int, work: Callable[[], object]) -> float:
-    """The fastest of ``repeat`` runs, in seconds (garbage collected before each run)."""
-    best = float("inf")
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
-def session_file(entries: int) -> Path:
-    path = DATA / f"export-{entries}.jsonl"
-    if not path.exists():
-        DATA.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(make_v3_session(entries, 0, line_bytes=1000, **SESSION_OPTIONS))
-        tmp.replace(path)
-    return path
 
 
 def verdict(ok: bool) -> str:
@@ -92,7 +69,7 @@ def verdict(ok: bool) -> str:
 
 
 def large_session(entries: int, repeat: int, browser: bool) -> None:
-    path = session_file(entries)
+    path = session_file(f"{entries // 1000}k", entries, DATA)
     size = path.stat().st_size
     print(f"## HTML export of a {entries:,}-entry session ({size / 1e6:.1f} MB of JSONL)\n")
     with tempfile.TemporaryDirectory() as folder:
@@ -121,33 +98,25 @@ def large_session(entries: int, repeat: int, browser: bool) -> None:
         f"open + html = {both / copy:.1f}x the time of copying the file"
     )
     if browser:
-        print(f"chromium: page ready in {browser_load_seconds(page):.2f} s (load, parse, first window)")
+        print(
+            f"chromium: page ready in {browser_load_seconds(page):.2f} s (load, parse, first window)"
+        )
     print()
 
 
 def browser_load_seconds(page: bytes) -> float:
-    """Seconds from navigation until the viewer marks itself ready, in headless Chromium."""
-    from playwright.sync_api import sync_playwright
+    """Seconds from navigation until the viewer marks itself ready, in headless Chromium (the
+    same browser and flags as the viewer tests)."""
+    sys.path.insert(0, str(REPO / "tests" / "interop"))
+    from browser_support import browser, open_page
 
-    args = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-    ]
-    with tempfile.TemporaryDirectory() as folder, sync_playwright() as driver:
+    with tempfile.TemporaryDirectory() as folder, browser() as launched:
         target = Path(folder) / "page.html"
         target.write_bytes(page)
-        browser = driver.chromium.launch(executable_path="/usr/bin/chromium", args=args)
-        tab = browser.new_page()
         start = time.perf_counter()
-        tab.goto(target.as_uri(), timeout=300_000)
-        tab.wait_for_selector("body[data-ready='1']", timeout=300_000)
+        tab, _, _ = open_page(launched, target, timeout_ms=300_000)
         seconds = time.perf_counter() - start
-        browser.close()
+        tab.close()
     return seconds
 
 
@@ -188,7 +157,9 @@ def claude_samples(files: list[Path]) -> None:
         for source in files:
             out = work / "ccl" / f"{source.stem}.html"
             out.parent.mkdir(exist_ok=True)
-            ccl_seconds += run_ccl(program, [str(source), "-o", str(out), "--no-cache"], work / "home")
+            ccl_seconds += run_ccl(
+                program, [str(source), "-o", str(out), "--no-cache"], work / "home"
+            )
             ccl_sizes[source.name] = out.stat().st_size
         ccl_work = ccl_seconds - startup * len(files)
         print("| tool | time | pages | bytes of HTML |\n|---|---|---|---|")

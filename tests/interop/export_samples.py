@@ -3,6 +3,9 @@ an image and usage; one whose every text tries to run script in a page."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -195,3 +198,14 @@ def hostile_session(lines: Any) -> bytes:
 def write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+def run_cli(*argv: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> Any:
+    """Run ``python -m sesslog ARGV`` and return the completed process (bytes out and err)."""
+    return subprocess.run(
+        [sys.executable, "-m", "sesslog", *argv],
+        input=stdin,
+        capture_output=True,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )

@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from export_samples import branched_session
+from export_samples import branched_session, run_cli
 
 from sesslog.interop.share import share_file
-
-
-def sesslog(
-    *argv: str, stdin: bytes | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "sesslog", *argv],
-        input=stdin,
-        capture_output=True,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
 
 
 @pytest.fixture
@@ -44,7 +29,7 @@ def session_file(tmp_path: Path, lines: Any) -> Path:
     ],
 )
 def test_every_format_to_stdout(session_file: Path, fmt: str, marker: bytes) -> None:
-    done = sesslog("export", str(session_file), "--format", fmt)
+    done = run_cli("export", str(session_file), "--format", fmt)
     assert done.returncode == 0, done.stderr
     assert marker in done.stdout
     if fmt != "html":
@@ -53,12 +38,12 @@ def test_every_format_to_stdout(session_file: Path, fmt: str, marker: bytes) -> 
 
 def test_to_a_file_with_a_json_report(session_file: Path, tmp_path: Path) -> None:
     page = tmp_path / "out" / "page.html"
-    done = sesslog("export", str(session_file), "--format", "html", "-o", str(page), "--json")
+    done = run_cli("export", str(session_file), "--format", "html", "-o", str(page), "--json")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report == {"output": str(page), "format": "html", "bytes": page.stat().st_size}
     fork = tmp_path / "fork.jsonl"
-    done = sesslog(
+    done = run_cli(
         "export", str(session_file), "--format", "jsonl", "--leaf", "b1", "-o", str(fork)
     )
     assert done.returncode == 0, done.stderr
@@ -66,24 +51,24 @@ def test_to_a_file_with_a_json_report(session_file: Path, tmp_path: Path) -> Non
         b"beta-branch-marker" in fork.read_bytes()
         and b"alpha-branch-marker" not in fork.read_bytes()
     )
-    again = sesslog("export", str(session_file), "--format", "jsonl", "-o", str(fork))
+    again = run_cli("export", str(session_file), "--format", "jsonl", "-o", str(fork))
     assert again.returncode == 1 and b"already exists" in again.stderr
 
 
 def test_whole_tree_and_leaf(session_file: Path) -> None:
-    done = sesslog("export", str(session_file), "--format", "md", "--whole-tree")
+    done = run_cli("export", str(session_file), "--format", "md", "--whole-tree")
     assert b"alpha-branch-marker" in done.stdout and b"beta-branch-marker" in done.stdout
-    done = sesslog("export", str(session_file), "--format", "json", "--leaf", "b1")
+    done = run_cli("export", str(session_file), "--format", "json", "--leaf", "b1")
     assert json.loads(done.stdout)["leafId"] == "b1"
 
 
 def test_errors(session_file: Path, tmp_path: Path) -> None:
-    missing = sesslog("export", str(tmp_path / "nope.jsonl"), "--format", "md")
+    missing = run_cli("export", str(tmp_path / "nope.jsonl"), "--format", "md")
     assert missing.returncode == 4 and b"no such session file" in missing.stderr
-    json_to_stdout = sesslog("export", str(session_file), "--format", "md", "--json")
+    json_to_stdout = run_cli("export", str(session_file), "--format", "md", "--json")
     assert json_to_stdout.returncode == 2
     assert json.loads(json_to_stdout.stdout)["exitCode"] == 2
-    bad_leaf = sesslog("export", str(session_file), "--format", "md", "--leaf", "zzz")
+    bad_leaf = run_cli("export", str(session_file), "--format", "md", "--leaf", "zzz")
     assert bad_leaf.returncode == 1 and b"no entry 'zzz'" in bad_leaf.stderr
 
 
@@ -100,10 +85,10 @@ def test_export_from_a_bundle(session_file: Path, tmp_path: Path) -> None:
             kdf_cost={"name": "argon2id", "memory_kib": 64, "passes": 1, "lanes": 1, "log_n": 0},
         )
     )
-    done = sesslog("export", str(bundle), "--format", "md", "--password-file", str(password))
+    done = run_cli("export", str(bundle), "--format", "md", "--password-file", str(password))
     assert done.returncode == 0, done.stderr
     assert b"alpha-branch-marker" in done.stdout
-    refused = sesslog("export", str(bundle), "--format", "jsonl", "--password-file", str(password))
+    refused = run_cli("export", str(bundle), "--format", "jsonl", "--password-file", str(password))
     assert refused.returncode == 1 and b"allow-fork is off" in refused.stderr
-    no_password = sesslog("export", str(bundle), "--format", "md")
+    no_password = run_cli("export", str(bundle), "--format", "md")
     assert no_password.returncode == 2 and b"--password-file" in no_password.stderr

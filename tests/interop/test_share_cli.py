@@ -3,26 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from export_samples import branched_session
-
-
-def sesslog(
-    *argv: str, stdin: bytes | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "sesslog", *argv],
-        input=stdin,
-        capture_output=True,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
+from export_samples import branched_session, run_cli
 
 
 @pytest.fixture
@@ -34,37 +19,37 @@ def session_file(tmp_path: Path, lines: Any) -> Path:
 
 def test_share_then_unshare(session_file: Path, tmp_path: Path) -> None:
     bundle = tmp_path / "b.sesslog-bundle"
-    done = sesslog(
+    done = run_cli(
         "share", str(session_file), "-o", str(bundle), "--title", "My run", "--tag", "x", "--json"
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["encrypted"] is False
-    info = sesslog("unshare", str(bundle), "--info", "--json")
+    info = run_cli("unshare", str(bundle), "--info", "--json")
     assert json.loads(info.stdout)["title"] == "My run"
     root = tmp_path / "root"
-    done = sesslog("unshare", str(bundle), "--root", str(root), "--json")
+    done = run_cli("unshare", str(bundle), "--root", str(root), "--json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert Path(result["path"]).read_bytes().startswith(session_file.read_bytes())
     assert Path(result["path"]).parent.parent == root
-    again = sesslog("unshare", str(bundle), "--root", str(root))
+    again = run_cli("unshare", str(bundle), "--root", str(root))
     assert again.returncode == 1 and b"already in the root" in again.stderr
 
 
 def test_text_form_through_a_pipe_with_a_password(session_file: Path, tmp_path: Path) -> None:
     password = tmp_path / "pw.txt"
     password.write_text("open sesame\n")
-    text = sesslog("share", str(session_file), "--text", "--password-file", str(password))
+    text = run_cli("share", str(session_file), "--text", "--password-file", str(password))
     assert text.returncode == 0, text.stderr
     assert text.stdout.startswith(b"-----BEGIN SESSLOG BUNDLE-----")
     root = tmp_path / "root"
     wrong = tmp_path / "wrong.txt"
     wrong.write_text("guess\n")
-    refused = sesslog(
+    refused = run_cli(
         "unshare", "-", "--root", str(root), "--password-file", str(wrong), stdin=text.stdout
     )
     assert refused.returncode == 1 and b"wrong password" in refused.stderr
-    done = sesslog(
+    done = run_cli(
         "unshare",
         "-",
         "--password-file",
@@ -81,24 +66,24 @@ def test_text_form_through_a_pipe_with_a_password(session_file: Path, tmp_path: 
 def test_terms_are_enforced(session_file: Path, tmp_path: Path) -> None:
     root = tmp_path / "root"
     expired = tmp_path / "old.sesslog-bundle"
-    sesslog("share", str(session_file), "-o", str(expired), "--expires", "2001-01-01T00:00:00Z")
-    done = sesslog("unshare", str(expired), "--root", str(root))
+    run_cli("share", str(session_file), "-o", str(expired), "--expires", "2001-01-01T00:00:00Z")
+    done = run_cli("unshare", str(expired), "--root", str(root))
     assert done.returncode == 1 and b"expired at 2001-01-01T00:00:00" in done.stderr
     view_only = tmp_path / "view.sesslog-bundle"
-    sesslog("share", str(session_file), "-o", str(view_only), "--no-fork", "--expires", "7d")
-    done = sesslog("unshare", str(view_only), "--root", str(root))
+    run_cli("share", str(session_file), "-o", str(view_only), "--no-fork", "--expires", "7d")
+    done = run_cli("unshare", str(view_only), "--root", str(root))
     assert done.returncode == 1 and b"allow-fork is off" in done.stderr
     assert not root.exists() or list(root.rglob("*.jsonl")) == []
-    page = sesslog("export", str(view_only), "--format", "html")
+    page = run_cli("export", str(view_only), "--format", "html")
     assert page.returncode == 0 and page.stdout.startswith(b"<!DOCTYPE html>")
-    bad = sesslog("share", str(session_file), "--expires", "soon")
+    bad = run_cli("share", str(session_file), "--expires", "soon")
     assert bad.returncode == 2 and b"neither a duration" in bad.stderr
 
 
 def test_damaged_bundle_exits_corrupt(session_file: Path, tmp_path: Path) -> None:
     bundle = tmp_path / "b.sesslog-bundle"
-    sesslog("share", str(session_file), "-o", str(bundle))
+    run_cli("share", str(session_file), "-o", str(bundle))
     blob = bundle.read_bytes()
     bundle.write_bytes(blob[:-10])
-    done = sesslog("unshare", str(bundle), "--root", str(tmp_path / "root"))
+    done = run_cli("unshare", str(bundle), "--root", str(tmp_path / "root"))
     assert done.returncode == 3 and b"truncated" in done.stderr
