@@ -157,7 +157,9 @@ def _entry(
     return [head, *_folded(f"Entry: {name}", _fence(_json(obj), "json"))]
 
 
-def _message(message: dict[str, Any], results: dict[str, dict[str, Any]], head: str, tag: str) -> list[str]:
+def _message(
+    message: dict[str, Any], results: dict[str, dict[str, Any]], head: str, tag: str
+) -> list[str]:
     role = str(message.get("role"))
     content = message.get("content")
     if role == "user":
