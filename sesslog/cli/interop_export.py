@@ -333,7 +333,9 @@ def _unshare(args: argparse.Namespace, out: Output) -> int:
     if args.bundle == "-":
         raw, source = sys.stdin.buffer.read(), "<stdin>"
     else:
-        raw, source = resolve_source(args.bundle).read_bytes(), os.path.abspath(args.bundle)
+        if not os.path.exists(args.bundle):
+            raise SessionNotFoundError(f"{args.bundle}: no such bundle file")
+        raw, source = Path(args.bundle).read_bytes(), os.path.abspath(args.bundle)
     blob = raw if raw.startswith(MAGIC) else bundle_from_text(raw)
     header = read_bundle_header(blob)
     if args.info:

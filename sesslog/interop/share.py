@@ -90,11 +90,15 @@ def share_file(
         kdf_cost: Key derivation cost (tests use cheap ones).
 
     Raises:
-        SessionNotFoundError: No such file.
+        FileNotFoundError: No such file.
+        BundleError: The file is not a session (no header line).
         EntryNotFoundError: ``leaf_id`` is not in the session.
     """
     data = Path(path).read_bytes()
-    session = Session.from_data(read_bytes(data, path=str(path)), path=Path(path), read_only=True)
+    read = read_bytes(data, path=str(path))
+    if read.header is None:
+        raise BundleError(f"{path}: not a session file (its first line is no session header)")
+    session = Session.from_data(read, path=Path(path), read_only=True)
     if show_history:
         content = data
         entries = len(session.tree)

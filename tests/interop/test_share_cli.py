@@ -9,6 +9,9 @@ from typing import Any
 import pytest
 from export_samples import branched_session, run_cli
 
+from sesslog.cli.interop_export import parse_expiry
+from sesslog.format.timestamps import iso_to_ms
+
 
 @pytest.fixture
 def session_file(tmp_path: Path, lines: Any) -> Path:
@@ -87,3 +90,15 @@ def test_damaged_bundle_exits_corrupt(session_file: Path, tmp_path: Path) -> Non
     bundle.write_bytes(blob[:-10])
     done = run_cli("unshare", str(bundle), "--root", str(tmp_path / "root"))
     assert done.returncode == 3 and b"truncated" in done.stderr
+    missing = run_cli("unshare", str(tmp_path / "nope"), "--root", str(tmp_path / "root"))
+    assert missing.returncode == 4 and b"no such bundle file" in missing.stderr
+
+
+def test_expiry_forms() -> None:
+    now = iso_to_ms("2026-01-05T10:00:00Z")
+    assert parse_expiry("30m", now) == "2026-01-05T10:30:00.000Z"
+    assert parse_expiry("12h", now) == "2026-01-05T22:00:00.000Z"
+    assert parse_expiry("2w", now) == "2026-01-19T10:00:00.000Z"
+    assert parse_expiry("2026-02-01T00:00:00+01:00") == "2026-01-31T23:00:00.000Z"
+    with pytest.raises(ValueError, match="neither a duration"):
+        parse_expiry("7 days")

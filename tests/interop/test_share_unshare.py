@@ -88,6 +88,9 @@ def test_a_bundle_without_a_session_is_refused(tmp_path: Path) -> None:
     blob = write_bundle(b"not a session\n", title="x", entries=0)
     with pytest.raises(BundleError, match="no session header"):
         unshare(blob, tmp_path / "root")
+    (tmp_path / "notes.txt").write_bytes(b"not a session\n")
+    with pytest.raises(BundleError, match="not a session file"):
+        share_file(tmp_path / "notes.txt")
 
 
 def session_with(lines: Any, **header: Any) -> bytes:
