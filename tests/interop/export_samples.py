@@ -21,6 +21,9 @@ HOSTILE_TEXTS = [
     f"<!-- <script>{PAYLOAD}</script> -->",
     f"<svg onload={PAYLOAD}>",
     "<iframe srcdoc='<script>parent.__pwned=1</script>'></iframe>",
+    "<img src=x onerror=alert('xss')> javascript:alert(document.domain)",
+    "![tracker](https://example.com/pixel.png) <img src=https://example.com/pixel.png>",
+    "<style>body{background:url(https://example.com/bg.png)}</style>",
     "control: \x00 \x07 \x1b[31mred\x1b[0m \x1b]0;title\x07 \u2028 \u202e reversed",
 ]
 
