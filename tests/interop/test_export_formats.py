@@ -187,3 +187,13 @@ def test_jsonl_fork_copies_lines_byte_for_byte(tmp_path: Path, lines: Any) -> No
     assert whole.split(b"\n", 1)[1] == data.split(b"\n", 1)[1]
     with pytest.raises(FileExistsError):
         export_jsonl(session, tmp_path / "fork.jsonl")
+
+
+def test_every_generated_file_exports(generated_file: Path) -> None:
+    """Damaged and legacy files export in every format (what the reader takes, no crash)."""
+    from sesslog.interop.export_html import export_html
+
+    session = Session.open(generated_file, read_only=True)
+    assert export_markdown(session, whole_tree=True).endswith("\n")
+    assert json.loads(export_json_text(session, whole_tree=True))["kind"] == "tree"
+    assert export_html(session).startswith(b"<!DOCTYPE html>")

@@ -75,8 +75,13 @@ def test_round_trip_is_byte_exact(path: Path, password: str | None) -> None:
 
 
 def test_round_trip_of_damaged_files(damaged_dir: Path) -> None:
-    """Torn tails, glued records, NUL padding: the bytes travel as they are."""
+    """Torn tails, glued records, NUL padding: the bytes travel as they are. A file without
+    a header is no session: it is refused with a clear error."""
     for path in sorted(damaged_dir.glob("*.jsonl")):
+        if path.name == "missing_header.jsonl":
+            with pytest.raises(BundleError, match="not a session file"):
+                share_file(path)
+            continue
         blob = share_file(path)
         assert read_bundle(blob).jsonl == path.read_bytes(), path.name
 
