@@ -195,7 +195,12 @@ class SessionWriter(Closing):
                 self.ops.try_lock(fd)  # a fresh file: the lock is free
                 _write_all(self.ops, fd, header)
                 self.ops.sync(fd)
-                self.ops.link(tmp, self.path)
+                try:
+                    self.ops.link(tmp, self.path)
+                except FileExistsError:  # name the session file, not the hidden one
+                    raise FileExistsError(
+                        errno.EEXIST, "session file already exists", self.path
+                    ) from None
             finally:
                 self.ops.unlink(tmp)
         except BaseException:

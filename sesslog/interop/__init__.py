@@ -1,10 +1,37 @@
 """Interoperability with other coding agents' session files.
 
 Importers turn Claude Code transcripts, Codex CLI rollouts and pi or OpenClaw sessions found
-elsewhere into pi-format sessions under a sessions root: :mod:`sesslog.interop.importer`
-(``import_paths``), one module per source format (:mod:`~sesslog.interop.claude`,
-:mod:`~sesslog.interop.codex`, :mod:`~sesslog.interop.pi`) and format detection
-(:mod:`~sesslog.interop.detect`). See ``docs/interop.md``.
+elsewhere into pi-format sessions under a sessions root: :func:`import_paths` (in
+:mod:`sesslog.interop.importer`) and its :class:`ImportReport`, one module per source format
+(:mod:`~sesslog.interop.claude`, :mod:`~sesslog.interop.codex`, :mod:`~sesslog.interop.pi`) and
+format detection (:mod:`~sesslog.interop.detect`); see ``docs/interop.md``. Exporters
+(``export_markdown``, ``export_json``, ``export_jsonl``, ``export_html``: a self-contained HTML
+viewer) and portable, optionally encrypted share bundles (:mod:`~sesslog.interop.share`); see
+``docs/export.md``.
+
+Nothing here is imported by ``import sesslog``, and importing this package imports none of its
+modules: each loads what it needs when used (the two names above on first use).
 """
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sesslog.interop.importer import import_paths
+    from sesslog.interop.report import ImportReport
+
+__all__ = ["ImportReport", "import_paths"]
+
+_LAZY = {"ImportReport": "sesslog.interop.report", "import_paths": "sesslog.interop.importer"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sesslog.interop' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
