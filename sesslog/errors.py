@@ -7,6 +7,31 @@ Errors of the underlying codecs never escape; ``OSError`` from the operating sys
 
 from __future__ import annotations
 
+__all__ = [
+    "BundleCorruptError",
+    "BundleError",
+    "BundleExpiredError",
+    "BundlePasswordError",
+    "BundleRefusedError",
+    "EntryNotFoundError",
+    "FormatError",
+    "InvalidIdError",
+    "ProjectionBusyError",
+    "ProjectionError",
+    "QueueFullError",
+    "ReadOnlySessionError",
+    "SessionChangedError",
+    "SessionLockedError",
+    "SessionNotFoundError",
+    "SesslogError",
+    "SidecarBusyError",
+    "SidecarCorruptError",
+    "SidecarError",
+    "UnsafeBundleError",
+    "UnsupportedVersionError",
+    "WriterFailedError",
+]
+
 
 class SesslogError(Exception):
     """Root of every error raised by sesslog."""
@@ -184,3 +209,29 @@ class SidecarBusyError(SidecarError, ProjectionBusyError):
     """Another process is migrating, catching up, rolling back or recovering this sidecar."""
 
     what = "sidecar"
+
+
+class BundleError(SesslogError, ValueError):
+    """A share bundle cannot be read or used."""
+
+
+class BundleCorruptError(BundleError):
+    """The bundle is damaged, truncated or was altered."""
+
+
+class BundlePasswordError(BundleError):
+    """The bundle is password-protected and the password is missing or wrong."""
+
+
+class BundleExpiredError(BundleError):
+    """The bundle's expiry time has passed."""
+
+
+class BundleRefusedError(BundleError):
+    """The bundle's terms forbid what was asked (importing or copying a session whose bundle
+    does not allow forks)."""
+
+
+class UnsafeBundleError(BundleError):
+    """A name inside the bundle (working directory, timestamp) cannot make a safe path (a
+    session id that breaks the id rule raises :class:`InvalidIdError`)."""

@@ -25,7 +25,14 @@ from typing import Any
 
 import msgspec
 
-from sesslog.errors import SesslogError
+from sesslog.errors import (
+    BundleCorruptError,
+    BundleError,
+    BundleExpiredError,
+    BundlePasswordError,
+    BundleRefusedError,
+    UnsafeBundleError,
+)
 from sesslog.format.timestamps import iso_to_ms, ms_to_iso, now_ms
 from sesslog.interop import bundle_crypto as crypto
 
@@ -56,32 +63,6 @@ MAX_BODY_BYTES = (1 << 31) - 1 - crypto.TAG_BYTES  # AES-GCM's limit in ``crypto
 _BEGIN = "-----BEGIN SESSLOG BUNDLE-----"
 _END = "-----END SESSLOG BUNDLE-----"
 _SHA_BYTES = 32
-
-
-class BundleError(SesslogError, ValueError):
-    """A share bundle cannot be read or used."""
-
-
-class BundleCorruptError(BundleError):
-    """The bundle is damaged, truncated or was altered."""
-
-
-class BundlePasswordError(BundleError):
-    """The bundle is password-protected and the password is missing or wrong."""
-
-
-class BundleExpiredError(BundleError):
-    """The bundle's expiry time has passed."""
-
-
-class BundleRefusedError(BundleError):
-    """The bundle's terms forbid what was asked (importing or copying a session whose bundle
-    does not allow forks)."""
-
-
-class UnsafeBundleError(BundleError):
-    """A name inside the bundle (session id, working directory, timestamp) is not safe to use
-    as part of a path."""
 
 
 class BundleHeader(msgspec.Struct, frozen=True, forbid_unknown_fields=True, rename="camel"):
