@@ -6,13 +6,15 @@ for byte. :func:`unshare` checks a bundle and writes its session into a sessions
 layout, then appends one ``custom`` entry (``customType`` ``"sesslog.unshare"``) saying where
 it came from; the shared bytes stay a byte-for-byte prefix of the new file.
 
-Nothing in a bundle is trusted: the session id, working directory and timestamp that name the
-new file are checked (see :func:`check_session_id`), and the file is written only inside the
-root, never through a symlink.
+Nothing in a bundle is trusted: the session id that names the new file must follow the id
+rule (:func:`~sesslog.format.ids.check_id`), its timestamp must be an ISO time, the folder made
+of its working directory must be a safe name, and the file is written only inside the root,
+never through a symlink.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from pathlib import Path
@@ -23,6 +25,7 @@ import msgspec
 from sesslog.backends.fs import ensure_folder
 from sesslog.backends.layout import folder_for_cwd, session_file_name
 from sesslog.backends.local import LocalFolder
+from sesslog.format.ids import check_id
 from sesslog.format.reader import read_bytes
 from sesslog.format.timestamps import ms_to_iso, now_ms
 from sesslog.interop.bundle_format import (
@@ -39,7 +42,6 @@ from sesslog.tree.text import message_text
 __all__ = [
     "UNSHARE_CUSTOM_TYPE",
     "UnshareResult",
-    "check_session_id",
     "share_file",
     "unshare",
 ]
@@ -47,21 +49,7 @@ __all__ = [
 #: ``customType`` of the entry that records where an unshared session came from.
 UNSHARE_CUSTOM_TYPE = "sesslog.unshare"
 
-_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}")
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z")
-_MAX_NAME_BYTES = 255
-
-
-def check_session_id(value: Any) -> str:
-    """Return ``value`` when it is safe as part of a file name: 1 to 128 letters, digits,
-    ``-``, ``_`` and ``.``, not starting with ``.``.
-
-    Raises:
-        UnsafeBundleError: It is not.
-    """
-    if isinstance(value, str) and _ID.fullmatch(value):
-        return value
-    raise UnsafeBundleError(f"session id {value!r} is not safe in a file name")
 
 
 def share_file(
@@ -175,7 +163,9 @@ def unshare(
         BundleCorruptError, BundlePasswordError, BundleExpiredError: See
             :func:`~sesslog.interop.bundle_format.read_bundle`.
         BundleRefusedError: The bundle does not allow importing (``allowFork`` is off).
-        UnsafeBundleError: A name in the bundle would not make a safe path under ``root``.
+        InvalidIdError: The session id, or the folder its working directory makes, would not
+            make a safe path (the id rule).
+        UnsafeBundleError: The timestamp or working directory is not usable.
         FileExistsError: The session is already in the root.
     """
     opened = read_bundle(blob, password=password, now=now)
@@ -221,16 +211,14 @@ def unshare(
 
 def _target(root: Path, session_header: dict[str, Any]) -> Path:
     """The new file's path under ``root``, after checking every name taken from the bundle."""
-    session_id = check_session_id(session_header.get("id"))
+    session_id = check_id(session_header.get("id"))
     cwd = session_header.get("cwd")
     timestamp = session_header.get("timestamp")
     if not isinstance(timestamp, str) or not _TIMESTAMP.fullmatch(timestamp):
         raise UnsafeBundleError(f"session timestamp {timestamp!r} is not an ISO 8601 UTC time")
-    if not isinstance(cwd, str) or "\0" in cwd:
-        raise UnsafeBundleError(f"session working directory {cwd!r} is not usable")
-    folder_name = folder_for_cwd(cwd)
-    if len(folder_name.encode("utf-8", "surrogatepass")) > _MAX_NAME_BYTES:
-        raise UnsafeBundleError("session working directory is too long for a folder name")
+    if not isinstance(cwd, str):
+        raise UnsafeBundleError(f"session working directory {cwd!r} is not a string")
+    folder_name = folder_for_cwd(cwd)  # InvalidIdError: a control character, too long
     base = ensure_folder(root).resolve()
     folder = base / folder_name
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
@@ -247,4 +235,6 @@ def _write_new(target: Path, data: bytes) -> None:
     try:
         backend.create(key, data).close()
     except FileExistsError:
-        raise FileExistsError(f"{target}: this session is already in the root") from None
+        raise FileExistsError(
+            errno.EEXIST, "this session is already in the root", str(target)
+        ) from None

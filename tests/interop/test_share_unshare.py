@@ -14,6 +14,7 @@ from export_samples import branched_session
 from sesslog import Session
 from sesslog.backends.layout import session_path
 from sesslog.errors import InvalidIdError
+from sesslog.format.ids import check_id
 from sesslog.interop.bundle_format import (
     BundleError,
     BundleExpiredError,
@@ -21,7 +22,7 @@ from sesslog.interop.bundle_format import (
     UnsafeBundleError,
     write_bundle,
 )
-from sesslog.interop.share import UNSHARE_CUSTOM_TYPE, check_session_id, share_file, unshare
+from sesslog.interop.share import UNSHARE_CUSTOM_TYPE, share_file, unshare
 
 CHEAP = {"name": "argon2id", "memory_kib": 64, "passes": 1, "lanes": 1, "log_n": 0}
 
@@ -120,7 +121,7 @@ def test_hostile_session_ids_write_nothing(tmp_path: Path, lines: Any, session_i
     root = tmp_path / "store" / "root"
     blob = write_bundle(session_with(lines, id=session_id), title="x", entries=1)
     before = files_under(tmp_path)
-    with pytest.raises(UnsafeBundleError, match="session id"):
+    with pytest.raises(InvalidIdError, match="session id"):
         unshare(blob, root)
     assert files_under(tmp_path) - before <= {"store", "store/root"}
 
@@ -176,7 +177,7 @@ def test_a_planted_symlink_is_not_followed(tmp_path: Path, lines: Any) -> None:
 
 def test_session_id_rule() -> None:
     for good in ("0192f2c8-aaaa-7bbb-8ccc-000000000001", "a", "a.b_c-d", "x" * 128):
-        assert check_session_id(good) == good
+        assert check_id(good) == good
     for bad in HOSTILE_IDS:
-        with pytest.raises(UnsafeBundleError):
-            check_session_id(bad)
+        with pytest.raises(InvalidIdError):
+            check_id(bad)
