@@ -19,6 +19,7 @@ from sesslog.cli.output import (
     EXIT_USAGE,
 )
 from sesslog.errors import (
+    BundleCorruptError,
     EntryNotFoundError,
     FormatError,
     ReadOnlySessionError,
@@ -70,6 +71,7 @@ _CLASSES: tuple[tuple[type[BaseException], int], ...] = (
     (SidecarBusyError, EXIT_LOCKED),
     (ReadOnlySessionError, EXIT_READ_ONLY),
     (SidecarCorruptError, EXIT_CORRUPT),
+    (BundleCorruptError, EXIT_CORRUPT),
     (FormatError, EXIT_CORRUPT),
 )
 

@@ -17,7 +17,14 @@ from sesslog.cli.output import EXIT_CORRUPT, EXIT_MISSING, EXIT_USAGE
 from sesslog.format.reader import ReadMode
 from sesslog.session import Session
 
-__all__ = ["existing_file", "file_if_any", "not_a_link", "open_session", "require_session"]
+__all__ = [
+    "existing_file",
+    "file_if_any",
+    "not_a_link",
+    "open_session",
+    "require_session",
+    "sessions_root",
+]
 
 
 def existing_file(path: str | os.PathLike[str]) -> Path:
@@ -93,3 +100,16 @@ def open_session(path: str | os.PathLike[str], mode: ReadMode | str) -> Session:
     :func:`require_session`."""
     file = existing_file(path)
     return require_session(Session.open(file, mode=ReadMode(mode), read_only=True), file)
+
+
+def sessions_root(root: str | os.PathLike[str] | None) -> Path:
+    """The sessions root a command works in: ``--root``, else ``$SESSLOG_ROOT``, else pi's
+    sessions folder (``~/.pi/agent/sessions``)."""
+    if root:
+        return Path(root)
+    env = os.environ.get("SESSLOG_ROOT")
+    if env:
+        return Path(env).expanduser()
+    from sesslog.backends.layout import default_sessions_root
+
+    return default_sessions_root()

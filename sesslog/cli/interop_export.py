@@ -13,12 +13,12 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sesslog.cli.output import EXIT_CORRUPT, EXIT_FOUND, EXIT_OK, EXIT_USAGE, Output
-from sesslog.errors import SessionNotFoundError
+from sesslog.cli.errors import CommandError
+from sesslog.cli.inputs import existing_file, sessions_root
+from sesslog.cli.output import EXIT_OK, EXIT_USAGE, Output
 from sesslog.format.reader import ReadMode
 from sesslog.format.timestamps import iso_to_ms, ms_to_iso
 from sesslog.session import Session
@@ -110,12 +110,9 @@ def resolve_source(source: str) -> Path:
     """The session file a SOURCE argument names.
 
     Raises:
-        SessionNotFoundError: No such file.
+        CommandError: No such file (exit 4), or not a regular file (exit 2).
     """
-    path = Path(source)
-    if path.exists():
-        return path
-    raise SessionNotFoundError(f"{source}: no such session file")
+    return existing_file(source)
 
 
 def _password(args: argparse.Namespace, *, confirm: bool = False) -> str:
@@ -124,40 +121,20 @@ def _password(args: argparse.Namespace, *, confirm: bool = False) -> str:
         text = Path(args.password_file).read_text(encoding="utf-8")
         lines = text.splitlines()
         if not lines or not lines[0]:
-            raise _Usage(f"{args.password_file}: the first line (the password) is empty")
+            raise CommandError(
+                f"{args.password_file}: the first line (the password) is empty", EXIT_USAGE
+            )
         return lines[0]
     if not sys.stdin.isatty():
-        raise _Usage("a password is needed: give --password-file FILE (no terminal to ask on)")
+        raise CommandError(
+            "a password is needed: give --password-file FILE (no terminal to ask on)", EXIT_USAGE
+        )
     password = getpass.getpass("Bundle password: ")
     if confirm and getpass.getpass("Again: ") != password:
-        raise _Usage("the two passwords differ")
+        raise CommandError("the two passwords differ", EXIT_USAGE)
     if not password:
-        raise _Usage("the password is empty")
+        raise CommandError("the password is empty", EXIT_USAGE)
     return password
-
-
-class _Usage(Exception):
-    """A usage error found after parsing (exit code 2)."""
-
-
-def _guard(
-    run: Callable[[argparse.Namespace, Output], int],
-) -> Callable[[argparse.Namespace, Output], int]:
-    """Map bundle errors and late usage errors to exit codes."""
-
-    def handler(args: argparse.Namespace, out: Output) -> int:
-        from sesslog.interop.bundle_format import BundleCorruptError
-
-        try:
-            return run(args, out)
-        except _Usage as exc:
-            return out.fail(str(exc), EXIT_USAGE)
-        except BundleCorruptError as exc:
-            return out.fail(str(exc), EXIT_CORRUPT)
-        except FileExistsError as exc:
-            return out.fail(str(exc), EXIT_FOUND)
-
-    return handler
 
 
 # ---------------------------------------------------------------------- export
@@ -197,10 +174,11 @@ def _open_bundle(args: argparse.Namespace, raw: bytes) -> Any:
     return read_bundle(blob, password=password)
 
 
-@_guard
 def _export(args: argparse.Namespace, out: Output) -> int:
     if out.json_mode and not args.output:
-        raise _Usage("--json needs --output (the export itself goes to stdout otherwise)")
+        raise CommandError(
+            "--json needs --output (the export itself goes to stdout otherwise)", EXIT_USAGE
+        )
     session = _open_for_export(args)
     if args.format == "jsonl":
         from sesslog.interop.export_jsonl import export_jsonl, export_jsonl_bytes
@@ -262,7 +240,6 @@ def parse_expiry(text: str, now: int | None = None) -> str:
     return ms_to_iso(ms)
 
 
-@_guard
 def _share(args: argparse.Namespace, out: Output) -> int:
     from sesslog.interop.bundle_format import bundle_to_text
     from sesslog.interop.share import share_file
@@ -271,9 +248,11 @@ def _share(args: argparse.Namespace, out: Output) -> int:
     try:
         expires = parse_expiry(args.expires) if args.expires else None
     except ValueError as exc:
-        raise _Usage(str(exc)) from None
+        raise CommandError(str(exc), EXIT_USAGE) from None
     if args.leaf and not args.no_history:
-        raise _Usage("--leaf needs --no-history (with history, the whole session is shared)")
+        raise CommandError(
+            "--leaf needs --no-history (with history, the whole session is shared)", EXIT_USAGE
+        )
     password = _password(args, confirm=True) if args.encrypt or args.password_file else None
     blob = share_file(
         path,
@@ -314,28 +293,15 @@ def _share(args: argparse.Namespace, out: Output) -> int:
 # ---------------------------------------------------------------------- unshare
 
 
-def _sessions_root(args: argparse.Namespace) -> Path:
-    if args.root:
-        return Path(args.root)
-    if os.environ.get("SESSLOG_ROOT"):
-        return Path(os.environ["SESSLOG_ROOT"]).expanduser()
-    from sesslog.backends.layout import default_sessions_root
-
-    return default_sessions_root()
-
-
-@_guard
 def _unshare(args: argparse.Namespace, out: Output) -> int:
     from sesslog.interop.bundle_format import MAGIC, bundle_from_text, read_bundle_header
-    from sesslog.interop.export_common import visible_text
     from sesslog.interop.share import unshare
 
     if args.bundle == "-":
         raw, source = sys.stdin.buffer.read(), "<stdin>"
     else:
-        if not os.path.exists(args.bundle):
-            raise SessionNotFoundError(f"{args.bundle}: no such bundle file")
-        raw, source = Path(args.bundle).read_bytes(), os.path.abspath(args.bundle)
+        bundle = existing_file(args.bundle)
+        raw, source = bundle.read_bytes(), os.path.abspath(bundle)
     blob = raw if raw.startswith(MAGIC) else bundle_from_text(raw)
     header = read_bundle_header(blob)
     if args.info:
@@ -343,17 +309,17 @@ def _unshare(args: argparse.Namespace, out: Output) -> int:
             out.json(header)
         else:
             for key, value in _header_rows(header):
-                out.line(f"{key:<13} {visible_text(str(value))}")
+                out.line(f"{key:<13} {value}")
         return EXIT_OK
     password = _password(args) if header.encrypted else None
-    result = unshare(blob, _sessions_root(args), password=password, source=source)
+    result = unshare(blob, sessions_root(args.root), password=password, source=source)
     if out.json_mode:
         out.json(result)
         return EXIT_OK
-    title = " ".join(visible_text(result.header.title).split())
+    title = " ".join(result.header.title.split())
     out.line(f"imported {title!r} as {result.path} ({result.entries} entries)")
     for warning in result.warnings:
-        out.warn(visible_text(warning))
+        out.warn(warning)
     return EXIT_OK
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
-from pathlib import Path
 from typing import Any
 
+from sesslog.cli.inputs import sessions_root
 from sesslog.cli.output import EXIT_FOUND, EXIT_OK, Output
 from sesslog.cli.progress import progress_bar
 
@@ -43,21 +42,10 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     parser.set_defaults(handler=_import)
 
 
-def _root(args: argparse.Namespace) -> Path:
-    if args.root:
-        return Path(args.root)
-    env = os.environ.get("SESSLOG_ROOT")
-    if env:
-        return Path(env).expanduser()
-    from sesslog.backends.layout import default_sessions_root
-
-    return default_sessions_root()
-
-
 def _import(args: argparse.Namespace, out: Output) -> int:
     from sesslog.interop.importer import import_paths
 
-    root = _root(args)
+    root = sessions_root(args.root)
     with progress_bar(out) as bar:
         progress = None if bar is None else (lambda done, total: bar("import", done, total))
         report = import_paths(args.paths, root, source=args.source or "auto", progress=progress)

@@ -64,7 +64,7 @@ def test_whole_tree_and_leaf(session_file: Path) -> None:
 
 def test_errors(session_file: Path, tmp_path: Path) -> None:
     missing = run_cli("export", str(tmp_path / "nope.jsonl"), "--format", "md")
-    assert missing.returncode == 4 and b"no such session file" in missing.stderr
+    assert missing.returncode == 4 and b"nope.jsonl: no such file" in missing.stderr
     json_to_stdout = run_cli("export", str(session_file), "--format", "md", "--json")
     assert json_to_stdout.returncode == 2
     assert json.loads(json_to_stdout.stdout)["exitCode"] == 2

@@ -91,7 +91,7 @@ def test_damaged_bundle_exits_corrupt(session_file: Path, tmp_path: Path) -> Non
     done = run_cli("unshare", str(bundle), "--root", str(tmp_path / "root"))
     assert done.returncode == 3 and b"truncated" in done.stderr
     missing = run_cli("unshare", str(tmp_path / "nope"), "--root", str(tmp_path / "root"))
-    assert missing.returncode == 4 and b"no such bundle file" in missing.stderr
+    assert missing.returncode == 4 and b"nope: no such file" in missing.stderr
 
 
 def test_expiry_forms() -> None:
