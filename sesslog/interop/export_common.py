@@ -1,10 +1,9 @@
-"""What the exporters share: which entries to export, session metadata, usage sums, and text
-made safe to show (terminal colour codes dropped, other control characters made visible)."""
+"""What the exporters share: which entries to export, session metadata and usage sums (text is
+made safe to show by :func:`sesslog.render.escape.visible_text`)."""
 
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 import msgspec
@@ -19,32 +18,10 @@ __all__ = [
     "models_used",
     "session_metadata",
     "usage_totals",
-    "visible_text",
 ]
 
 #: ``customType`` of the ``custom`` entries exports show as snapshots.
 SNAPSHOT_CUSTOM_TYPE = "sesslog.snapshot"
-
-_ANSI_SGR = re.compile("\x1b\\[[0-9;]*m")
-_CONTROL = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
-
-
-def visible_text(text: str) -> str:
-    """``text`` with terminal colour codes removed, other control characters shown as Unicode
-    control pictures (``\\x1b`` becomes ``␛``), line ends as ``\\n``, and C1 controls, bidi
-    overrides (which can reorder what is shown) and lone surrogates (cut emoji) as U+FFFD, so
-    that it shows as written and encodes as UTF-8."""
-    text = _ANSI_SGR.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub(_picture, text)
-
-
-def _picture(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    if code == 0x7F:
-        return "\u2421"
-    return chr(0x2400 + code) if code < 0x20 else "\ufffd"
 
 
 def export_records(

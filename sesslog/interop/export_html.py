@@ -26,7 +26,8 @@ import msgspec
 
 from sesslog.format.codec import dumps_json
 from sesslog.format.records import Record
-from sesslog.interop.export_common import SNAPSHOT_CUSTOM_TYPE, session_metadata, visible_text
+from sesslog.interop.export_common import SNAPSHOT_CUSTOM_TYPE, session_metadata
+from sesslog.render.escape import visible_text
 from sesslog.session import Session
 
 __all__ = ["content_security_policy", "export_html"]

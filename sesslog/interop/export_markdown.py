@@ -22,8 +22,8 @@ from sesslog.interop.export_common import (
     models_used,
     session_metadata,
     usage_totals,
-    visible_text,
 )
+from sesslog.render.escape import visible_text
 from sesslog.session import Session
 from sesslog.tree.text import message_text
 

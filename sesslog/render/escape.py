@@ -19,6 +19,13 @@ What is escaped, and how:
   ``\\uNNNN``.
 
 A backslash is not doubled: the escapes are for reading, not for turning back into the text.
+
+Documents (Markdown and HTML exports) use :func:`visible_text` instead: terminal colour codes
+are dropped, other C0 controls shown as Unicode control pictures (``\x1b`` as ``␛``), and C1
+controls, bidirectional controls and lone surrogates as U+FFFD.
+
+This module imports nothing of sesslog: every layer may use it (the exporters of
+:mod:`sesslog.interop` do).
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from __future__ import annotations
 import os
 import re
 
-__all__ = ["escape_json", "escape_path", "escape_terminal", "escape_text"]
+__all__ = ["escape_json", "escape_path", "escape_terminal", "escape_text", "visible_text"]
 
 _OTHERS = "\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\u2066-\u2069"
 _ONE_LINE = re.compile(f"[\x00-\x1f{_OTHERS}]")
@@ -115,3 +122,29 @@ def escape_path(path: str | os.PathLike[str]) -> str:
     """
     raw = os.fsencode(path)
     return escape_text(raw.decode("utf-8", "backslashreplace"))
+
+
+_ANSI_SGR = re.compile("\x1b\\[[0-9;]*m")
+_DOCUMENT_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def visible_text(text: str) -> str:
+    """``text`` for a document: terminal colour codes removed, other control characters shown
+    as Unicode control pictures (``\\x1b`` becomes ``␛``), line ends as ``\\n``, and C1
+    controls, bidi overrides (which can reorder what is shown) and lone surrogates (cut emoji)
+    as U+FFFD, so that it shows as written and encodes as UTF-8.
+
+    >>> visible_text("a\\x1b[31mred\\x1b[0m \\x07 b\\r\\n")
+    'ared \u2407 b\\n'
+    """
+    text = _ANSI_SGR.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    return _DOCUMENT_CONTROL.sub(_picture, text)
+
+
+def _picture(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code == 0x7F:
+        return "\u2421"
+    return chr(0x2400 + code) if code < 0x20 else "\ufffd"
