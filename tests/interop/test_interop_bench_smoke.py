@@ -1,4 +1,5 @@
-"""``benchmarks/bench_interop.py --quick`` runs end to end and prints every measurement."""
+"""``benchmarks/bench_interop.py --quick --no-claude`` runs end to end and prints every
+measurement, import and export."""
 
 from __future__ import annotations
 
@@ -21,9 +22,12 @@ def test_bench_interop_quick_runs(
     monkeypatch.setitem(sys.modules, "bench_interop", bench)
     spec.loader.exec_module(bench)
     samples = SOURCES / "claude" / "damaged"
-    assert bench.main(["--quick", "--samples", str(samples), "--root", str(tmp_path)]) == 0
+    argv = ["--quick", "--no-claude", "--samples", str(samples), "--root", str(tmp_path)]
+    assert bench.main(argv) == 0
     out = capsys.readouterr().out
     for row in ("| import |", "| import again |", "| convert only |", "| msgspec decode |"):
         assert row in out
+    for text in ("1,000-entry session", "| copy the file |", "| open + html |", "page: "):
+        assert text in out
     assert out.count("[met]") + out.count("[MISSED]") == 1
     assert not list(tmp_path.iterdir()), "the benchmark leaves nothing behind"
