@@ -12,8 +12,9 @@ neither the write path (loaded on the first create or append) nor ``zstandard``,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from sesslog._lazy import lazy_getattr
 from sesslog._version import __version__
 from sesslog.errors import (
     EntryNotFoundError,
@@ -85,12 +86,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'sesslog' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(globals(), _LAZY)

@@ -15,7 +15,9 @@ modules: each loads what it needs when used (the two names above on first use).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from sesslog._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from sesslog.interop.importer import import_paths
@@ -26,12 +28,4 @@ __all__ = ["ImportReport", "import_paths"]
 _LAZY = {"ImportReport": "sesslog.interop.report", "import_paths": "sesslog.interop.importer"}
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'sesslog.interop' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(globals(), _LAZY)

@@ -28,6 +28,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "sesslog._version",
             "sesslog._closing",
             "sesslog._leaf",
+            "sesslog._lazy",
             "sesslog.render.escape",  # imports nothing of sesslog; the exporters use it too
         ),
     ),
