@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from sesslog.catalog.types import ListQuery, SessionInfo
 
 __all__ = [
+    "TOKEN",
     "ascii_lower",
     "fts_match",
     "matches",
@@ -37,7 +38,14 @@ __all__ = [
 
 _T = TypeVar("_T")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-_TOKEN = re.compile(r"\w+")
+#: A token of the full-text tokenizer: letters, digits and ``_`` (Python's ``\w``), with
+#: the common combining diacritics and the private-use characters, which ``unicode61`` keeps
+#: inside words. (``unicode61`` follows Unicode 6.1: symbols assigned later, such as newer
+#: emoji, are word characters there and separators here; text in them may rank slightly
+#: differently in the scanning fallback.)
+TOKEN = re.compile(
+    "[\\w\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\ue000-\uf8ff]+"
+)
 
 
 def ascii_lower(text: str) -> str:
@@ -120,7 +128,7 @@ def sort(
 def tokenize(text: str) -> list[str]:
     """Tokens as the catalog's full-text tokenizer makes them: runs of letters, digits and
     ``_``, case-folded, diacritics removed."""
-    return [_fold(token) for token in _TOKEN.findall(text)]
+    return [_fold(token) for token in TOKEN.findall(text)]
 
 
 def _fold(token: str) -> str:

@@ -11,16 +11,14 @@ which ``n`` hold the phrase.
 from __future__ import annotations
 
 import math
-import re
 
-from sesslog.catalog.query import tokenize
+from sesslog.catalog.query import TOKEN, tokenize
 
 __all__ = ["bm25", "occurrences", "snippet"]
 
 _K1 = 1.2
 _B = 0.75
 _WINDOW = 16
-_WORD = re.compile(r"\w+")
 
 
 def occurrences(tokens: list[str], phrase: list[str]) -> list[int]:
@@ -58,7 +56,7 @@ def snippet(text: str, phrases: list[list[str]], open_mark: str, close_mark: str
 
     The window is the one holding the most matched words (the earliest of equals).
     """
-    spans = [m.span() for m in _WORD.finditer(text)]
+    spans = [m.span() for m in TOKEN.finditer(text)]
     tokens = tokenize(text)
     marked: set[int] = set()
     for phrase in phrases:

@@ -9,8 +9,12 @@ before that point. On the next look:
 * the same fingerprint: nothing to do, nothing read;
 * the file grew: the prefix and the bytes just before the old end are checked, and only the
   bytes appended since are read and folded (a line still being written is left for later);
-* anything else (shorter, rewritten, replaced, a legacy version, a failed check): the whole
-  file is read again.
+* anything else (shorter, rewritten, replaced, touched at the same size, a legacy version, a
+  failed check): the whole file is read again.
+
+A file that grew is trusted to have kept its old bytes when its first KiB and the 64 bytes
+before the old end are unchanged (an append-only log keeps them; a rewrite almost always
+changes them); a file touched without growing is read whole, since only every byte can tell.
 
 This is one projection of a session in the sense of the storage seam: fresh for a
 fingerprint, catch up, rebuild.
@@ -132,7 +136,7 @@ def plan(position: Position | None, stat: FileStat) -> Step:
         and position.version == SESSION_VERSION
         and position.header
         and stat.ino == position.stat.ino
-        and stat.size >= position.offset
+        and stat.size > position.offset
     ):
         return "catch_up"
     return "rebuild"
