@@ -21,7 +21,6 @@ from sesslog.catalog.types import (
 )
 from sesslog.store.backend import TrashItem
 from sesslog.store.metadata import read_metadata, set_title, update_metadata
-from sesslog.store.snapshots import redo, restore_snapshot, snapshot, snapshots, undo
 from sesslog.store.store import SessionStore
 from sesslog.store.tokens import ContextTokens, context_tokens
 
@@ -40,11 +39,6 @@ __all__ = [
     "TrashItem",
     "context_tokens",
     "read_metadata",
-    "redo",
-    "restore_snapshot",
     "set_title",
-    "snapshot",
-    "snapshots",
-    "undo",
     "update_metadata",
 ]

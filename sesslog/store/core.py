@@ -219,7 +219,8 @@ class StoreCore(Closing):
         info = None if key is None else self._catalog.get(key)
         if info is not None:
             return info
-        if Path(ref).expanduser().exists():
+        path = Path(ref).expanduser()
+        if path.suffix == ".jsonl" and path.is_file():
             raise SessionNotFoundError(f"{ref}: not a session file of the store {self.root}")
         raise InvalidIdError(
             f"{ref!r} is not a session id (it holds a path separator or '..') "
@@ -369,7 +370,7 @@ class StoreCore(Closing):
         opens that file. Close it when done."""
         if _looks_like_path(ref) and self.root is not None:
             path = Path(ref).expanduser()
-            if self._backend.key_of(path) is None and path.is_file():
+            if self._backend.key_of(path) is None and path.suffix == ".jsonl" and path.is_file():
                 check_regular_file(path)
                 return Session.open(path, read_only=read_only)
         return self._backend.open(self.resolve(ref).key, read_only=read_only)

@@ -87,9 +87,10 @@ class MemoryFolder:
         self._sessions[key] = self._session(data)
         return key
 
-    @staticmethod
-    def _session(data: bytes) -> Session:
-        return Session.from_data(read_bytes(data), path=None, store_kind=SessionStoreKind.MEMORY)
+    def _session(self, data: bytes) -> Session:
+        return Session.from_data(
+            read_bytes(data), path=None, clock=self._clock, store_kind=SessionStoreKind.MEMORY
+        )
 
     def open(self, key: str, *, read_only: bool = False) -> Session:
         """The session itself (shared)."""
