@@ -3,6 +3,7 @@ as leaf moves (nothing deleted), and templates."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,7 +56,7 @@ def test_metadata_entries_in_the_session(store: SessionStore) -> None:
     assert entries[-1] == {**entries[-1], "type": "session_info", "name": "Meta, renamed"}
     assert entries[2]["data"] == {"tags": ["bug", "ui", "later"]}
     # every entry is a child of the one before: the file is an ordinary pi session
-    assert all(e["parentId"] == prev["id"] for prev, e in zip(entries, entries[1:]))
+    assert all(e["parentId"] == prev["id"] for prev, e in itertools.pairwise(entries))
     opened.close()
 
 
