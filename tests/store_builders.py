@@ -15,7 +15,12 @@ from typing import Any
 
 from sesslog.backends.layout import folder_for_cwd, session_file_name
 
-__all__ = ["SessionFile", "usage"]
+__all__ = ["PI_REAL", "PI_WILD", "SHARED", "SessionFile", "usage"]
+
+#: The shared data beside the repository (skip tests that need it when missing).
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+PI_REAL = SHARED / "fixtures" / "pi-real"
+PI_WILD = SHARED / "fixtures" / "pi-wild"
 
 _ids = itertools.count(1)
 

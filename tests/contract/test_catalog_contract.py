@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from store_builders import SessionFile, usage
+from store_builders import PI_REAL, PI_WILD, SHARED, SessionFile, usage
 
 from sesslog.catalog import Catalog, ListQuery, SearchQuery, SessionInfo
 from sesslog.catalog.scan import ScanCatalog
@@ -398,13 +398,11 @@ class TestScanCatalog(CatalogContract):
 
 def test_the_fixtures_give_the_same_answers_from_every_catalog(tmp_path: Path) -> None:
     """SQLite and scanning agree on real pi sessions (listing, search, statistics)."""
-    from conftest import PI_REAL, SHARED
-
     if not SHARED.is_dir():
         pytest.skip(f"shared fixtures not found at {SHARED}")
     folder = tmp_path / "--real--"
     folder.mkdir()
-    for source in [*PI_REAL.glob("*.jsonl"), *(SHARED / "fixtures" / "pi-wild").glob("*.jsonl")]:
+    for source in [*PI_REAL.glob("*.jsonl"), *PI_WILD.glob("*.jsonl")]:
         shutil.copy(source, folder / source.name)
     files = LocalFolder(tmp_path, durability=AutosaveDurabilityMode.BALANCED, clock=now_ms)
     answers = []

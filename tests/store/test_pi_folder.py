@@ -9,12 +9,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import PI_REAL, SHARED
+from store_builders import PI_REAL, PI_WILD, SHARED
 
 from sesslog import Session
 from sesslog.store import SessionStore
-
-PI_WILD = SHARED / "fixtures" / "pi-wild"
 
 
 @pytest.fixture
