@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +112,7 @@ class SessionFile:
         """Append an entry as a child of the last one; returns its id."""
         self._n += 1
         self.clock = self.clock + 1 if at is None else at
-        entry_id = entry_id or f"{int(self.id[-6:]) % 9999:04x}{self._n:04x}"
+        entry_id = entry_id or f"{zlib.crc32(self.id.encode()) & 0xFFFF:04x}{self._n:04x}"
         obj: dict[str, Any] = {
             "type": kind,
             "id": entry_id,

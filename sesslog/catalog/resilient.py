@@ -143,6 +143,8 @@ def open_catalog(
     path = os.path.join(os.fspath(folder), CATALOG_NAME)
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)
+    except FileExistsError:
+        return ResilientCatalog(files, None, reason=f"{folder}: not a folder")
     except OSError as exc:
         return ResilientCatalog(files, None, reason=f"{folder}: {exc.strerror or exc}")
     return ResilientCatalog(files, lambda: SQLiteCatalog(files, path, root=root))

@@ -31,7 +31,7 @@ from sesslog.errors import (
 __all__ = ["build_parser", "main"]
 
 #: Command modules, in the order their commands appear in ``--help``.
-COMMAND_MODULES = ("core", "append", "v2", "demo")
+COMMAND_MODULES = ("core", "append", "v2", "store", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:
