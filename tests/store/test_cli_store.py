@@ -97,7 +97,7 @@ def test_search(capsys: pytest.CaptureFixture[str], root: Path) -> None:
     assert code == 0 and "\x1b" not in out and "«parser»" in out
     code, out, _ = run(capsys, "search", "--root", str(root), "nothing-like-this", "--json")
     assert (code, json.loads(out)) == (1, [])
-    code, out, err = run(capsys, "search", "--root", str(root), "--raw", "AND OR (", "--json")
+    code, out, _ = run(capsys, "search", "--root", str(root), "--raw", "AND OR (", "--json")
     assert code == 1 and "cannot read search" in json.loads(out)["error"]
 
 
@@ -126,7 +126,7 @@ def test_fallback_is_said_once(capsys: pytest.CaptureFixture[str], root: Path) -
 def test_a_root_that_is_a_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     file = tmp_path / "f"
     file.write_text("x")
-    code, out, err = run(capsys, "ls", "--root", str(file), "--json")
+    code, out, _ = run(capsys, "ls", "--root", str(file), "--json")
     assert code == 1
     assert "not a folder" in json.loads(out)["error"]
     assert file.read_text() == "x"
