@@ -175,6 +175,21 @@ def _decode(raw: bytes) -> _Line:
             return _Line()
 
 
+def _ms(stamp: str | None) -> int | None:
+    return None if stamp is None else iso_to_ms(stamp)
+
+
+def _later(stamp: str, than: str) -> bool:
+    """Whether ``stamp`` is at or after ``than`` (ISO 8601; as text when both are pi's
+    ``YYYY-MM-DDTHH:MM:SS.mmmZ``, which sorts as it reads)."""
+    if not than:
+        return True
+    if len(stamp) == len(than) == 24 and stamp[-1] == than[-1] == "Z":
+        return stamp >= than
+    ms, base = iso_to_ms(stamp), iso_to_ms(than)
+    return ms is not None and (base is None or ms >= base)
+
+
 def _int(value: Any) -> int:
     return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
 
@@ -224,6 +239,8 @@ class Fold:
         """Fold ``records`` in order."""
         for rec in records:
             self.add(rec)
+        updated = self.state.updated
+        self.state.updated_ms = (iso_to_ms(updated) or 0) if updated else 0
 
     def add(self, rec: Record) -> None:
         """Fold one entry."""
@@ -232,13 +249,12 @@ class Fold:
         state = self.state
         state.entries += 1
         state.leaf = rec.id
-        stamp = rec.timestamp if isinstance(rec.timestamp, str) else None
-        ms = iso_to_ms(stamp) if stamp else None
-        if ms is not None and stamp is not None and ms >= state.updated_ms:
-            state.updated, state.updated_ms = stamp, ms
+        stamp = rec.timestamp if type(rec.timestamp) is str else None
+        if stamp is not None and _later(stamp, state.updated):
+            state.updated = stamp
         kind = rec.type
         if kind == "message":
-            self._message(rec, _decode(rec.raw), stamp, ms)
+            self._message(rec, _decode(rec.raw), stamp)
         elif kind == "model_change":
             model = _decode(rec.raw).model_id
             if isinstance(model, str):
@@ -259,7 +275,7 @@ class Fold:
 
     # ------------------------------------------------------------------ messages
 
-    def _message(self, rec: Record, line: _Line, stamp: str | None, ms: int | None) -> None:
+    def _message(self, rec: Record, line: _Line, stamp: str | None) -> None:
         message = line.message
         if not isinstance(message, dict):
             return
@@ -277,7 +293,7 @@ class Fold:
                 state.preview = one_line(text, PREVIEW_LIMIT)
             self._doc(rec, role, text, DOC_LIMIT)
         elif role == "assistant":
-            self._assistant(rec, message, content, stamp, ms)
+            self._assistant(rec, message, content, stamp)
         elif role == "toolResult":
             ok = message.get("isError") is not True
             if not ok:
@@ -285,7 +301,7 @@ class Fold:
                 state.errors += 1
             call_id = message.get("toolCallId")
             if isinstance(call_id, str):
-                self.results.append(ToolResultEvent(call_id, ok, ms))
+                self.results.append(ToolResultEvent(call_id, ok, _ms(stamp)))
             self._doc(rec, role, block_text(content), RESULT_LIMIT)
         elif role == "bashExecution":
             command = message.get("command")
@@ -301,7 +317,6 @@ class Fold:
         message: dict[str, Any],
         content: Any,
         stamp: str | None,
-        ms: int | None,
     ) -> None:
         state = self.state
         model = message.get("model")
@@ -325,7 +340,10 @@ class Fold:
             state.tool_calls += 1
             call_id = block.get("id")
             if isinstance(call_id, str):
-                self.calls.append(ToolCallRow(state.tool_calls, call_id, tool, summary, rec.id, ms))
+                started = _ms(stamp)
+                self.calls.append(
+                    ToolCallRow(state.tool_calls, call_id, tool, summary, rec.id, started)
+                )
             for path in modified_files(tool, arguments):
                 if path not in state.files:
                     state.files.append(path)

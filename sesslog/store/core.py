@@ -215,6 +215,9 @@ class StoreCore(Closing):
         raise SessionNotFoundError(f"no session with the id, id prefix or title {ref!r}")
 
     def _by_path(self, ref: str) -> SessionInfo:
+        held = self._catalog.get(ref)  # a store key, ``<folder>/<file>``
+        if held is not None:
+            return held
         key = self._backend.key_of(Path(ref).expanduser())
         info = None if key is None else self._catalog.get(key)
         if info is not None:
