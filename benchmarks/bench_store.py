@@ -82,14 +82,19 @@ def search_word() -> str:
     return vocabulary()[49]
 
 
+def _size_class(pick: float) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The entries and line bytes ranges of the size class ``pick`` (in [0, 1)) falls in."""
+    for share, entries, line_bytes in SIZE_MIX:
+        if pick < share:
+            return entries, line_bytes
+        pick -= share
+    return SIZE_MIX[-1][1], SIZE_MIX[-1][2]
+
+
 def make_session(number: int, words: list[str], weights: list[float]) -> tuple[str, bytes]:
     """The key and bytes of generated session ``number`` (deterministic)."""
     rng = random.Random(number)
-    pick = rng.random()
-    for share, entries, line_bytes in SIZE_MIX:
-        if pick < share:
-            break
-        pick -= share
+    entries, line_bytes = _size_class(rng.random())
     cwd = f"/home/dev/projects/p{rng.randrange(PROJECTS)}"
     count = rng.randint(*entries)
     data = make_v3_session(count, number, line_bytes=rng.randint(*line_bytes), cwd=cwd)
@@ -153,7 +158,7 @@ def generated_store(count: int, data: Path = DATA) -> Path:
     started = time.perf_counter()
     chunks = [(str(root), n, min(count, n + 250)) for n in range(0, count, 250)]
     with ProcessPoolExecutor(max_workers=2) as pool:
-        total = sum(pool.map(_write_range, *zip(*chunks)))
+        total = sum(pool.map(_write_range, *zip(*chunks, strict=True)))
     marker.write_text(str(STORE_VERSION))
     took = time.perf_counter() - started
     print(f"  {total / 1e6:.0f} MB in {took:.0f} s", file=sys.stderr)
