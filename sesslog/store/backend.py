@@ -16,7 +16,7 @@ import os
 import stat as stat_mode
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import msgspec
 
@@ -25,9 +25,10 @@ from sesslog.backends.layout import folder_for_cwd, session_file_name
 from sesslog.catalog.files import FileStat, SessionFiles, file_id
 from sesslog.errors import SessionNotFoundError, UnsafeSessionFileError
 from sesslog.format.timestamps import ms_to_iso
-from sesslog.session import Session, sidecar_folder
-from sesslog.write.files import write_new_session_file
 from sesslog.write.modes import Durability
+
+if TYPE_CHECKING:
+    from sesslog.session import Session
 
 __all__ = [
     "STATE_FOLDER",
@@ -240,6 +241,8 @@ class LocalFolder:
         self, *, cwd: str, session_id: str | None, parent: str | None
     ) -> tuple[str, Session]:
         """Create a session file in pi's layout."""
+        from sesslog.session import Session
+
         session = Session.create(
             cwd=cwd,
             root=self.root,
@@ -253,6 +256,8 @@ class LocalFolder:
 
     def write_new(self, cwd: str, session_id: str, timestamp: str, data: bytes) -> str:
         """Create a session file from whole bytes, atomically."""
+        from sesslog.write.files import write_new_session_file
+
         key = key_for(cwd, timestamp, session_id)
         end = data.index(b"\n") + 1
         write_new_session_file(self.root / key, data[:end], [data[end:]])
@@ -260,6 +265,8 @@ class LocalFolder:
 
     def open(self, key: str, *, read_only: bool = False) -> Session:
         """Open a session file (never through a symlink)."""
+        from sesslog.session import Session
+
         path = self.root / key
         check_regular_file(path)
         return Session.open(
@@ -333,7 +340,7 @@ class LocalFolder:
     def delete(self, item: TrashItem) -> None:
         """Delete a trashed session (and its sidecar) for good."""
         source = self._trash_root() / item.trash_key
-        sidecar = sidecar_folder(source)
+        sidecar = _sidecar(source)
         if sidecar.is_dir():
             for part in sorted(sidecar.rglob("*"), reverse=True):
                 part.rmdir() if part.is_dir() else part.unlink()
@@ -365,11 +372,17 @@ def check_regular_file(path: Path) -> None:
         raise UnsafeSessionFileError(f"{path}: not a regular file")
 
 
+def _sidecar(path: Path) -> Path:
+    """The V2 sidecar folder beside a session file (``<name>.v2``)."""
+    stem = path.name[: -len(".jsonl")] if path.name.endswith(".jsonl") else path.name
+    return path.with_name(stem + ".v2")
+
+
 def _move_with_sidecar(source: Path, target: Path) -> None:
-    sidecar = sidecar_folder(source)
+    sidecar = _sidecar(source)
     os.rename(source, target)
     if sidecar.is_dir():
-        os.rename(sidecar, sidecar_folder(target))
+        os.rename(sidecar, _sidecar(target))
     fsync_folder(source.parent)
     fsync_folder(target.parent)
 

@@ -27,7 +27,7 @@ import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sesslog._closing import Closing
 from sesslog.backends.fs import ensure_folder
@@ -54,7 +54,6 @@ from sesslog.errors import (
     StoreRootError,
 )
 from sesslog.format.timestamps import iso_to_ms, now_ms
-from sesslog.session import Session
 from sesslog.store import metadata as meta
 from sesslog.store.backend import (
     STATE_FOLDER,
@@ -62,9 +61,11 @@ from sesslog.store.backend import (
     StoreBackend,
     check_regular_file,
 )
-from sesslog.store.memory import MemoryFolder
 from sesslog.store.validate import check_name, check_session_id
 from sesslog.write.modes import AutosaveDurabilityMode, Durability
+
+if TYPE_CHECKING:
+    from sesslog.session import Session
 
 __all__ = ["StoreCore", "TimeLike"]
 
@@ -138,6 +139,7 @@ class StoreCore(Closing):
     def in_memory(cls: type[_S], *, clock: Any = now_ms) -> _S:
         """A store whose sessions live in memory, with an in-memory SQLite catalog."""
         from sesslog.catalog.sqlite import SQLiteCatalog
+        from sesslog.store.memory import MemoryFolder
 
         store = cls.__new__(cls)
         backend = MemoryFolder(clock=clock)
@@ -374,6 +376,8 @@ class StoreCore(Closing):
         if _looks_like_path(ref) and self.root is not None:
             path = Path(ref).expanduser()
             if self._backend.key_of(path) is None and path.suffix == ".jsonl" and path.is_file():
+                from sesslog.session import Session
+
                 check_regular_file(path)
                 return Session.open(path, read_only=read_only)
         return self._backend.open(self.resolve(ref).key, read_only=read_only)

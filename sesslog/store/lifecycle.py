@@ -4,7 +4,7 @@ sessions from templates."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from msgspec import UNSET
 
@@ -16,10 +16,12 @@ from sesslog.format import entries as E
 from sesslog.format.codec import encode_line
 from sesslog.format.ids import new_session_id
 from sesslog.format.timestamps import ms_to_iso
-from sesslog.session import Session
 from sesslog.store.backend import StoreBackend, TrashItem
 from sesslog.store.metadata import read_metadata
 from sesslog.store.templates import opening_lines, template_metadata
+
+if TYPE_CHECKING:
+    from sesslog.session import Session
 
 __all__ = [
     "cleanable",

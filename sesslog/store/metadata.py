@@ -11,15 +11,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from msgspec import UNSET, UnsetType
 
 from sesslog.catalog.shapes import META_CUSTOM_TYPE, Metadata, apply_meta
 from sesslog.errors import InvalidMetadataError
 from sesslog.format.records import Record
-from sesslog.session import Session
 from sesslog.store.validate import check_name, check_status, check_tags, check_text
+
+if TYPE_CHECKING:
+    from sesslog.session import Session
 
 __all__ = ["meta_data", "read_metadata", "set_title", "update_metadata"]
 

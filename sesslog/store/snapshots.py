@@ -9,7 +9,7 @@ new move is made. Entry shapes: :mod:`sesslog.catalog.shapes`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sesslog.catalog.shapes import LEAF_CUSTOM_TYPE, SNAPSHOT_CUSTOM_TYPE
 from sesslog.errors import NothingToUndoError, SnapshotNotFoundError
@@ -17,8 +17,10 @@ from sesslog.format import entries as E
 from sesslog.format.ids import new_entry_id
 from sesslog.format.records import Record
 from sesslog.format.timestamps import now_iso
-from sesslog.session import Session
 from sesslog.store.validate import check_name
+
+if TYPE_CHECKING:
+    from sesslog.session import Session
 
 __all__ = ["redo", "restore_snapshot", "snapshot", "snapshots", "undo"]
 

@@ -24,19 +24,21 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sesslog.catalog.shapes import TEMPLATE_TAG, Metadata
 from sesslog.catalog.types import ListQuery, SessionInfo
 from sesslog.errors import AmbiguousSessionError, SessionNotFoundError
 from sesslog.format.records import Record
-from sesslog.session import Session
 from sesslog.store import lifecycle
 from sesslog.store import metadata as meta
 from sesslog.store import snapshots as snaps
 from sesslog.store.backend import TrashItem
 from sesslog.store.core import StoreCore
 from sesslog.store.validate import check_name, check_session_id, check_tags
+
+if TYPE_CHECKING:
+    from sesslog.session import Session
 
 __all__ = ["SessionStore"]
 

@@ -9,6 +9,8 @@ copied. The entries keep their ids and content; each is linked to the one copied
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sesslog.catalog.shapes import (
     LEAF_CUSTOM_TYPE,
     META_CUSTOM_TYPE,
@@ -18,7 +20,9 @@ from sesslog.catalog.shapes import (
 )
 from sesslog.format.codec import encode_line
 from sesslog.format.records import Record
-from sesslog.session import Session
+
+if TYPE_CHECKING:
+    from sesslog.session import Session
 
 __all__ = ["opening_entries", "opening_lines", "template_metadata"]
 

@@ -16,11 +16,13 @@ tokens. With no such response, every message is estimated.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from sesslog.session import Session
+if TYPE_CHECKING:
+    from sesslog.session import Session
+
 
 __all__ = ["ContextTokens", "context_tokens", "estimate_message"]
 
