@@ -23,6 +23,7 @@ from sesslog.catalog.types import (
     SearchQuery,
     SessionDetails,
     SessionInfo,
+    SessionList,
     StoreStats,
 )
 
@@ -42,7 +43,7 @@ class Catalog(Protocol):
         """Forget everything and read every session again."""
         ...
 
-    def list_sessions(self, query: ListQuery | None = None) -> list[SessionInfo]:
+    def list_sessions(self, query: ListQuery | None = None) -> SessionList:
         """Sessions matching ``query`` (default: all, newest first)."""
         ...
 

@@ -25,6 +25,7 @@ from sesslog.catalog.types import (
     SearchQuery,
     SessionDetails,
     SessionInfo,
+    SessionList,
     StoreStats,
 )
 from sesslog.errors import CatalogError, CatalogUnavailableWarning
@@ -98,7 +99,7 @@ class ResilientCatalog:
         """See :meth:`Catalog.rebuild`."""
         return self._call(lambda c: c.rebuild())
 
-    def list_sessions(self, query: ListQuery | None = None) -> list[SessionInfo]:
+    def list_sessions(self, query: ListQuery | None = None) -> SessionList:
         """See :meth:`Catalog.list_sessions`."""
         return self._call(lambda c: c.list_sessions(query))
 

@@ -31,6 +31,7 @@ from sesslog.catalog.types import (
     SearchQuery,
     SessionDetails,
     SessionInfo,
+    SessionList,
     StoreStats,
     Tokens,
     ToolExecution,
@@ -173,11 +174,12 @@ class ScanCatalog:
             lambda held: sort_key(order, held.info, held.state.created_ms, held.state.updated_ms),
         )
 
-    def list_sessions(self, query: ListQuery | None = None) -> list[SessionInfo]:
+    def list_sessions(self, query: ListQuery | None = None) -> SessionList:
         """Sessions matching ``query``."""
         query = query or ListQuery()
         with self._lock:
-            return [msgspec.structs.replace(h.info) for h in page(self._selected(query), query)]
+            chosen = page(self._selected(query), query)
+            return SessionList(infos=[msgspec.structs.replace(h.info) for h in chosen])
 
     def count(self, query: ListQuery | None = None) -> int:
         """How many sessions match ``query``."""

@@ -61,6 +61,7 @@ from sesslog.catalog.types import (
     SearchQuery,
     SessionDetails,
     SessionInfo,
+    SessionList,
     StoreStats,
     Tokens,
     ToolExecution,
@@ -75,7 +76,6 @@ _T = TypeVar("_T")
 _SQLITE_CORRUPT = 11
 _SQLITE_NOTADB = 26
 
-_infos = msgspec.json.Decoder(list[SessionInfo])
 _info = msgspec.json.Decoder(SessionInfo)
 _state = msgspec.msgpack.Decoder(FoldState)
 _position = msgspec.msgpack.Decoder(Position)
@@ -278,13 +278,12 @@ class SQLiteCatalog:
 
         return self._guard(work)
 
-    def list_sessions(self, query: ListQuery | None = None) -> list[SessionInfo]:
+    def list_sessions(self, query: ListQuery | None = None) -> SessionList:
         """Sessions matching ``query``."""
         sql, params = list_sql(query or ListQuery(), "summary")
 
-        def work() -> list[SessionInfo]:
-            rows = self._con.execute(sql, params).fetchall()
-            return _infos.decode(b"[" + b",".join([row[0] for row in rows]) + b"]")
+        def work() -> SessionList:
+            return SessionList(rows=[row[0] for row in self._con.execute(sql, params)])
 
         return self._guard(work)
 

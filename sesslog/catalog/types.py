@@ -6,7 +6,8 @@ so callers and the contract tests never see which one they have.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Iterator, Sequence
+from typing import Any, Literal, overload
 
 import msgspec
 
@@ -23,6 +24,7 @@ __all__ = [
     "SearchQuery",
     "SessionDetails",
     "SessionInfo",
+    "SessionList",
     "StoreStats",
     "Tokens",
     "ToolExecution",
@@ -117,6 +119,63 @@ class SessionInfo(msgspec.Struct, kw_only=True):
     parent: str | None = None
     leaf: str | None = None
     error: str | None = None
+
+
+_one = msgspec.json.Decoder(SessionInfo)
+_many = msgspec.json.Decoder(list[SessionInfo])
+
+
+class SessionList(Sequence[SessionInfo]):
+    """The sessions of a listing, decoded only when read.
+
+    A catalog may hand over each session as the JSON it keeps (``rows``) or as objects
+    (``infos``); either way this is a read-only list of :class:`SessionInfo`, and
+    :meth:`json` gives the JSON array without decoding anything.
+    """
+
+    def __init__(
+        self, *, rows: list[bytes] | None = None, infos: list[SessionInfo] | None = None
+    ) -> None:
+        self._rows = rows
+        self._infos = infos
+
+    def _all(self) -> list[SessionInfo]:
+        if self._infos is None:
+            self._infos = _many.decode(self.json())
+        return self._infos
+
+    def __len__(self) -> int:
+        return len(self._rows) if self._rows is not None else len(self._all())
+
+    @overload
+    def __getitem__(self, index: int) -> SessionInfo: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[SessionInfo]: ...
+
+    def __getitem__(self, index: int | slice) -> SessionInfo | list[SessionInfo]:
+        if self._infos is None and self._rows is not None and isinstance(index, int):
+            return _one.decode(self._rows[index])
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[SessionInfo]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def json(self) -> bytes:
+        """The sessions as a JSON array (the catalog's own bytes when it keeps JSON)."""
+        if self._rows is not None:
+            return b"[" + b",".join(self._rows) + b"]"
+        return msgspec.json.encode(self._infos or [])
+
+    def __repr__(self) -> str:
+        return f"SessionList({len(self)} sessions)"
 
 
 class ToolExecution(msgspec.Struct, kw_only=True):

@@ -130,8 +130,6 @@ def _run(args: argparse.Namespace, out: Output, work: Callable[[Any], int]) -> i
 
 
 def _ls(args: argparse.Namespace, out: Output) -> int:
-    import msgspec
-
     def work(store: Any) -> int:
         sessions = store.list(
             cwd=args.cwd,
@@ -149,8 +147,8 @@ def _ls(args: argparse.Namespace, out: Output) -> int:
             limit=args.limit,
             offset=args.offset,
         )
-        if out.json_mode:
-            out.stdout.write(msgspec.json.encode(sessions).decode() + "\n")
+        if out.json_mode:  # the catalog's JSON as it is, nothing decoded
+            out.stdout.write(sessions.json().decode() + "\n")
             return EXIT_OK
         for info in sessions:
             label = info.title or info.preview or ""

@@ -42,6 +42,8 @@ __all__ = [
 #: The folder inside a store root that holds the catalog and the trash.
 STATE_FOLDER = ".sesslog"
 _SYMLINK = "a symlink (not followed)"
+_FORMAT = stat_mode.S_IFMT(0o177777)
+_REGULAR = stat_mode.S_IFREG
 _NOFOLLOW = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -158,20 +160,34 @@ class LocalFolder:
         return out
 
     def _scan_folder(self, folder: str, out: list[FileStat]) -> None:
+        # The hot loop of every refresh (one ``stat`` per session file): kept lean.
         try:
             fd = os.open(self.root / folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         except OSError:
             return
         try:
-            names = os.listdir(fd)
+            prefix = folder + "/"
             stat = os.stat
-            for name in names:
-                if name.endswith(".jsonl"):
-                    try:
-                        info = stat(name, dir_fd=fd, follow_symlinks=False)
-                    except OSError:
-                        continue
-                    self._add(out, f"{folder}/{name}", info)
+            append = out.append
+            for name in os.listdir(fd):
+                if not name.endswith(".jsonl"):
+                    continue
+                try:
+                    info = stat(name, dir_fd=fd, follow_symlinks=False)
+                except OSError:
+                    continue
+                if info.st_mode & _FORMAT == _REGULAR:
+                    append(
+                        FileStat(
+                            prefix + name,
+                            info.st_size,
+                            info.st_mtime_ns,
+                            info.st_ino,
+                            info.st_ctime_ns,
+                        )
+                    )
+                else:
+                    self._add(out, prefix + name, info)
         finally:
             os.close(fd)
 

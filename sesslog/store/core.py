@@ -45,6 +45,7 @@ from sesslog.catalog.types import (
     SearchQuery,
     SessionDetails,
     SessionInfo,
+    SessionList,
     StoreStats,
 )
 from sesslog.errors import (
@@ -276,7 +277,7 @@ class StoreCore(Closing):
         descending: bool = True,
         limit: int | None = None,
         offset: int = 0,
-    ) -> list[SessionInfo]:
+    ) -> SessionList:
         """Sessions matching every filter given (see :class:`~sesslog.catalog.ListQuery`),
         newest first by default. Unreadable sessions are listed too, with their ``error``."""
         self.refresh()

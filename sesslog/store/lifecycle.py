@@ -4,6 +4,7 @@ sessions from templates."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from msgspec import UNSET
@@ -82,7 +83,7 @@ def empty_trash(
     return removed
 
 
-def cleanable(backend: StoreBackend, stale: list[SessionInfo]) -> list[SessionInfo]:
+def cleanable(backend: StoreBackend, stale: Iterable[SessionInfo]) -> list[SessionInfo]:
     """The stale sessions cleanup may move: not templates, not held by a writer."""
     return [
         info for info in stale if TEMPLATE_TAG not in info.tags and not _writing(backend, info.key)

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from sesslog.catalog.shapes import TEMPLATE_TAG, Metadata
-from sesslog.catalog.types import ListQuery, SessionInfo
+from sesslog.catalog.types import ListQuery, SessionInfo, SessionList
 from sesslog.errors import AmbiguousSessionError, SessionNotFoundError
 from sesslog.format.records import Record
 from sesslog.store import lifecycle
@@ -143,7 +143,7 @@ class SessionStore(StoreCore):
 
     # ------------------------------------------------------------------ templates
 
-    def templates(self) -> builtins.list[SessionInfo]:
+    def templates(self) -> SessionList:
         """Sessions tagged ``template``."""
         return self.list(tags=[TEMPLATE_TAG], order="title", descending=False)
 
