@@ -381,12 +381,7 @@ class Fold:
                 )
         state = self.state
         state.responses += 1
-        total = state.tokens
-        total.input += tokens.input
-        total.output += tokens.output
-        total.cache_read += tokens.cache_read
-        total.cache_write += tokens.cache_write
-        total.total += tokens.total
+        state.tokens.add(tokens)
         state.cost += cost
         day = stamp[:10] if stamp is not None and len(stamp) >= 10 else ""
         self.responses.append(

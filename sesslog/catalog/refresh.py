@@ -29,9 +29,9 @@ from typing import Literal, Protocol
 
 import msgspec
 
-from sesslog.catalog.facts import Fold, FoldState, SeenKeys
-from sesslog.catalog.files import FileStat, SessionFiles
-from sesslog.catalog.types import RefreshReport
+from sesslog.catalog.facts import Fold, FoldState, SeenKeys, summary_of
+from sesslog.catalog.files import FileStat, SessionFiles, file_id
+from sesslog.catalog.types import RefreshReport, SessionInfo
 from sesslog.format.entries import SESSION_VERSION
 from sesslog.format.reader import ReadMode, SessionData, read_bytes
 
@@ -44,6 +44,7 @@ __all__ = [
     "Position",
     "Step",
     "fresh",
+    "listing",
     "plan",
     "refresh",
 ]
@@ -112,6 +113,17 @@ class FoldSink(Protocol):
     def drop(self, key: str) -> None:
         """Forget a session."""
         ...
+
+
+def listing(files: SessionFiles, key: str, position: Position, state: FoldState) -> SessionInfo:
+    """The listing facts a catalog keeps for a folded session (the id from the file name when
+    the file could not be read)."""
+    info = summary_of(
+        state, key=key, path=files.describe(key), size=position.stat.size, error=position.error
+    )
+    if position.error is not None and not info.id:
+        info.id = file_id(key)
+    return info
 
 
 def _hash(data: bytes | memoryview) -> bytes:

@@ -15,11 +15,11 @@ from contextlib import contextmanager
 
 import msgspec
 
-from sesslog.catalog.facts import Doc, Fold, FoldState, summary_of
-from sesslog.catalog.files import FileStat, SessionFiles, file_id
+from sesslog.catalog.facts import Doc, Fold, FoldState
+from sesslog.catalog.files import FileStat, SessionFiles
 from sesslog.catalog.query import matches, page, phrases, sort, sort_key, tokenize
 from sesslog.catalog.rank import bm25, occurrences, snippet
-from sesslog.catalog.refresh import Position, refresh
+from sesslog.catalog.refresh import Position, listing, refresh
 from sesslog.catalog.stats import TOP, Aggregates, assemble
 from sesslog.catalog.types import (
     MARK_CLOSE,
@@ -103,15 +103,7 @@ class ScanCatalog:
 
     def put(self, key: str, position: Position, fold: Fold, *, whole: bool) -> None:
         """Keep a fold of one session."""
-        info = summary_of(
-            fold.state,
-            key=key,
-            path=self._files.describe(key),
-            size=position.stat.size,
-            error=position.error,
-        )
-        if position.error is not None and not info.id:
-            info.id = file_id(key)
+        info = listing(self._files, key, position, fold.state)
         held = self._held.get(key)
         if held is None or whole:
             held = self._held[key] = _Held(position, fold.state, info)
@@ -279,10 +271,10 @@ class ScanCatalog:
         for model, day, *counts, cost in responses.values():
             tokens = Tokens(*counts)
             agg.responses += 1
-            _add(agg.tokens, tokens)
+            agg.tokens.add(tokens)
             agg.cost += cost
             count, model_tokens, model_cost = agg.models.get(model, (0, Tokens(), 0.0))
-            _add(model_tokens, tokens)
+            model_tokens.add(tokens)
             agg.models[model] = (count + 1, model_tokens, model_cost + cost)
             if day:
                 n, total, day_cost = agg.day_responses.get(day, (0, 0, 0.0))
@@ -302,14 +294,6 @@ class ScanCatalog:
         """Forget everything."""
         with self._lock:
             self._held.clear()
-
-
-def _add(total: Tokens, more: Tokens) -> None:
-    total.input += more.input
-    total.output += more.output
-    total.cache_read += more.cache_read
-    total.cache_write += more.cache_write
-    total.total += more.total
 
 
 def _tool_usage(

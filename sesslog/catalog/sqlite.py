@@ -22,10 +22,10 @@ from typing import TypeVar
 
 import msgspec
 
-from sesslog.catalog.facts import Fold, FoldState, summary_of
-from sesslog.catalog.files import FileStat, SessionFiles, file_id
+from sesslog.catalog.facts import Fold, FoldState
+from sesslog.catalog.files import FileStat, SessionFiles
 from sesslog.catalog.query import fts_match
-from sesslog.catalog.refresh import Position, refresh
+from sesslog.catalog.refresh import Position, listing, refresh
 from sesslog.catalog.sql import (
     DAYS_SQL,
     MODELS_SQL,
@@ -229,15 +229,7 @@ class SQLiteCatalog:
 
     def put(self, key: str, position: Position, fold: Fold, *, whole: bool) -> None:
         """Store a fold of one session."""
-        info = summary_of(
-            fold.state,
-            key=key,
-            path=self._files.describe(key),
-            size=position.stat.size,
-            error=position.error,
-        )
-        if position.error is not None and not info.id:
-            info.id = file_id(key)
+        info = listing(self._files, key, position, fold.state)
         rowid = self._rowid(key)
         values = session_values(info, fold.state, position)
         if rowid is None:

@@ -56,6 +56,14 @@ class Tokens(msgspec.Struct):
     cache_write: int = 0
     total: int = 0
 
+    def add(self, more: Tokens) -> None:
+        """Add ``more`` to these counts."""
+        self.input += more.input
+        self.output += more.output
+        self.cache_read += more.cache_read
+        self.cache_write += more.cache_write
+        self.total += more.total
+
 
 class SessionInfo(msgspec.Struct, kw_only=True):
     """One session as a listing shows it: identity, metadata and derived facts.

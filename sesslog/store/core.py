@@ -1,22 +1,8 @@
 """The core of the session store: finding, listing, searching and counting sessions in pi's
 folder layout through the catalog, creating and opening them.
 
->>> import tempfile
->>> from sesslog.store import SessionStore
->>> store = SessionStore(tempfile.mkdtemp())
->>> s = store.create(cwd="/home/me/app", title="Fix the parser", tags=["bug"])
->>> _ = s.append_user_message("The parser drops the last line")
->>> s.close()
->>> [info.title for info in store.list(tags=["bug"])]
-['Fix the parser']
->>> store.search("parser")[0].snippet
-'The «parser» drops the last line'
->>> store.close()
-
-Every operation first brings the catalog up to date with the files (reading only what was
-appended since it last looked), so what agents wrote a moment ago is there. Nothing is deleted
-without an explicit call: :meth:`SessionStore.delete` moves a session to the trash inside the
-store, :meth:`SessionStore.empty_trash` deletes for good.
+See :mod:`sesslog.store.store` for an example. Every operation first brings the catalog up to
+date with the files (reading only what was appended since it last looked).
 """
 
 from __future__ import annotations
