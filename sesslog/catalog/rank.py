@@ -52,16 +52,18 @@ def bm25(
 
 
 def snippet(text: str, phrases: list[list[str]], open_mark: str, close_mark: str) -> str:
-    """Up to 16 words of ``text`` around the matches, each matched word marked.
+    """Up to 16 words of ``text`` around the matches, each match marked (a phrase of several
+    words as one mark, as FTS5 does).
 
     The window is the one holding the most matched words (the earliest of equals).
     """
     spans = [m.span() for m in TOKEN.finditer(text)]
     tokens = tokenize(text)
-    marked: set[int] = set()
+    starts: dict[int, int] = {}
     for phrase in phrases:
         for start in occurrences(tokens, phrase):
-            marked.update(range(start, start + len(phrase)))
+            starts[start] = max(starts.get(start, start), start + len(phrase) - 1)
+    marked = {i for start, last in starts.items() for i in range(start, last + 1)}
     if not spans:
         return text[:100]
     best_start, best_hits = 0, -1
@@ -71,10 +73,15 @@ def snippet(text: str, phrases: list[list[str]], open_mark: str, close_mark: str
             best_start, best_hits = start, hits
     stop = min(len(spans), best_start + _WINDOW)
     out = ["…" if best_start > 0 else text[: spans[0][0]]]
+    closing = -1
     for i in range(best_start, stop):
         begin, end = spans[i]
-        word = text[begin:end]
-        out.append(f"{open_mark}{word}{close_mark}" if i in marked else word)
+        if i in starts and closing < i:
+            out.append(open_mark)
+            closing = min(starts[i], stop - 1)
+        out.append(text[begin:end])
+        if i == closing:
+            out.append(close_mark)
         following = spans[i + 1][0] if i + 1 < len(spans) else len(text)
         if i + 1 < stop:
             out.append(text[end:following])

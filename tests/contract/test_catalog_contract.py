@@ -321,6 +321,7 @@ class CatalogContract:
         assert [h.kind for h in catalog.search(SearchQuery(text="kubectl"))] == ["tool"]
         tool_hits = catalog.search(SearchQuery(text="src/app/new.py"))
         assert [(h.session.key, h.kind) for h in tool_hits] == [(corpus.a.key, "tool")]
+        assert tool_hits[0].snippet == "write «src/app/new.py»"
         both = catalog.search(SearchQuery(text="deploy staging"))
         assert [h.session.key for h in both] == [corpus.b.key]
         assert catalog.search(SearchQuery(text="deploy lexer")) == []
