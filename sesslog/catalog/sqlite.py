@@ -40,6 +40,7 @@ from sesslog.catalog.sqlite_rows import (
     delete_rows,
     insert_session,
     session_values,
+    store_fold,
     store_rows,
     update_session,
 )
@@ -204,12 +205,19 @@ class SQLiteCatalog:
         self._con.execute("COMMIT")
 
     def _position_of(self, key: str) -> Position | None:
-        row = self._con.execute("SELECT position FROM sessions WHERE key = ?", (key,)).fetchone()
+        row = self._con.execute(
+            "SELECT position FROM folds JOIN sessions ON folds.session = sessions.rowid "
+            "WHERE key = ?",
+            (key,),
+        ).fetchone()
         return None if row is None else _position.decode(row[0])
 
     def state(self, key: str) -> FoldState:
         """The fold state of a session held."""
-        row = self._con.execute("SELECT state FROM sessions WHERE key = ?", (key,)).fetchone()
+        row = self._con.execute(
+            "SELECT state FROM folds JOIN sessions ON folds.session = sessions.rowid WHERE key = ?",
+            (key,),
+        ).fetchone()
         return FoldState() if row is None else _state.decode(row[0])
 
     def seen(self, key: str) -> Callable[[str], bool]:
@@ -238,6 +246,7 @@ class SQLiteCatalog:
             if whole:
                 delete_rows(self._con, rowid)
             update_session(self._con, rowid, values)
+        store_fold(self._con, rowid, fold.state, position)
         store_rows(self._con, rowid, fold)
         if self._fp is not None:
             self._fp[key] = position.stat
@@ -263,7 +272,15 @@ class SQLiteCatalog:
 
         def work() -> RefreshReport:
             with self.writing():
-                for table in ("sessions", "seen", "tools", "responses", "activity", "docs"):
+                for table in (
+                    "sessions",
+                    "folds",
+                    "seen",
+                    "tools",
+                    "responses",
+                    "activity",
+                    "docs",
+                ):
                     self._con.execute(f"DELETE FROM {table}")
                 self._fp = {}
             return refresh(self._files, self)
@@ -299,7 +316,9 @@ class SQLiteCatalog:
 
         def work() -> SessionDetails | None:
             row = self._con.execute(
-                "SELECT rowid, summary, state FROM sessions WHERE key = ?", (key,)
+                "SELECT sessions.rowid, summary, state FROM sessions JOIN folds ON folds.session = "
+                "sessions.rowid WHERE key = ?",
+                (key,),
             ).fetchone()
             if row is None:
                 return None

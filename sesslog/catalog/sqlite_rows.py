@@ -11,7 +11,14 @@ from sesslog.catalog.facts import Fold, FoldState
 from sesslog.catalog.refresh import Position
 from sesslog.catalog.types import SessionInfo
 
-__all__ = ["delete_rows", "insert_session", "session_values", "store_rows", "update_session"]
+__all__ = [
+    "delete_rows",
+    "insert_session",
+    "session_values",
+    "store_fold",
+    "store_rows",
+    "update_session",
+]
 
 _COLUMNS = [
     "id",
@@ -31,13 +38,11 @@ _COLUMNS = [
     "errors",
     "error",
     "summary",
-    "state",
     "size",
     "mtime_ns",
     "ino",
     "ctime_ns",
     "problem",
-    "position",
 ]
 _INSERT = f"INSERT INTO sessions VALUES (NULL, ?, {', '.join('?' for _ in _COLUMNS)})"
 _UPDATE = f"UPDATE sessions SET {', '.join(f'{c} = ?' for c in _COLUMNS)} WHERE rowid = ?"
@@ -66,13 +71,19 @@ def session_values(info: SessionInfo, state: FoldState, position: Position) -> t
         info.errors,
         info.error,
         _json.encode(info),
-        _pack.encode(state),
         stat.size,
         stat.mtime_ns,
         stat.ino,
         stat.ctime_ns,
         stat.problem,
-        _pack.encode(position),
+    )
+
+
+def store_fold(con: sqlite3.Connection, rowid: int, state: FoldState, position: Position) -> None:
+    """Keep a session's fold state and position (for the next catch-up)."""
+    con.execute(
+        "INSERT OR REPLACE INTO folds VALUES (?, ?, ?)",
+        (rowid, _pack.encode(state), _pack.encode(position)),
     )
 
 
@@ -89,6 +100,7 @@ def update_session(con: sqlite3.Connection, rowid: int, values: tuple[Any, ...])
 
 def delete_rows(con: sqlite3.Connection, rowid: int) -> None:
     """Remove a session's rows from every side table (its ``sessions`` row stays)."""
+    con.execute("DELETE FROM folds WHERE session = ?", (rowid,))
     for table in ("seen", "tools", "responses", "activity"):
         con.execute(f"DELETE FROM {table} WHERE session = ?", (rowid,))
     con.execute(

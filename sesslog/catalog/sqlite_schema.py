@@ -1,7 +1,8 @@
 """The SQLite catalog's file: schema, opening in WAL mode, and starting over when damaged.
 
-Tables: ``sessions`` (one row per session: filter and sort columns, the listing facts as JSON,
-the fold state and the file position as msgpack), ``seen`` (entry and response ids per
+Tables: ``sessions`` (one row per session: filter and sort columns, the listing facts as JSON
+and the file's fingerprint; kept small, as listings read every row), ``folds`` (the fold state
+and the file position of each session, as msgpack, read only to catch up), ``seen`` (entry and response ids per
 session, so appended duplicates are not counted twice), ``tools`` (tool executions),
 ``responses`` (assistant usage, keyed to count a response once across the store),
 ``activity`` (messages per session and day) and ``docs``, the FTS5 full-text index.
@@ -35,7 +36,7 @@ __all__ = [
 ]
 
 #: Bumped whenever the tables change; a catalog with another version is rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: The FTS5 tokenizer (see the module docstring).
 TOKENIZER = "unicode61 remove_diacritics 2 tokenchars '_'"
 
@@ -61,15 +62,16 @@ CREATE TABLE sessions (
     errors INTEGER NOT NULL,
     error TEXT,
     summary BLOB NOT NULL,
-    state BLOB NOT NULL,
     size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL,
     ino INTEGER NOT NULL,
     ctime_ns INTEGER NOT NULL,
-    problem TEXT,
-    position BLOB NOT NULL
+    problem TEXT
 );
-CREATE INDEX sessions_updated ON sessions (updated);
+CREATE INDEX sessions_updated ON sessions (updated DESC, key);
+CREATE TABLE folds (
+    session INTEGER PRIMARY KEY, state BLOB NOT NULL, position BLOB NOT NULL
+);
 CREATE INDEX sessions_cwd ON sessions (cwd, updated);
 CREATE INDEX sessions_id ON sessions (id);
 CREATE TABLE seen (
