@@ -16,7 +16,6 @@ from typing import TypeVar
 
 from sesslog.catalog.files import SessionFiles
 from sesslog.catalog.protocol import Catalog
-from sesslog.catalog.scan import ScanCatalog
 from sesslog.catalog.types import (
     CatalogStatus,
     ListQuery,
@@ -71,6 +70,8 @@ class ResilientCatalog:
         return self.status().kind
 
     def _fall_back(self, reason: str) -> None:
+        from sesslog.catalog.scan import ScanCatalog
+
         self.fallback_reason = reason
         self._inner = ScanCatalog(self._files, reason=reason)
         warnings.warn(
@@ -85,7 +86,7 @@ class ResilientCatalog:
         try:
             return work(self._inner)
         except CatalogError as exc:
-            if isinstance(self._inner, ScanCatalog):  # pragma: no cover - scanning never raises it
+            if self.fallback_reason is not None:  # pragma: no cover - scanning never raises it
                 raise
             self._inner.close()
             self._fall_back(str(exc))

@@ -21,7 +21,6 @@ from sesslog.backends.layout import default_sessions_root
 from sesslog.catalog.files import SessionFiles
 from sesslog.catalog.protocol import Catalog
 from sesslog.catalog.resilient import ResilientCatalog, open_catalog
-from sesslog.catalog.scan import ScanCatalog
 from sesslog.catalog.types import (
     CatalogStatus,
     ListQuery,
@@ -119,6 +118,8 @@ class StoreCore(Closing):
         if catalog:
             found = open_catalog(backend, base / STATE_FOLDER, root=str(base.resolve()))
         else:
+            from sesslog.catalog.scan import ScanCatalog
+
             found = ScanCatalog(backend, reason="catalog turned off")
         self._setup(base, backend, found, clock)
 
