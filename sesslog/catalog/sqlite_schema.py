@@ -1,7 +1,8 @@
 """The SQLite catalog's file: schema, opening in WAL mode, and starting over when damaged.
 
 Tables: ``sessions`` (one row per session: filter and sort columns, the listing facts as JSON
-and the file's fingerprint; kept small, as listings read every row), ``folds`` (the fold state
+and the file's fingerprint, which a covering index gives every refresh without reading the
+rows; kept small, as listings read every row), ``folds`` (the fold state
 and the file position of each session, as msgpack, read only to catch up), ``seen`` (entry and response ids per
 session, so appended duplicates are not counted twice), ``tools`` (tool executions),
 ``responses`` (assistant usage, keyed to count a response once across the store),
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 #: Bumped whenever the tables change; a catalog with another version is rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: The FTS5 tokenizer (see the module docstring).
 TOKENIZER = "unicode61 remove_diacritics 2 tokenchars '_'"
 
@@ -74,6 +75,7 @@ CREATE TABLE folds (
 );
 CREATE INDEX sessions_cwd ON sessions (cwd, updated);
 CREATE INDEX sessions_id ON sessions (id);
+CREATE INDEX sessions_fingerprint ON sessions (key, size, mtime_ns, ino, ctime_ns, problem);
 CREATE TABLE seen (
     session INTEGER NOT NULL, key TEXT NOT NULL, PRIMARY KEY (session, key)
 ) WITHOUT ROWID;

@@ -148,7 +148,15 @@ def _ls(args: argparse.Namespace, out: Output) -> int:
             offset=args.offset,
         )
         if out.json_mode:  # the catalog's JSON as it is, nothing decoded
-            out.stdout.write(sessions.json().decode() + "\n")
+            data = sessions.json()
+            binary = getattr(out.stdout, "buffer", None)
+            if binary is None:
+                out.stdout.write(data.decode() + "\n")
+            else:
+                out.stdout.flush()
+                binary.write(data)
+                binary.write(b"\n")
+                binary.flush()
             return EXIT_OK
         for info in sessions:
             label = info.title or info.preview or ""
