@@ -44,21 +44,11 @@ __all__ = ["SessionStore"]
 
 
 class SessionStore(StoreCore):
-    """Many sessions in one folder (pi's layout), with a catalog: see :class:`StoreCore` for
-    finding, listing, searching, creating and opening; this class adds metadata, snapshots,
-    templates, the trash and cleanup.
+    """Many sessions in one folder (pi's layout), with a catalog.
 
-    Args:
-        root: The sessions folder (default: pi's, ``~/.pi/agent/sessions``); created when
-            missing. Its catalog and trash live in ``<root>/.sesslog/``.
-        durability: How the store's own appends (metadata, snapshots) reach the disk, and
-            the default for sessions it creates and opens.
-        lock_wait: Seconds to wait for another writer's lock on a session.
-        catalog: Keep an SQLite catalog (``False``: scan the files every time).
-        clock: Unix milliseconds (for tests and replays).
-
-    Raises:
-        StoreRootError: ``root`` is not a folder.
+    :class:`~sesslog.store.core.StoreCore` finds, lists, searches, creates and opens sessions
+    (its arguments are this class's: the root, durability, lock wait, catalog, clock); this
+    class adds metadata, snapshots, templates, the trash and cleanup.
     """
 
     # ------------------------------------------------------------------ metadata
