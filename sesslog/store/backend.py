@@ -2,8 +2,8 @@
 
 This small adapter is all the store knows of storage: list the session files with their
 fingerprints, read bytes from an offset, create and open sessions, move one to the trash and
-back, delete from the trash for good. :class:`LocalFolder` is a pi sessions folder
-(``--<cwd>--/<timestamp>_<id>.jsonl``, format contract section 8); :class:`MemoryFolder` keeps
+back, delete from the trash for good. :class:`FolderFiles` is a pi sessions folder
+(``--<cwd>--/<timestamp>_<id>.jsonl``, format contract section 8); :class:`MemoryFiles` keeps
 sessions in memory for tests and for callers that persist elsewhere.
 
 The trash is ``.sesslog/trash/<deleted-at-ms>/<folder>/<file>`` inside the store root (pi lists
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "STATE_FOLDER",
-    "LocalFolder",
+    "FolderFiles",
     "StoreBackend",
     "TrashItem",
     "check_regular_file",
@@ -113,7 +113,7 @@ class StoreBackend(SessionFiles, Protocol):
         ...
 
 
-class LocalFolder:
+class FolderFiles:
     """A folder of session files in pi's layout.
 
     Args:

@@ -43,7 +43,7 @@ from sesslog.format.timestamps import iso_to_ms, now_ms
 from sesslog.store import metadata as meta
 from sesslog.store.backend import (
     STATE_FOLDER,
-    LocalFolder,
+    FolderFiles,
     StoreBackend,
     check_regular_file,
 )
@@ -113,7 +113,7 @@ class StoreCore(Closing):
             raise StoreRootError(f"{base}: the store root is not a folder") from exc
         except OSError:
             pass  # a read-only parent: the store reads what there is
-        backend = LocalFolder(base, durability=durability, clock=clock, lock_wait=lock_wait)
+        backend = FolderFiles(base, durability=durability, clock=clock, lock_wait=lock_wait)
         found: Catalog
         if catalog:
             found = open_catalog(backend, base / STATE_FOLDER, root=str(base.resolve()))
@@ -127,10 +127,10 @@ class StoreCore(Closing):
     def in_memory(cls: type[_S], *, clock: Any = now_ms) -> _S:
         """A store whose sessions live in memory, with an in-memory SQLite catalog."""
         from sesslog.catalog.sqlite import SQLiteCatalog
-        from sesslog.store.memory import MemoryFolder
+        from sesslog.store.memory import MemoryFiles
 
         store = cls.__new__(cls)
-        backend = MemoryFolder(clock=clock)
+        backend = MemoryFiles(clock=clock)
         catalog = ResilientCatalog(
             backend, lambda: SQLiteCatalog(backend, ":memory:", root="memory")
         )

@@ -17,10 +17,10 @@ from sesslog.format.timestamps import ms_to_iso
 from sesslog.session import Session, SessionStoreKind
 from sesslog.store.backend import TrashItem, key_for
 
-__all__ = ["MemoryFolder"]
+__all__ = ["MemoryFiles"]
 
 
-class MemoryFolder:
+class MemoryFiles:
     """Sessions kept in memory, in pi's layout of keys.
 
     Sessions opened from it are shared: what a caller appends to one is what the store lists.

@@ -12,11 +12,11 @@ from sesslog.catalog.refresh import HEAD_BYTES, TAIL_BYTES
 from sesslog.catalog.sqlite import SQLiteCatalog
 from sesslog.format.timestamps import now_ms
 from sesslog.store import SessionStore
-from sesslog.store.backend import LocalFolder
+from sesslog.store.backend import FolderFiles
 from sesslog.write.modes import AutosaveDurabilityMode
 
 
-class CountingFolder(LocalFolder):
+class CountingFolder(FolderFiles):
     """A local folder that records every read: (key, offset, bytes returned)."""
 
     def __init__(self, root: Path) -> None:

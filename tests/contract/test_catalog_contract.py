@@ -20,7 +20,7 @@ from sesslog.catalog import Catalog, ListQuery, SearchQuery, SessionInfo
 from sesslog.catalog.scan import ScanCatalog
 from sesslog.catalog.sqlite import SQLiteCatalog
 from sesslog.format.timestamps import iso_to_ms, now_ms
-from sesslog.store.backend import LocalFolder
+from sesslog.store.backend import FolderFiles
 from sesslog.write.modes import AutosaveDurabilityMode
 
 
@@ -75,7 +75,7 @@ class Corpus:
 class CatalogContract:
     """The suite every catalog passes; subclasses say how to make the catalog."""
 
-    def make(self, files: LocalFolder) -> Catalog:
+    def make(self, files: FolderFiles) -> Catalog:
         """A new catalog of ``files``."""
         raise NotImplementedError
 
@@ -84,12 +84,12 @@ class CatalogContract:
         return tmp_path / "sessions"
 
     @pytest.fixture
-    def files(self, root: Path) -> LocalFolder:
+    def files(self, root: Path) -> FolderFiles:
         root.mkdir(exist_ok=True)
-        return LocalFolder(root, durability=AutosaveDurabilityMode.BALANCED, clock=now_ms)
+        return FolderFiles(root, durability=AutosaveDurabilityMode.BALANCED, clock=now_ms)
 
     @pytest.fixture
-    def catalog(self, files: LocalFolder) -> Iterator[Catalog]:
+    def catalog(self, files: FolderFiles) -> Iterator[Catalog]:
         catalog = self.make(files)
         yield catalog
         catalog.close()
@@ -379,21 +379,21 @@ def _fields(query: ListQuery) -> dict[str, Any]:
 class TestSQLiteCatalog(CatalogContract):
     """The SQLite catalog in a file."""
 
-    def make(self, files: LocalFolder) -> Catalog:
+    def make(self, files: FolderFiles) -> Catalog:
         return SQLiteCatalog(files, str(files.root / "catalog.sqlite"), root=str(files.root))
 
 
 class TestSQLiteCatalogInMemory(CatalogContract):
     """The SQLite catalog in memory."""
 
-    def make(self, files: LocalFolder) -> Catalog:
+    def make(self, files: FolderFiles) -> Catalog:
         return SQLiteCatalog(files, ":memory:", root="memory")
 
 
 class TestScanCatalog(CatalogContract):
     """The scanning fallback."""
 
-    def make(self, files: LocalFolder) -> Catalog:
+    def make(self, files: FolderFiles) -> Catalog:
         return ScanCatalog(files)
 
 
@@ -405,7 +405,7 @@ def test_the_fixtures_give_the_same_answers_from_every_catalog(tmp_path: Path) -
     folder.mkdir()
     for source in [*PI_REAL.glob("*.jsonl"), *PI_WILD.glob("*.jsonl")]:
         shutil.copy(source, folder / source.name)
-    files = LocalFolder(tmp_path, durability=AutosaveDurabilityMode.BALANCED, clock=now_ms)
+    files = FolderFiles(tmp_path, durability=AutosaveDurabilityMode.BALANCED, clock=now_ms)
     answers = []
     for catalog in (SQLiteCatalog(files, ":memory:", root="x"), ScanCatalog(files)):
         catalog.refresh()
