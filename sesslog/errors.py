@@ -8,14 +8,20 @@ Errors of the underlying codecs never escape; ``OSError`` from the operating sys
 from __future__ import annotations
 
 __all__ = [
+    "AmbiguousSessionError",
     "BundleCorruptError",
     "BundleError",
     "BundleExpiredError",
     "BundlePasswordError",
     "BundleRefusedError",
+    "CatalogError",
+    "CatalogUnavailableWarning",
     "EntryNotFoundError",
     "FormatError",
     "InvalidIdError",
+    "InvalidMetadataError",
+    "InvalidQueryError",
+    "NothingToUndoError",
     "ProjectionBusyError",
     "ProjectionError",
     "QueueFullError",
@@ -27,7 +33,10 @@ __all__ = [
     "SidecarBusyError",
     "SidecarCorruptError",
     "SidecarError",
+    "SnapshotNotFoundError",
+    "StoreRootError",
     "UnsafeBundleError",
+    "UnsafeSessionFileError",
     "UnsupportedVersionError",
     "WriterFailedError",
 ]
@@ -235,3 +244,59 @@ class BundleRefusedError(BundleError):
 class UnsafeBundleError(BundleError):
     """A name inside the bundle (working directory, timestamp) cannot make a safe path (a
     session id that breaks the id rule raises :class:`InvalidIdError`)."""
+
+
+# --------------------------------------------------------------------------- store and catalog
+
+
+class InvalidMetadataError(SesslogError, ValueError):
+    """A title, tag, status or other metadata value that sesslog refuses (for example one
+    holding control characters)."""
+
+
+class AmbiguousSessionError(SesslogError, LookupError):
+    """A session reference (id prefix or title) matches more than one session.
+
+    Attributes:
+        ref: The reference as given.
+        matches: The paths of the sessions it matches.
+    """
+
+    def __init__(self, ref: str, matches: list[str]) -> None:
+        self.ref = ref
+        self.matches = matches
+        shown = ", ".join(matches[:5]) + (" ..." if len(matches) > 5 else "")
+        super().__init__(f"{ref!r} matches {len(matches)} sessions: {shown}")
+
+
+class StoreRootError(SesslogError, NotADirectoryError):
+    """The store root is not a folder (for example a file)."""
+
+
+class UnsafeSessionFileError(SesslogError, OSError):
+    """A session file is not a regular file (for example a symlink); it is not followed."""
+
+
+class SnapshotNotFoundError(SesslogError, KeyError):
+    """No snapshot of that name exists in the session."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "snapshot not found"
+
+
+class NothingToUndoError(SesslogError, LookupError):
+    """There is no leaf move to undo (or no undo to redo)."""
+
+
+class CatalogError(SesslogError):
+    """The catalog cannot serve (its file is unusable); store operations fall back to
+    scanning the session files."""
+
+
+class CatalogUnavailableWarning(UserWarning):
+    """The catalog is unusable (a read-only folder, a full disk): sesslog reads the session
+    files instead, with the same answers, more slowly. Issued once per store."""
+
+
+class InvalidQueryError(SesslogError, ValueError):
+    """A search query the full-text engine cannot read (raw query syntax)."""

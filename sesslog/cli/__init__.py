@@ -30,7 +30,16 @@ from sesslog.cli.output import (
 __all__ = ["build_parser", "main"]
 
 #: Command modules, in the order their commands appear in ``--help``.
-COMMAND_MODULES = ("core", "append", "v2", "tail", "interop_import", "interop_export", "demo")
+COMMAND_MODULES = (
+    "core",
+    "append",
+    "v2",
+    "tail",
+    "store",
+    "interop_import",
+    "interop_export",
+    "demo",
+)
 
 
 class _UsageError(Exception):

@@ -1,0 +1,147 @@
+"""SQL of the SQLite catalog's queries: listing filters and order, search, statistics.
+
+The meaning of every filter is that of :mod:`sesslog.catalog.query`; this module only says it
+in SQL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sesslog.catalog.query import ascii_lower
+from sesslog.catalog.types import ListQuery, SearchQuery
+
+__all__ = [
+    "DAYS_SQL",
+    "MODELS_SQL",
+    "TOOLS_SQL",
+    "TOTALS_SQL",
+    "USAGE_SQL",
+    "list_sql",
+    "search_sql",
+    "where",
+]
+
+_ORDER = {
+    "updated": "updated",
+    "created": "created",
+    "bytes": "bytes",
+    "cost": "cost",
+    "entries": "entries",
+    "title": "coalesce(title, '')",
+    "id": "id",
+}
+
+
+def where(query: ListQuery) -> tuple[str, list[Any]]:
+    """The ``WHERE`` clause (possibly empty) and its parameters for ``query``'s filters."""
+    q = query
+    parts: list[str] = []
+    params: list[Any] = []
+
+    def add(sql: str, *values: Any) -> None:
+        parts.append(sql)
+        params.extend(values)
+
+    if q.cwd is not None:
+        add("cwd = ?", q.cwd)
+    if q.title is not None:
+        add("title IS NOT NULL AND instr(lower(title), ?) > 0", ascii_lower(q.title))
+    for tag in q.tags:
+        add("EXISTS (SELECT 1 FROM json_each(sessions.tags) WHERE value = ?)", tag)
+    if q.status is not None:
+        add("status = ?", q.status)
+    if q.model is not None:
+        add("EXISTS (SELECT 1 FROM json_each(sessions.models) WHERE value = ?)", q.model)
+    if q.user is not None:
+        add("user = ?", q.user)
+    if q.id_prefix is not None:
+        add("substr(id, 1, ?) = ?", len(q.id_prefix), q.id_prefix)
+    if q.parent is not None:
+        suffix = f"_{q.parent}.jsonl"
+        add("(parent = ? OR substr(parent, -?) = ?)", q.parent, len(suffix), suffix)
+    if q.has_errors is not None:
+        add("errors > 0" if q.has_errors else "errors = 0")
+    for column, after, before in (
+        ("created", q.created_after, q.created_before),
+        ("updated", q.updated_after, q.updated_before),
+    ):
+        if after is not None:
+            add(f"{column} >= ?", after)
+        if before is not None:
+            add(f"{column} < ?", before)
+    return (" WHERE " + " AND ".join(parts) if parts else ""), params
+
+
+def list_sql(query: ListQuery, columns: str) -> tuple[str, list[Any]]:
+    """``SELECT columns FROM sessions`` filtered, ordered and paged as ``query`` says."""
+    clause, params = where(query)
+    direction = "DESC" if query.descending else "ASC"
+    sql = f"SELECT {columns} FROM sessions{clause} ORDER BY {_ORDER[query.order]} {direction}, key"
+    if query.limit is not None or query.offset:
+        sql += " LIMIT ? OFFSET ?"
+        params += [-1 if query.limit is None else query.limit, query.offset]
+    return sql, params
+
+
+def search_sql(query: SearchQuery, match: str) -> tuple[str, list[Any]]:
+    """Matching documents with their session, best first (BM25; ties by session key and
+    document order). The snippet marks matches with ``\\x02`` and ``\\x03``."""
+    sql = (
+        "SELECT d.entry, d.kind, d.line, "
+        "snippet(docs, 0, char(2), char(3), '…', 16), bm25(docs) AS rank, s.summary "
+        "FROM docs d JOIN sessions s ON s.rowid = (d.rowid >> 32) WHERE docs MATCH ?"
+    )
+    params: list[Any] = [match]
+    if query.cwd is not None:
+        sql += " AND s.cwd = ?"
+        params.append(query.cwd)
+    if query.key is not None:
+        sql += " AND s.key = ?"
+        params.append(query.key)
+    sql += " ORDER BY rank, s.key, d.rowid LIMIT ? OFFSET ?"
+    params += [query.limit, query.offset]
+    return sql, params
+
+
+TOTALS_SQL = (
+    "SELECT count(*), count(error), coalesce(sum(entries), 0), coalesce(sum(messages), 0), "
+    "coalesce(sum(bytes), 0) FROM sessions"
+)
+
+# Each response once across the store: rows of one key in several sessions are copies.
+_DISTINCT_RESPONSES = (
+    "SELECT key, max(model) AS model, max(day) AS day, max(input) AS input, "
+    "max(output) AS output, max(cache_read) AS cache_read, max(cache_write) AS cache_write, "
+    "max(total) AS total, max(cost) AS cost FROM responses GROUP BY key"
+)
+
+USAGE_SQL = (
+    "SELECT count(*), coalesce(sum(input), 0), coalesce(sum(output), 0), "
+    "coalesce(sum(cache_read), 0), coalesce(sum(cache_write), 0), coalesce(sum(total), 0), "
+    f"coalesce(sum(cost), 0.0) FROM ({_DISTINCT_RESPONSES})"
+)
+
+MODELS_SQL = (
+    "SELECT model, count(*), sum(input), sum(output), sum(cache_read), sum(cache_write), "
+    f"sum(total), sum(cost) FROM ({_DISTINCT_RESPONSES}) GROUP BY model"
+)
+
+DAYS_SQL = {
+    "responses": (
+        f"SELECT day, count(*), sum(total), sum(cost) FROM ({_DISTINCT_RESPONSES}) "
+        "WHERE day != '' GROUP BY day"
+    ),
+    "messages": "SELECT day, sum(messages) FROM activity GROUP BY day",
+    "sessions": (
+        "SELECT strftime('%Y-%m-%d', created / 1000, 'unixepoch'), count(*) FROM sessions "
+        "WHERE created > 0 GROUP BY 1"
+    ),
+}
+
+# Each tool call once across the store: a fork copies a call with its entry's id.
+TOOLS_SQL = (
+    "SELECT tool, count(*), coalesce(sum(failed), 0), avg(duration) FROM ("
+    "SELECT max(tool) AS tool, max(ok = 0) AS failed, max(duration) AS duration "
+    "FROM tools GROUP BY call_id, entry) GROUP BY tool"
+)

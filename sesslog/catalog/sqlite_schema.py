@@ -1,0 +1,187 @@
+"""The SQLite catalog's file: schema, opening in WAL mode, and starting over when damaged.
+
+Tables: ``sessions`` (one row per session: filter and sort columns, the listing facts as JSON
+and the file's fingerprint, which a covering index gives every refresh without reading the
+rows; kept small, as listings read every row), ``folds`` (the fold state
+and the file position of each session, as msgpack, read only to catch up), ``seen`` (entry and response ids per
+session, so appended duplicates are not counted twice), ``tools`` (tool executions),
+``responses`` (assistant usage, keyed to count a response once across the store),
+``activity`` (messages per session and day) and ``docs``, the FTS5 full-text index.
+
+The full-text tokenizer is ``unicode61`` with ``remove_diacritics 2`` and ``_`` as a token
+character. Words of prose, identifiers (``snake_case`` stays one token) and every part of a
+path or dotted name (``src/app/main.py`` gives ``src``, ``app``, ``main``, ``py``) are
+indexed; a path or command searched as a phrase matches its parts in order. BM25 ranks by
+real words. ``trigram`` would also find substrings inside words, but it makes the index about
+three times larger and slower to build, ranks by character triples rather than words, and
+cannot use the index for terms under three characters; keeping ``-``, ``.`` and ``/`` as
+token characters would make ``main.py`` unfindable inside ``src/app/main.py``.
+
+Each document's rowid is ``session_rowid << 32 | n`` (``n`` numbers the session's documents),
+so a session's documents are removed by a rowid range.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "TOKENIZER",
+    "connect",
+    "create_schema",
+    "database_size",
+    "remove_database",
+]
+
+#: Bumped whenever the tables change; a catalog with another version is rebuilt.
+SCHEMA_VERSION = 3
+#: The FTS5 tokenizer (see the module docstring).
+TOKENIZER = "unicode61 remove_diacritics 2 tokenchars '_'"
+
+_TABLES = f"""
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE sessions (
+    rowid INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    id TEXT NOT NULL,
+    cwd TEXT NOT NULL,
+    title TEXT,
+    status TEXT NOT NULL,
+    user TEXT,
+    parent TEXT,
+    tags TEXT NOT NULL,
+    models TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    updated INTEGER NOT NULL,
+    entries INTEGER NOT NULL,
+    messages INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    cost REAL NOT NULL,
+    errors INTEGER NOT NULL,
+    error TEXT,
+    summary BLOB NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    ino INTEGER NOT NULL,
+    ctime_ns INTEGER NOT NULL,
+    problem TEXT
+);
+CREATE INDEX sessions_updated ON sessions (updated DESC, key);
+CREATE TABLE folds (
+    session INTEGER PRIMARY KEY, state BLOB NOT NULL, position BLOB NOT NULL
+);
+CREATE INDEX sessions_cwd ON sessions (cwd, updated);
+CREATE INDEX sessions_id ON sessions (id);
+CREATE INDEX sessions_fingerprint ON sessions (key, size, mtime_ns, ino, ctime_ns, problem);
+CREATE TABLE seen (
+    session INTEGER NOT NULL, key TEXT NOT NULL, PRIMARY KEY (session, key)
+) WITHOUT ROWID;
+CREATE TABLE tools (
+    session INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    call_id TEXT NOT NULL,
+    tool TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    entry TEXT NOT NULL,
+    ok INTEGER,
+    started INTEGER,
+    duration INTEGER,
+    PRIMARY KEY (session, seq)
+) WITHOUT ROWID;
+CREATE INDEX tools_call ON tools (session, call_id);
+CREATE TABLE responses (
+    session INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    model TEXT NOT NULL,
+    day TEXT NOT NULL,
+    input INTEGER NOT NULL,
+    output INTEGER NOT NULL,
+    cache_read INTEGER NOT NULL,
+    cache_write INTEGER NOT NULL,
+    total INTEGER NOT NULL,
+    cost REAL NOT NULL,
+    PRIMARY KEY (session, key)
+) WITHOUT ROWID;
+CREATE TABLE activity (
+    session INTEGER NOT NULL, day TEXT NOT NULL, messages INTEGER NOT NULL,
+    PRIMARY KEY (session, day)
+) WITHOUT ROWID;
+CREATE VIRTUAL TABLE docs USING fts5 (
+    text, entry UNINDEXED, kind UNINDEXED, line UNINDEXED, tokenize = "{TOKENIZER}"
+);
+"""
+
+
+def connect(path: str, *, timeout: float) -> sqlite3.Connection:
+    """Open the catalog database in autocommit mode (transactions are explicit), WAL
+    journal for a file.
+
+    Raises:
+        sqlite3.Error: The file cannot be opened or set up.
+    """
+    con = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+    try:
+        if path != ":memory:":
+            mode = con.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise sqlite3.OperationalError(f"cannot use WAL mode ({mode})")
+        con.execute("PRAGMA synchronous=NORMAL")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def create_schema(con: sqlite3.Connection, root: str) -> bool:
+    """Create the tables unless a catalog of this schema and root is there.
+
+    Returns:
+        True when the tables were (re)created (the catalog is empty).
+    """
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        version = con.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            row = con.execute("SELECT value FROM meta WHERE name = 'root'").fetchone()
+            if row is not None and row[0] == root:
+                con.execute("COMMIT")
+                return False
+        for (name,) in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "AND name NOT LIKE 'docs_%'"
+        ).fetchall():
+            con.execute(f'DROP TABLE IF EXISTS "{name}"')
+        for statement in _TABLES.split(";"):
+            if statement.strip():
+                con.execute(statement)
+        con.execute("INSERT INTO meta VALUES ('root', ?)", (root,))
+        con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        con.execute("COMMIT")
+    except BaseException:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise
+    return True
+
+
+def remove_database(path: str) -> None:
+    """Delete a catalog file and its WAL and shared-memory files (missing ones are fine)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        try:
+            os.unlink(path + suffix)
+        except FileNotFoundError:
+            continue
+
+
+def database_size(path: str) -> int:
+    """Bytes of the catalog file and its WAL."""
+    total = 0
+    for suffix in ("", "-wal"):
+        try:
+            total += Path(path + suffix).stat().st_size
+        except OSError:
+            continue
+    return total

@@ -1,0 +1,268 @@
+"""Commands over a store of sessions: ``ls``, ``search``, ``stats``, ``catalog rebuild|status``.
+
+Every command takes ``--root DIR`` (default ``$SESSLOG_ROOT``, else pi's sessions folder). When
+the catalog cannot be used, the commands still answer (from the files) and say so once on
+stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sesslog.cli.output import EXIT_FOUND, EXIT_OK, Output
+
+__all__ = ["register"]
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_ORDERS = ("updated", "created", "bytes", "cost", "entries", "title", "id")
+
+
+def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """Add this module's commands."""
+    root = argparse.ArgumentParser(add_help=False)
+    root.add_argument(
+        "--root",
+        metavar="DIR",
+        help="the sessions folder (default: $SESSLOG_ROOT, else pi's ~/.pi/agent/sessions)",
+    )
+    common = [*parents, root]
+
+    ls = subparsers.add_parser(
+        "ls",
+        help="list the sessions of a store",
+        description="list the sessions of a store",
+        parents=common,
+    )
+    ls.add_argument("--cwd", help="only sessions of this working directory")
+    ls.add_argument("--title", help="only titles holding this text")
+    ls.add_argument(
+        "--tag", action="append", default=[], help="only sessions with this tag (repeatable)"
+    )
+    ls.add_argument("--status", help="only sessions with this status")
+    ls.add_argument("--model", help="only sessions that used this model")
+    ls.add_argument("--user", help="only sessions of this user")
+    ls.add_argument(
+        "--parent", metavar="REF", help="only sessions forked from this one (path or id)"
+    )
+    ls.add_argument(
+        "--errors",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="only sessions with (or without) errors",
+    )
+    ls.add_argument("--since", metavar="TIME", help="updated at or after (ISO 8601)")
+    ls.add_argument("--until", metavar="TIME", help="updated before (ISO 8601)")
+    ls.add_argument(
+        "--order", choices=_ORDERS, default="updated", help="sort key (default: updated)"
+    )
+    ls.add_argument("--asc", action="store_true", help="ascending (default: descending)")
+    ls.add_argument("--limit", type=int, help="at most this many")
+    ls.add_argument("--offset", type=int, default=0, help="skip this many first")
+    ls.set_defaults(handler=_ls)
+
+    search = subparsers.add_parser(
+        "search",
+        help="find entries by words, tool calls, commands or paths (exit 1 when none)",
+        description="find entries by words, tool calls, commands or paths (exit 1 when none)",
+        parents=common,
+    )
+    search.add_argument(
+        "words", nargs="+", help="words that must all occur (paths match as phrases)"
+    )
+    search.add_argument("--limit", type=int, default=20, help="at most this many hits (default 20)")
+    search.add_argument("--offset", type=int, default=0, help="skip this many first")
+    search.add_argument("--cwd", help="only sessions of this working directory")
+    search.add_argument("--session", metavar="REF", help="only this session")
+    search.add_argument("--raw", action="store_true", help="pass the words as an FTS5 query")
+    search.set_defaults(handler=_search)
+
+    stats = subparsers.add_parser(
+        "stats",
+        help="store-wide totals, activity per day, usage per model and tool",
+        description="store-wide totals, activity per day, usage per model and tool",
+        parents=common,
+    )
+    stats.set_defaults(handler=_stats)
+
+    catalog = subparsers.add_parser(
+        "catalog",
+        help="the store's catalog: rebuild it, or show its status",
+        description="the store's catalog: rebuild it, or show its status",
+        parents=common,
+    )
+    catalog.add_argument("action", choices=("rebuild", "status"), help="what to do")
+    catalog.set_defaults(handler=_catalog)
+
+
+def _safe(text: str) -> str:
+    """``text`` with control characters shown as escapes (nothing reaches the terminal raw)."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+@contextmanager
+def _store(args: argparse.Namespace, out: Output) -> Iterator[Any]:
+    """Open the store, printing a catalog fallback warning once on stderr."""
+    from sesslog.errors import CatalogUnavailableWarning
+    from sesslog.store import SessionStore
+
+    root = args.root or os.environ.get("SESSLOG_ROOT") or None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CatalogUnavailableWarning)
+        store = SessionStore(root)
+        try:
+            yield store
+        finally:
+            store.close()
+            shown = [w for w in caught if issubclass(w.category, CatalogUnavailableWarning)]
+            if shown:
+                out.warn(f"warning: {shown[0].message}")
+
+
+def _run(args: argparse.Namespace, out: Output, work: Callable[[Any], int]) -> int:
+    with _store(args, out) as store:
+        return work(store)
+
+
+def _ls(args: argparse.Namespace, out: Output) -> int:
+    def work(store: Any) -> int:
+        sessions = store.list(
+            cwd=args.cwd,
+            title=args.title,
+            tags=args.tag,
+            status=args.status,
+            model=args.model,
+            user=args.user,
+            parent=args.parent,
+            has_errors=args.errors,
+            updated_after=args.since,
+            updated_before=args.until,
+            order=args.order,
+            descending=not args.asc,
+            limit=args.limit,
+            offset=args.offset,
+        )
+        if out.json_mode:  # the catalog's JSON as it is, nothing decoded
+            data = sessions.json()
+            binary = getattr(out.stdout, "buffer", None)
+            if binary is None:
+                out.stdout.write(data.decode() + "\n")
+            else:
+                out.stdout.flush()
+                binary.write(data)
+                binary.write(b"\n")
+                binary.flush()
+            return EXIT_OK
+        for info in sessions:
+            label = info.title or info.preview or ""
+            flag = out.style(f" [{info.error}]", "31") if info.error else ""
+            out.line(
+                f"{info.updated[:16].replace('T', ' '):16}  {info.id[:8]:8}  {info.entries:6}  "
+                f"${info.cost:8.4f}  {_safe(info.cwd)}  {_safe(label)[:60]}{flag}"
+            )
+        return EXIT_OK
+
+    return _run(args, out, work)
+
+
+def _search(args: argparse.Namespace, out: Output) -> int:
+    from sesslog.catalog.types import MARK_CLOSE, MARK_OPEN
+
+    def work(store: Any) -> int:
+        hits = store.search(
+            " ".join(args.words),
+            limit=args.limit,
+            offset=args.offset,
+            cwd=args.cwd,
+            session=args.session,
+            raw=args.raw,
+        )
+        if out.json_mode:
+            out.json(
+                [
+                    {
+                        "session": {
+                            "id": h.session.id,
+                            "path": h.session.path,
+                            "title": h.session.title,
+                            "cwd": h.session.cwd,
+                        },
+                        "entry": h.entry,
+                        "kind": h.kind,
+                        "line": h.line,
+                        "snippet": h.snippet,
+                        "score": h.score,
+                    }
+                    for h in hits
+                ]
+            )
+        for h in [] if out.json_mode else hits:
+            snippet = _safe(" ".join(h.snippet.split()))
+            if out.color:
+                snippet = snippet.replace(MARK_OPEN, "\033[1;33m").replace(MARK_CLOSE, "\033[0m")
+            title = _safe(h.session.title or h.session.preview or "")[:40]
+            out.line(f"{h.session.id[:8]}  {title}  line {h.line}  {h.kind}: {snippet}")
+        return EXIT_OK if hits else EXIT_FOUND
+
+    return _run(args, out, work)
+
+
+def _stats(args: argparse.Namespace, out: Output) -> int:
+    import msgspec
+
+    def work(store: Any) -> int:
+        stats = store.stats()
+        if out.json_mode:
+            out.json(msgspec.to_builtins(stats))
+            return EXIT_OK
+        out.line(
+            f"{stats.sessions} sessions ({stats.unreadable} unreadable), {stats.entries} entries, "
+            f"{stats.messages} messages, {stats.bytes / 1e6:.1f} MB"
+        )
+        out.line(
+            f"{stats.responses} responses, {stats.tokens.total} tokens "
+            f"({stats.tokens.input} in, {stats.tokens.output} out, {stats.tokens.cache_read} "
+            f"cache read, {stats.tokens.cache_write} cache write), ${stats.cost:.4f}"
+        )
+        for model in stats.models:
+            out.line(
+                f"  model {_safe(model.model)}: {model.responses} responses, {model.tokens.total} tokens, ${model.cost:.4f}"
+            )
+        for tool in stats.tools:
+            mean = "" if tool.mean_ms is None else f", mean {tool.mean_ms:.0f} ms"
+            out.line(f"  tool {_safe(tool.tool)}: {tool.calls} calls, {tool.errors} errors{mean}")
+        for day in stats.days[-14:]:
+            out.line(f"  {day.day}: {day.sessions} new, {day.messages} messages, ${day.cost:.4f}")
+        return EXIT_OK
+
+    return _run(args, out, work)
+
+
+def _catalog(args: argparse.Namespace, out: Output) -> int:
+    import msgspec
+
+    def work(store: Any) -> int:
+        if args.action == "rebuild":
+            report = store.rebuild_catalog()
+            value: Any = msgspec.to_builtins(report)
+            text = f"read {report.added} sessions ({report.bytes_read / 1e6:.1f} MB)"
+        else:
+            status = store.catalog_status()
+            value = msgspec.to_builtins(status)
+            text = (
+                f"{status.kind} catalog at {_safe(status.location)}: {status.sessions} sessions, "
+                f"{status.bytes / 1e6:.1f} MB"
+                + (f" ({_safe(status.reason)})" if status.reason else "")
+            )
+        if out.json_mode:
+            out.json(value)
+        else:
+            out.line(text)
+        return EXIT_OK
+
+    return _run(args, out, work)

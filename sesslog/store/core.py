@@ -1,0 +1,398 @@
+"""The core of the session store: finding, listing, searching and counting sessions in pi's
+folder layout through the catalog, creating and opening them.
+
+See :mod:`sesslog.store.store` for an example. Every operation first brings the catalog up to
+date with the files (reading only what was appended since it last looked).
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sesslog._closing import Closing
+from sesslog.backends.fs import ensure_folder
+from sesslog.backends.layout import default_sessions_root
+from sesslog.catalog.files import SessionFiles
+from sesslog.catalog.protocol import Catalog
+from sesslog.catalog.resilient import ResilientCatalog, open_catalog
+from sesslog.catalog.types import (
+    CatalogStatus,
+    ListQuery,
+    Order,
+    RefreshReport,
+    SearchHit,
+    SearchQuery,
+    SessionDetails,
+    SessionInfo,
+    SessionList,
+    StoreStats,
+)
+from sesslog.errors import (
+    AmbiguousSessionError,
+    InvalidIdError,
+    SessionNotFoundError,
+    StoreRootError,
+)
+from sesslog.format.timestamps import iso_to_ms, now_ms
+from sesslog.store import metadata as meta
+from sesslog.store.backend import (
+    STATE_FOLDER,
+    FolderFiles,
+    StoreBackend,
+    check_regular_file,
+)
+from sesslog.store.validate import check_name, check_session_id
+from sesslog.write.modes import AutosaveDurabilityMode, Durability
+
+if TYPE_CHECKING:
+    from sesslog.session import Session
+
+__all__ = ["StoreCore", "TimeLike"]
+
+_S = TypeVar("_S", bound="StoreCore")
+
+#: A point in time: Unix milliseconds, a ``datetime`` (naive means UTC) or ISO 8601 text.
+TimeLike = int | dt.datetime | str
+
+
+def _ms(value: TimeLike | None) -> int | None:
+    if value is None or isinstance(value, int):
+        return value
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return int(value.timestamp() * 1000)
+    parsed = iso_to_ms(value)
+    if parsed is None:
+        raise ValueError(f"not a time: {value!r}")
+    return parsed
+
+
+def _looks_like_path(ref: str) -> bool:
+    return "/" in ref or "\\" in ref or ref.endswith(".jsonl") or ref in (".", "..")
+
+
+class StoreCore(Closing):
+    """Many sessions in one folder (pi's layout), with a catalog: finding, listing,
+    searching, creating and opening (:class:`~sesslog.store.SessionStore` adds the rest).
+
+    Args:
+        root: The sessions folder (default: pi's, ``~/.pi/agent/sessions``); created when
+            missing. Its catalog and trash live in ``<root>/.sesslog/``.
+        durability: How the store's own appends (metadata, snapshots) reach the disk, and
+            the default for sessions it creates and opens.
+        lock_wait: Seconds to wait for another writer's lock on a session.
+        catalog: Keep an SQLite catalog (``False``: scan the files every time).
+        clock: Unix milliseconds (for tests and replays).
+
+    Raises:
+        StoreRootError: ``root`` is not a folder.
+    """
+
+    def __init__(
+        self,
+        root: str | Path | None = None,
+        *,
+        durability: Durability = AutosaveDurabilityMode.BALANCED,
+        lock_wait: float | None = 5.0,
+        catalog: bool = True,
+        clock: Any = now_ms,
+    ) -> None:
+        base = Path(root).expanduser() if root is not None else default_sessions_root()
+        if base.exists() and not base.is_dir():
+            raise StoreRootError(f"{base}: the store root is not a folder")
+        try:
+            ensure_folder(base)
+        except (FileExistsError, NotADirectoryError) as exc:
+            raise StoreRootError(f"{base}: the store root is not a folder") from exc
+        except OSError:
+            pass  # a read-only parent: the store reads what there is
+        backend = FolderFiles(base, durability=durability, clock=clock, lock_wait=lock_wait)
+        found: Catalog
+        if catalog:
+            found = open_catalog(backend, base / STATE_FOLDER, root=str(base.resolve()))
+        else:
+            from sesslog.catalog.scan import ScanCatalog
+
+            found = ScanCatalog(backend, reason="catalog turned off")
+        self._setup(base, backend, found, clock)
+
+    @classmethod
+    def in_memory(cls: type[_S], *, clock: Any = now_ms) -> _S:
+        """A store whose sessions live in memory, with an in-memory SQLite catalog."""
+        from sesslog.catalog.sqlite import SQLiteCatalog
+        from sesslog.store.memory import MemoryFiles
+
+        store = cls.__new__(cls)
+        backend = MemoryFiles(clock=clock)
+        catalog = ResilientCatalog(
+            backend, lambda: SQLiteCatalog(backend, ":memory:", root="memory")
+        )
+        store._setup(None, backend, catalog, clock)
+        return store
+
+    def _setup(
+        self, root: Path | None, backend: StoreBackend, catalog: Catalog, clock: Any
+    ) -> None:
+        #: The sessions folder (``None`` for a store in memory).
+        self.root = root
+        self._backend = backend
+        self._catalog = catalog
+        self._clock = clock
+
+    @property
+    def files(self) -> SessionFiles:
+        """The store's session files, as its catalog reads them."""
+        return self._backend
+
+    @property
+    def catalog(self) -> Catalog:
+        """The store's catalog (callers refresh it themselves)."""
+        return self._catalog
+
+    # ------------------------------------------------------------------ catalog
+
+    def refresh(self) -> RefreshReport:
+        """Bring the catalog up to date with the files (every operation does this first)."""
+        return self._catalog.refresh()
+
+    def rebuild_catalog(self) -> RefreshReport:
+        """Throw the catalog away and read every session again."""
+        return self._catalog.rebuild()
+
+    def catalog_status(self) -> CatalogStatus:
+        """The catalog's kind, file, size, sessions held, and why it fell back if it did."""
+        self.refresh()
+        return self._catalog.status()
+
+    # ------------------------------------------------------------------ finding sessions
+
+    def resolve(self, ref: str) -> SessionInfo:
+        """The session ``ref`` names: a path, an id, a unique id prefix, or a unique title.
+
+        Raises:
+            InvalidIdError: ``ref`` holds a path separator or ``..`` but no such file is in
+                the store.
+            SessionNotFoundError: Nothing matches.
+            AmbiguousSessionError: Several sessions match.
+        """
+        self.refresh()
+        return self._resolve(ref)
+
+    def _resolve(self, ref: str) -> SessionInfo:
+        if not isinstance(ref, str) or not ref.strip():
+            raise InvalidIdError(f"invalid session reference {ref!r}")
+        if _looks_like_path(ref):
+            return self._by_path(ref)
+        candidates = self._catalog.list_sessions(ListQuery(id_prefix=ref))
+        exact = [info for info in candidates if info.id == ref]
+        for group in (exact, candidates):
+            if len(group) == 1:
+                return group[0]
+            if group:
+                raise AmbiguousSessionError(ref, [info.path for info in group])
+        titled = [i for i in self._catalog.list_sessions(ListQuery(title=ref)) if i.title == ref]
+        if len(titled) == 1:
+            return titled[0]
+        if titled:
+            raise AmbiguousSessionError(ref, [info.path for info in titled])
+        raise SessionNotFoundError(f"no session with the id, id prefix or title {ref!r}")
+
+    def _by_path(self, ref: str) -> SessionInfo:
+        held = self._catalog.get(ref)  # a store key, ``<folder>/<file>``
+        if held is not None:
+            return held
+        key = self._backend.key_of(Path(ref).expanduser())
+        info = None if key is None else self._catalog.get(key)
+        if info is not None:
+            return info
+        path = Path(ref).expanduser()
+        if path.suffix == ".jsonl" and path.is_file():
+            raise SessionNotFoundError(f"{ref}: not a session file of the store {self.root}")
+        raise InvalidIdError(
+            f"{ref!r} is not a session id (it holds a path separator or '..') "
+            "and no such session file exists"
+        )
+
+    def exists(self, ref: str) -> bool:
+        """Whether ``ref`` names a session (or several) of the store."""
+        try:
+            self.resolve(ref)
+        except SessionNotFoundError:
+            return False
+        except AmbiguousSessionError:
+            return True
+        return True
+
+    def info(self, ref: str) -> SessionDetails:
+        """Everything the catalog knows of one session: its facts, the files the agent
+        touched and its tool executions."""
+        key = self.resolve(ref).key
+        details = self._catalog.details(key)
+        if details is None:  # pragma: no cover - removed between resolving and reading
+            raise SessionNotFoundError(f"{ref}: the session is gone")
+        return details
+
+    def latest(self, cwd: str | None = None) -> SessionInfo | None:
+        """The most recently updated session (of ``cwd``, when given)."""
+        self.refresh()
+        found = self._catalog.list_sessions(ListQuery(cwd=cwd, limit=1))
+        return found[0] if found else None
+
+    def list(
+        self,
+        *,
+        cwd: str | None = None,
+        title: str | None = None,
+        tags: Iterable[str] = (),
+        status: str | None = None,
+        model: str | None = None,
+        user: str | None = None,
+        parent: str | None = None,
+        has_errors: bool | None = None,
+        created_after: TimeLike | None = None,
+        created_before: TimeLike | None = None,
+        updated_after: TimeLike | None = None,
+        updated_before: TimeLike | None = None,
+        order: Order = "updated",
+        descending: bool = True,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> SessionList:
+        """Sessions matching every filter given (see :class:`~sesslog.catalog.ListQuery`),
+        newest first by default. Unreadable sessions are listed too, with their ``error``."""
+        self.refresh()
+        query = ListQuery(
+            cwd=cwd,
+            title=title,
+            tags=tuple([tags] if isinstance(tags, str) else tags),
+            status=status,
+            model=model,
+            user=user,
+            parent=parent,
+            has_errors=has_errors,
+            created_after=_ms(created_after),
+            created_before=_ms(created_before),
+            updated_after=_ms(updated_after),
+            updated_before=_ms(updated_before),
+            order=order,
+            descending=descending,
+            limit=limit,
+            offset=offset,
+        )
+        return self._catalog.list_sessions(query)
+
+    def search(
+        self,
+        text: str,
+        *,
+        limit: int = 20,
+        offset: int = 0,
+        cwd: str | None = None,
+        session: str | None = None,
+        raw: bool = False,
+    ) -> builtins.list[SearchHit]:
+        """Entries whose text, tool calls, commands or paths match ``text``, best first,
+        each with a snippet marking the match (see :class:`~sesslog.catalog.SearchQuery`).
+
+        Args:
+            text: Words that must all occur (or FTS5 syntax with ``raw``).
+            limit: At most this many hits.
+            offset: Skip this many first.
+            cwd: Only sessions of this working directory.
+            session: Only this session (any reference :meth:`resolve` takes).
+            raw: Pass ``text`` to the full-text engine as written.
+        """
+        self.refresh()
+        key = None if session is None else self._resolve(session).key
+        query = SearchQuery(text=text, raw=raw, cwd=cwd, key=key, limit=limit, offset=offset)
+        return self._catalog.search(query)
+
+    def stats(self) -> StoreStats:
+        """Store-wide totals, activity per day, usage per model and tool, and the largest and
+        costliest sessions."""
+        self.refresh()
+        return self._catalog.stats()
+
+    # ------------------------------------------------------------------ sessions
+
+    def create(
+        self,
+        cwd: str | None = None,
+        *,
+        session_id: str | None = None,
+        title: str | None = None,
+        parent: str | None = None,
+        **metadata: Any,
+    ) -> Session:
+        """Create a session in pi's layout and return it open (close it when done).
+
+        Args:
+            cwd: The agent's working directory (default: the current one).
+            session_id: The id (default: a new UUIDv7); checked, as it names the file.
+            title: The session's name.
+            parent: The session this one continues (any reference :meth:`resolve` takes);
+                its path goes in the header's ``parentSession``.
+            **metadata: ``tags``, ``status``, ``purpose``, ``user``, ``agents``, ``custom``.
+
+        Raises:
+            InvalidIdError, InvalidMetadataError: Bad input; nothing is created.
+        """
+        if session_id is not None:
+            check_session_id(session_id)
+        name = None if title is None else check_name("title", title)
+        data = meta.meta_data(**metadata)
+        parent_path = None if parent is None else self.resolve(parent).path
+        _, session = self._backend.create(
+            cwd=cwd if cwd is not None else os.getcwd(), session_id=session_id, parent=parent_path
+        )
+        if name is not None:
+            session.set_name(name)
+        if data:
+            meta.update_metadata(session, **metadata)
+        return session
+
+    def open(self, ref: str, *, read_only: bool = False) -> Session:
+        """Open the session ``ref`` names (see :meth:`resolve`); a path outside the store
+        opens that file. Close it when done."""
+        if _looks_like_path(ref) and self.root is not None:
+            path = Path(ref).expanduser()
+            if self._backend.key_of(path) is None and path.suffix == ".jsonl" and path.is_file():
+                from sesslog.session import Session
+
+                check_regular_file(path)
+                return Session.open(path, read_only=read_only)
+        return self._backend.open(self.resolve(ref).key, read_only=read_only)
+
+    def open_latest(self, cwd: str | None = None, *, read_only: bool = False) -> Session:
+        """Open the most recently updated session (of ``cwd``, when given).
+
+        Raises:
+            SessionNotFoundError: The store has no session (there).
+        """
+        info = self.latest(cwd)
+        if info is None:
+            where = f" for {cwd}" if cwd is not None else ""
+            raise SessionNotFoundError(f"no session{where} in {self.root or 'memory'}")
+        return self._backend.open(info.key, read_only=read_only)
+
+    @contextmanager
+    def _writing(self, ref: str) -> Iterator[Session]:
+        session = self._backend.open(self.resolve(ref).key)
+        try:
+            yield session
+        finally:
+            self._backend.release(session)
+
+    def close(self) -> None:
+        """Close the catalog."""
+        self._catalog.close()
+
+    def __repr__(self) -> str:
+        return f"SessionStore({str(self.root) if self.root else 'memory'!r})"

@@ -1,0 +1,80 @@
+"""Checks on what callers hand the store: session ids that become file names, and the text
+of titles, tags and other metadata.
+
+A session id names a file, so it is held to a rule: 1 to 128 characters, ASCII letters,
+digits, ``-``, ``_`` and ``.``, not starting with ``.``. Metadata text may hold any character
+but control characters and the Unicode bidirectional overrides (which would let a title
+rewrite a terminal line or disguise itself).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from sesslog.catalog.shapes import STATUSES
+from sesslog.errors import InvalidIdError, InvalidMetadataError
+
+__all__ = ["check_name", "check_session_id", "check_status", "check_tags", "check_text"]
+
+_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}\Z")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_TEXT_LIMIT = 10_000
+_NAME_LIMIT = 200
+
+
+def check_session_id(session_id: str) -> str:
+    """Return ``session_id`` when it may name a session file.
+
+    Raises:
+        InvalidIdError: It is empty, longer than 128 characters, starts with ``.``, or holds
+            a path separator or another character outside the rule.
+    """
+    if not isinstance(session_id, str) or not _ID.match(session_id):
+        raise InvalidIdError(
+            f"invalid session id {session_id!r}: use 1-128 ASCII letters, digits, '-', '_' "
+            "or '.' (not first); no path separators"
+        )
+    return session_id
+
+
+def check_text(what: str, value: str, *, limit: int = _TEXT_LIMIT) -> str:
+    """Return ``value`` when it is text sesslog stores as metadata.
+
+    Raises:
+        InvalidMetadataError: Not a string, too long, or holding a control character.
+    """
+    if not isinstance(value, str):
+        raise InvalidMetadataError(f"{what} must be text, not {type(value).__name__}")
+    found = _CONTROL.search(value)
+    if found is not None:
+        raise InvalidMetadataError(
+            f"{what} {value[:40]!r} holds the control character U+{ord(found.group()):04X}"
+        )
+    if len(value) > limit:
+        raise InvalidMetadataError(f"{what} is longer than {limit} characters")
+    return value
+
+
+def check_name(what: str, value: str) -> str:
+    """A short, non-empty name (a title, a tag, a snapshot name): trimmed text without
+    control characters, at most 200 characters."""
+    text = check_text(what, value, limit=_NAME_LIMIT).strip()
+    if not text:
+        raise InvalidMetadataError(f"{what} is empty")
+    return text
+
+
+def check_tags(tags: Iterable[str]) -> list[str]:
+    """Checked tags, duplicates dropped, in order."""
+    if isinstance(tags, str):
+        tags = [tags]
+    return list(dict.fromkeys(check_name("tag", tag) for tag in tags))
+
+
+def check_status(status: str) -> str:
+    """Return ``status`` when it is one of ``active``, ``completed``, ``failed``,
+    ``abandoned``."""
+    if status not in STATUSES:
+        raise InvalidMetadataError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+    return status
