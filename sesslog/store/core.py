@@ -39,6 +39,7 @@ from sesslog.errors import (
     SessionNotFoundError,
     StoreRootError,
 )
+from sesslog.format.ids import check_id
 from sesslog.format.timestamps import iso_to_ms, now_ms
 from sesslog.store import metadata as meta
 from sesslog.store.backend import (
@@ -47,7 +48,7 @@ from sesslog.store.backend import (
     StoreBackend,
     check_regular_file,
 )
-from sesslog.store.validate import check_name, check_session_id
+from sesslog.store.validate import check_name
 from sesslog.write.modes import AutosaveDurabilityMode, Durability
 
 if TYPE_CHECKING:
@@ -187,7 +188,7 @@ class StoreCore(Closing):
 
     def _resolve(self, ref: str) -> SessionInfo:
         if not isinstance(ref, str) or not ref.strip():
-            raise InvalidIdError(f"invalid session reference {ref!r}")
+            raise InvalidIdError(ref, "session reference", "empty")
         if _looks_like_path(ref):
             return self._by_path(ref)
         candidates = self._catalog.list_sessions(ListQuery(id_prefix=ref))
@@ -216,8 +217,9 @@ class StoreCore(Closing):
         if path.suffix == ".jsonl" and path.is_file():
             raise SessionNotFoundError(f"{ref}: not a session file of the store {self.root}")
         raise InvalidIdError(
-            f"{ref!r} is not a session id (it holds a path separator or '..') "
-            "and no such session file exists"
+            ref,
+            "session reference",
+            "not a session id (it holds a path separator or '..') and no such session file exists",
         )
 
     def exists(self, ref: str) -> bool:
@@ -345,7 +347,7 @@ class StoreCore(Closing):
             InvalidIdError, InvalidMetadataError: Bad input; nothing is created.
         """
         if session_id is not None:
-            check_session_id(session_id)
+            check_id(session_id)
         name = None if title is None else check_name("title", title)
         data = meta.meta_data(**metadata)
         parent_path = None if parent is None else self.resolve(parent).path

@@ -29,13 +29,14 @@ from typing import TYPE_CHECKING, Any
 from sesslog.catalog.shapes import TEMPLATE_TAG, Metadata
 from sesslog.catalog.types import ListQuery, SessionInfo, SessionList
 from sesslog.errors import AmbiguousSessionError, SessionNotFoundError
+from sesslog.format.ids import check_id
 from sesslog.format.records import Record
 from sesslog.store import lifecycle
 from sesslog.store import metadata as meta
 from sesslog.store import snapshots as snaps
 from sesslog.store.backend import TrashItem
 from sesslog.store.core import StoreCore
-from sesslog.store.validate import check_name, check_session_id, check_tags
+from sesslog.store.validate import check_name, check_tags
 
 if TYPE_CHECKING:
     from sesslog.session import Session
@@ -159,7 +160,7 @@ class SessionStore(StoreCore):
             SessionNotFoundError: No template by that name.
         """
         if session_id is not None:
-            check_session_id(session_id)
+            check_id(session_id)
         name = None if title is None else check_name("title", title)
         info = self._template(template)
         source = self._backend.open(info.key, read_only=True)

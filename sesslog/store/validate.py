@@ -1,10 +1,8 @@
-"""Checks on what callers hand the store: session ids that become file names, and the text
-of titles, tags and other metadata.
+"""Checks on the text callers hand the store: titles, tags and other metadata.
 
-A session id names a file, so it is held to a rule: 1 to 128 characters, ASCII letters,
-digits, ``-``, ``_`` and ``.``, not starting with ``.``. Metadata text may hold any character
-but control characters and the Unicode bidirectional overrides (which would let a title
-rewrite a terminal line or disguise itself).
+Metadata text may hold any character but control characters and the Unicode bidirectional
+overrides (which would let a title rewrite a terminal line or disguise itself). Session ids,
+which name files, follow sesslog's one id rule (:func:`sesslog.format.ids.check_id`).
 """
 
 from __future__ import annotations
@@ -13,29 +11,13 @@ import re
 from collections.abc import Iterable
 
 from sesslog.catalog.shapes import STATUSES
-from sesslog.errors import InvalidIdError, InvalidMetadataError
+from sesslog.errors import InvalidMetadataError
 
-__all__ = ["check_name", "check_session_id", "check_status", "check_tags", "check_text"]
+__all__ = ["check_name", "check_status", "check_tags", "check_text"]
 
-_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}\Z")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _TEXT_LIMIT = 10_000
 _NAME_LIMIT = 200
-
-
-def check_session_id(session_id: str) -> str:
-    """Return ``session_id`` when it may name a session file.
-
-    Raises:
-        InvalidIdError: It is empty, longer than 128 characters, starts with ``.``, or holds
-            a path separator or another character outside the rule.
-    """
-    if not isinstance(session_id, str) or not _ID.match(session_id):
-        raise InvalidIdError(
-            f"invalid session id {session_id!r}: use 1-128 ASCII letters, digits, '-', '_' "
-            "or '.' (not first); no path separators"
-        )
-    return session_id
 
 
 def check_text(what: str, value: str, *, limit: int = _TEXT_LIMIT) -> str:
