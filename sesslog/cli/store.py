@@ -8,18 +8,17 @@ stderr.
 from __future__ import annotations
 
 import argparse
-import os
-import re
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from sesslog.cli.inputs import sessions_root
 from sesslog.cli.output import EXIT_FOUND, EXIT_OK, Output
+from sesslog.render.escape import escape_json, escape_text
 
 __all__ = ["register"]
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _ORDERS = ("updated", "created", "bytes", "cost", "entries", "title", "id")
 
 
@@ -100,21 +99,15 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     catalog.set_defaults(handler=_catalog)
 
 
-def _safe(text: str) -> str:
-    """``text`` with control characters shown as escapes (nothing reaches the terminal raw)."""
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
-
-
 @contextmanager
 def _store(args: argparse.Namespace, out: Output) -> Iterator[Any]:
     """Open the store, printing a catalog fallback warning once on stderr."""
     from sesslog.errors import CatalogUnavailableWarning
     from sesslog.store import SessionStore
 
-    root = args.root or os.environ.get("SESSLOG_ROOT") or None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CatalogUnavailableWarning)
-        store = SessionStore(root)
+        store = SessionStore(sessions_root(args.root))
         try:
             yield store
         finally:
@@ -147,23 +140,15 @@ def _ls(args: argparse.Namespace, out: Output) -> int:
             limit=args.limit,
             offset=args.offset,
         )
-        if out.json_mode:  # the catalog's JSON as it is, nothing decoded
-            data = sessions.json()
-            binary = getattr(out.stdout, "buffer", None)
-            if binary is None:
-                out.stdout.write(data.decode() + "\n")
-            else:
-                out.stdout.flush()
-                binary.write(data)
-                binary.write(b"\n")
-                binary.flush()
+        if out.json_mode:  # the catalog's JSON as it is (no entry decoded), made terminal-safe
+            out.stdout.write(escape_json(sessions.json().decode("utf-8")) + "\n")
             return EXIT_OK
         for info in sessions:
             label = info.title or info.preview or ""
             flag = out.style(f" [{info.error}]", "31") if info.error else ""
             out.line(
                 f"{info.updated[:16].replace('T', ' '):16}  {info.id[:8]:8}  {info.entries:6}  "
-                f"${info.cost:8.4f}  {_safe(info.cwd)}  {_safe(label)[:60]}{flag}"
+                f"${info.cost:8.4f}  {escape_text(info.cwd)}  {escape_text(label)[:60]}{flag}"
             )
         return EXIT_OK
 
@@ -202,10 +187,11 @@ def _search(args: argparse.Namespace, out: Output) -> int:
                 ]
             )
         for h in [] if out.json_mode else hits:
-            snippet = _safe(" ".join(h.snippet.split()))
+            snippet = escape_text(" ".join(h.snippet.split()))
             if out.color:
-                snippet = snippet.replace(MARK_OPEN, "\033[1;33m").replace(MARK_CLOSE, "\033[0m")
-            title = _safe(h.session.title or h.session.preview or "")[:40]
+                snippet = snippet.replace(MARK_OPEN, "\033[1m\033[33m")  # bold yellow
+                snippet = snippet.replace(MARK_CLOSE, "\033[0m")
+            title = escape_text(h.session.title or h.session.preview or "")[:40]
             out.line(f"{h.session.id[:8]}  {title}  line {h.line}  {h.kind}: {snippet}")
         return EXIT_OK if hits else EXIT_FOUND
 
@@ -231,11 +217,13 @@ def _stats(args: argparse.Namespace, out: Output) -> int:
         )
         for model in stats.models:
             out.line(
-                f"  model {_safe(model.model)}: {model.responses} responses, {model.tokens.total} tokens, ${model.cost:.4f}"
+                f"  model {escape_text(model.model)}: {model.responses} responses, {model.tokens.total} tokens, ${model.cost:.4f}"
             )
         for tool in stats.tools:
             mean = "" if tool.mean_ms is None else f", mean {tool.mean_ms:.0f} ms"
-            out.line(f"  tool {_safe(tool.tool)}: {tool.calls} calls, {tool.errors} errors{mean}")
+            out.line(
+                f"  tool {escape_text(tool.tool)}: {tool.calls} calls, {tool.errors} errors{mean}"
+            )
         for day in stats.days[-14:]:
             out.line(f"  {day.day}: {day.sessions} new, {day.messages} messages, ${day.cost:.4f}")
         return EXIT_OK
@@ -255,9 +243,9 @@ def _catalog(args: argparse.Namespace, out: Output) -> int:
             status = store.catalog_status()
             value = msgspec.to_builtins(status)
             text = (
-                f"{status.kind} catalog at {_safe(status.location)}: {status.sessions} sessions, "
+                f"{status.kind} catalog at {escape_text(status.location)}: {status.sessions} sessions, "
                 f"{status.bytes / 1e6:.1f} MB"
-                + (f" ({_safe(status.reason)})" if status.reason else "")
+                + (f" ({escape_text(status.reason)})" if status.reason else "")
             )
         if out.json_mode:
             out.json(value)
