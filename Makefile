@@ -22,6 +22,7 @@ demo: $(STAMP_RUN)
 	$(BIN)/sesslog demo
 
 test: $(STAMP_TEST)
+	PYTHON=$(BIN)/python bash scripts/install-test-deps.sh
 	$(BIN)/python -m pytest -q
 	$(BIN)/ruff check sesslog tests benchmarks fixtures
 	$(BIN)/ruff format --check sesslog tests benchmarks fixtures
