@@ -18,7 +18,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import obstore
 from obstore.exceptions import (
@@ -45,6 +45,7 @@ __all__ = ["Bucket", "ObjectInfo", "PreconditionFailed"]
 
 
 _ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "AWS_ENDPOINT")
+_ACCESS_CODES = ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "403 Forbidden")
 
 
 class PreconditionFailed(ObjectStoreError):
@@ -58,10 +59,6 @@ class ObjectInfo:
     key: str
     size: int
     etag: str | None
-
-
-def _is_missing_bucket(error: BaseException) -> bool:
-    return "NoSuchBucket" in str(error)
 
 
 class Bucket:
@@ -149,16 +146,17 @@ class Bucket:
             yield
         except (PreconditionError, AlreadyExistsError) as error:
             raise PreconditionFailed(f"{self.where(key)}: {_first_line(error)}") from error
-        except (PermissionDeniedError, UnauthenticatedError) as error:
-            if _is_missing_bucket(error):
+        except (BaseError, FileNotFoundError) as error:
+            text = str(error)
+            if "NoSuchBucket" in text:
                 raise BucketNotFoundError(self.name) from error
-            raise BucketAccessError(self.where(key), _first_line(error)) from error
-        except (NotFoundError, FileNotFoundError) as error:
-            if _is_missing_bucket(error):
-                raise BucketNotFoundError(self.name) from error
-            raise
-        except BaseError as error:
-            _unavailable(self.where(key), error)
+            if isinstance(error, (PermissionDeniedError, UnauthenticatedError)) or any(
+                code in text for code in _ACCESS_CODES
+            ):
+                raise BucketAccessError(self.where(key), _first_line(error)) from error
+            if isinstance(error, (NotFoundError, FileNotFoundError)):
+                raise FileNotFoundError(f"{self.where(key)}: no such object") from error
+            raise ObjectStoreUnavailableError(self.where(key), _first_line(error)) from error
 
     def check(self) -> None:
         """Make one request, so a missing bucket or bad credentials show before any write.
@@ -239,7 +237,3 @@ class Bucket:
 def _first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0][:300] if text else type(error).__name__
-
-
-def _unavailable(where: str, error: BaseException) -> NoReturn:
-    raise ObjectStoreUnavailableError(where, _first_line(error)) from error
