@@ -131,19 +131,20 @@ def test_a_bucket_opens_from_a_url_and_aws_variables(
         monkeypatch.setenv(name, value)
     bucket = Bucket.open(f"s3://{s3_bucket.bucket}/team/a")
     bucket.check()
-    log = SegmentLog(bucket, "s1")
+    log = SegmentLog(bucket, "--home-me-app--/s1.jsonl")
     log.append(lines.header(), base=log.load())
     plain = open_bucket(s3_bucket)
-    keys = [info.key for info in plain.list("team/a/s1/")]
-    assert keys[0] == "team/a/s1/manifest" and keys[1].startswith("team/a/s1/segments/0000")
-    assert bucket.where("s1/manifest") == f"s3://{s3_bucket.bucket}/team/a/s1/manifest"
+    keys = [info.key for info in plain.list("team/a/--home-me-app--/s1.jsonl/")]
+    assert keys[0] == "team/a/--home-me-app--/s1.jsonl/~manifest"
+    assert keys[1].startswith("team/a/--home-me-app--/s1.jsonl/~segments/0000")
+    assert bucket.where("k") == f"s3://{s3_bucket.bucket}/team/a/k"
 
 
 def test_bad_urls_and_session_keys_are_refused(s3_bucket: S3Bucket) -> None:
     with pytest.raises(ValueError, match="expected s3://bucket"):
         Bucket.open("http://example/bucket")
     bucket = open_bucket(s3_bucket)
-    for key in ("", "../x", "a/b", ".hidden", "-x", "a" * 201, "tab\there"):
+    for key in ("", "../x", "a/../b", "/abs", "a//b", "~a", "a/~segments", "a" * 256, "tab\there"):
         with pytest.raises(ValueError, match="not a valid session key"):
             SegmentLog(bucket, key)
     log = SegmentLog(bucket, "s")
@@ -168,7 +169,7 @@ def test_the_same_bytes_make_the_same_segments_and_nothing_twice(
     # there (same names), and its manifest update is refused as stale.
     with pytest.raises(StaleManifestError, match="generation 0 then, 1 now"):
         second.append(data, base=base)
-    names = [info.key.rpartition("/")[2] for info in bucket.list(f"{first.session}/segments/")]
+    names = [info.key.rpartition("/")[2] for info in bucket.list(f"{first.session}/~segments/")]
     assert names == [ref.name for ref in done.version.manifest.segments]
     assert first.orphans() == []
     assert first.read().data == data
@@ -353,7 +354,7 @@ def test_a_server_killed_mid_upload_resumes_without_duplicates(
     pusher.start()
     watcher = open_bucket(target, **options)
     deadline = time.monotonic() + 60
-    while len(watcher.list("s/segments/")) < 5 and time.monotonic() < deadline:
+    while len(watcher.list("s/~segments/")) < 5 and time.monotonic() < deadline:
         time.sleep(0.02)
     server.kill()
     pusher.join(60)
@@ -362,13 +363,13 @@ def test_a_server_killed_mid_upload_resumes_without_duplicates(
 
     server.start()
     again = SegmentLog(open_bucket(target, **options), "s", segment_size=256 * 1024)
-    before = again.bucket.list("s/segments/")
+    before = again.bucket.list("s/~segments/")
     assert again.load().manifest.generation == 0  # nothing was committed
     done = again.append(data, base=again.load())
     segments = done.version.manifest.segments
     assert done.reused >= 5 and done.written + done.reused == len(segments)
     assert len(before) >= done.reused
-    after = [info.key.rpartition("/")[2] for info in again.bucket.list("s/segments/")]
+    after = [info.key.rpartition("/")[2] for info in again.bucket.list("s/~segments/")]
     assert after == [ref.name for ref in segments]  # each segment once, none left over
     assert again.read().data == data
     assert again.verify() == []

@@ -1,9 +1,12 @@
 """One session's bytes in a bucket: immutable segments plus a manifest.
 
-Objects of session ``S`` (under the bucket's prefix)::
+Objects of session ``S`` (under the bucket's prefix; ``S`` is the storage seam's key, such as
+``--home-me-app--/<time>_<id>.jsonl``)::
 
-    S/manifest                    the manifest (compare-and-swap)
-    S/segments/<offset>-<sha256>  the segments, immutable, content-addressed
+    S/~manifest                    the manifest (compare-and-swap)
+    S/~segments/<offset>-<sha256>  the segments, immutable, content-addressed
+
+No part of a session key starts with ``~``, so no session's objects fall under another's.
 
 Writing (:meth:`SegmentLog.append`): cut the new bytes into segments at line ends, create each
 with put-if-absent (an object already there under the same name is the same bytes: a retried or
@@ -57,7 +60,15 @@ DEFAULT_SEGMENT_SIZE = 8 * 1024 * 1024
 DEFAULT_BLOCK_SIZE = 256 * 1024
 """Bytes per CRC-32 block: the granularity of a checked ranged read."""
 
-_SESSION_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,199}")
+_KEY_PART = re.compile(r"[^\x00-\x1f\x7f/\\~][^\x00-\x1f\x7f/\\]{0,254}")
+_MAX_KEY_PARTS = 16
+
+
+def _valid_session_key(key: str) -> bool:
+    parts = key.split("/")
+    return len(parts) <= _MAX_KEY_PARTS and all(
+        _KEY_PART.fullmatch(part) and part not in (".", "..") for part in parts
+    )
 
 
 @dataclass(frozen=True)
@@ -122,8 +133,8 @@ class SegmentLog:
 
     Args:
         bucket: Where the session lives.
-        session: The session's key: 1 to 200 letters, digits, ``.``, ``_`` or ``-``, not
-            starting with ``.`` or ``-`` (a session id qualifies).
+        session: The session's key: up to 16 ``/``-separated parts of 1 to 255 characters,
+            none ``.`` or ``..``, starting with ``~``, or holding a control character or ``\\``.
         segment_size: Target bytes per new segment.
         block_size: Bytes per CRC-32 block of new sessions (existing ones keep theirs).
         concurrency: Segments uploaded or fetched at once.
@@ -141,7 +152,7 @@ class SegmentLog:
         block_size: int = DEFAULT_BLOCK_SIZE,
         concurrency: int = 8,
     ) -> None:
-        if not _SESSION_KEY.fullmatch(session):
+        if not _valid_session_key(session):
             raise ValueError(f"{session!r}: not a valid session key for a bucket")
         if segment_size <= 0 or block_size <= 0 or concurrency <= 0:
             raise ValueError("segment_size, block_size and concurrency must be positive")
@@ -154,11 +165,11 @@ class SegmentLog:
     @property
     def manifest_key(self) -> str:
         """The manifest's key."""
-        return f"{self.session}/manifest"
+        return f"{self.session}/~manifest"
 
     def segment_key(self, ref: SegmentRef) -> str:
         """The key of one segment."""
-        return f"{self.session}/segments/{ref.name}"
+        return f"{self.session}/~segments/{ref.name}"
 
     # ------------------------------------------------------------------ manifest
 
@@ -335,7 +346,7 @@ class SegmentLog:
         the longest write can take.
         """
         listed = {ref.name for ref in (version or self.load()).manifest.segments}
-        prefix = f"{self.session}/segments/"
+        prefix = f"{self.session}/~segments/"
         return [
             info for info in self.bucket.list(prefix) if info.key.rpartition("/")[2] not in listed
         ]
