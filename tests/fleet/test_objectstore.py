@@ -14,17 +14,17 @@ import pytest
 from servers import S3Bucket, SeaweedServer
 
 from sesslog import Session
-from sesslog.backends.objectstore import (
-    Bucket,
+from sesslog.backends.objectstore.bucket import Bucket
+from sesslog.backends.objectstore.errors import (
     BucketAccessError,
     BucketNotFoundError,
     ManifestCorruptError,
     ObjectStoreUnavailableError,
     SegmentCorruptError,
-    SegmentLog,
     StaleFenceError,
     StaleManifestError,
 )
+from sesslog.backends.objectstore.log import SegmentLog
 
 
 def open_bucket(target: S3Bucket, **options: Any) -> Bucket:
