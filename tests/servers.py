@@ -45,17 +45,21 @@ from typing import NoReturn
 import pytest
 
 __all__ = [
+    "REPO_ROOT",
     "PostgresServer",
     "S3Bucket",
     "SeaweedServer",
     "ServerUnavailableError",
     "free_port",
+    "install_failure",
     "pg_url",
     "postgres_server",
     "s3_bucket",
     "s3_server",
     "s3_server_factory",
 ]
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 READY_TIMEOUT = 60.0
 """Seconds a server may take to answer after it is started."""
@@ -75,9 +79,14 @@ def free_port() -> int:
         return port
 
 
-def _install_failure(section: str) -> str:
-    """Why ``scripts/install-test-deps.sh`` could not install ``section``, or ``""``."""
-    state = Path(os.environ.get("TEST_DEPS_STATE", Path(sys.prefix) / "test-deps"))
+def install_failure(section: str, state: Path | None = None) -> str:
+    """Why ``scripts/install-test-deps.sh`` could not install ``section``, or ``""``.
+
+    ``state`` is where the script leaves its reasons: ``$TEST_DEPS_STATE``, else the
+    ``test-deps`` folder of the running venv.
+    """
+    if state is None:
+        state = Path(os.environ.get("TEST_DEPS_STATE", Path(sys.prefix) / "test-deps"))
     path = state / f"{section}.failed"
     try:
         return path.read_text(encoding="utf-8").strip()
@@ -130,7 +139,7 @@ def find_postgres_bin() -> Path:
     for folder in candidates:
         if (folder / "initdb").is_file() and (folder / "postgres").is_file():
             return folder
-    why = _install_failure("postgresql") or "run scripts/install-test-deps.sh postgresql"
+    why = install_failure("postgresql") or "run scripts/install-test-deps.sh postgresql"
     raise ServerUnavailableError(f"PostgreSQL server binaries not found: {why}")
 
 
@@ -306,7 +315,7 @@ def find_weed() -> Path:
     on_path = shutil.which("weed")
     if on_path:
         return Path(on_path)
-    why = _install_failure("seaweedfs") or "run scripts/install-test-deps.sh seaweedfs"
+    why = install_failure("seaweedfs") or "run scripts/install-test-deps.sh seaweedfs"
     raise ServerUnavailableError(f"SeaweedFS 'weed' binary not found: {why}")
 
 
