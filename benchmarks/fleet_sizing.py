@@ -199,14 +199,13 @@ def corpus_chunks(seed: int) -> Iterator[str]:
 
 
 def measure_docs(conn: psycopg.Connection[Any], count: int) -> None:
-    sids = [
-        row[0] for row in conn.execute("SELECT sid FROM sessions ORDER BY sid LIMIT 2000")
-    ]
+    sids = [row[0] for row in conn.execute("SELECT sid FROM sessions ORDER BY sid LIMIT 2000")]
     chunks = corpus_chunks(1)
     start = time.perf_counter()
-    with conn.cursor() as cur, cur.copy(
-        "COPY docs (sid, n, entry, kind, line, text) FROM STDIN"
-    ) as copy:
+    with (
+        conn.cursor() as cur,
+        cur.copy("COPY docs (sid, n, entry, kind, line, text) FROM STDIN") as copy,
+    ):
         for n in range(count):
             copy.write_row(
                 (sids[n % len(sids)], n, f"e{n:08x}", "assistant", n % 5000, next(chunks))
@@ -261,7 +260,10 @@ def measure_paths(conn: psycopg.Connection[Any], count: int) -> None:
     with conn.cursor() as cur, cur.copy("COPY files (sid, path) FROM STDIN") as copy:
         seen: set[tuple[int, str]] = set()
         while len(seen) < count:
-            item = (rng.choice(sids), f"/home/dev/project-{rng.randrange(2000)}/" + rng.choice(paths))
+            item = (
+                rng.choice(sids),
+                f"/home/dev/project-{rng.randrange(2000)}/" + rng.choice(paths),
+            )
             if item not in seen:
                 seen.add(item)
                 copy.write_row(item)

@@ -25,8 +25,10 @@ hold whole lines, so the bytes of the whole ones still read as a session with a 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sesslog.backends.objectstore.bucket import Bucket, ObjectInfo, PreconditionFailed
 from sesslog.backends.objectstore.errors import (
@@ -53,6 +55,9 @@ __all__ = [
     "ReadResult",
     "SegmentLog",
 ]
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 DEFAULT_SEGMENT_SIZE = 8 * 1024 * 1024
 """Target bytes per segment (see docs/scale.md for the choice)."""
@@ -171,6 +176,13 @@ class SegmentLog:
         """The key of one segment."""
         return f"{self.session}/~segments/{ref.name}"
 
+    def _map(self, work: Callable[[_T], _R], items: list[_T]) -> list[_R]:
+        """``work`` over ``items`` in order, up to ``concurrency`` at once (inline for one)."""
+        if len(items) <= 1:
+            return [work(item) for item in items]
+        with ThreadPoolExecutor(min(self.concurrency, len(items))) as pool:
+            return list(pool.map(work, items))
+
     # ------------------------------------------------------------------ manifest
 
     def load(self) -> ManifestVersion:
@@ -254,8 +266,7 @@ class SegmentLog:
         for run in runs:
             refs.append(seal(offset, run, current.block_size))
             offset += len(run)
-        with ThreadPoolExecutor(min(self.concurrency, len(runs))) as pool:
-            fresh = list(pool.map(self._upload, refs, runs))
+        fresh = self._map(lambda pair: self._upload(*pair), list(zip(refs, runs, strict=True)))
         version = self._swap(base, current.appended(refs, fence), fence)
         written = sum(fresh)
         return AppendResult(version, written, len(refs) - written)
@@ -324,14 +335,13 @@ class SegmentLog:
             except SegmentCorruptError as error:
                 return error
 
-        with ThreadPoolExecutor(min(self.concurrency, len(plan))) as pool:
-            for (ref, lo, _), got in zip(plan, pool.map(fetch, plan), strict=True):
-                if isinstance(got, SegmentCorruptError):
-                    if not skip_damaged:
-                        raise got
-                    result.damage.append(got)
-                else:
-                    result.chunks.append((ref.offset + lo, got))
+        for (ref, lo, _), got in zip(plan, self._map(fetch, plan), strict=True):
+            if isinstance(got, SegmentCorruptError):
+                if not skip_damaged:
+                    raise got
+                result.damage.append(got)
+            else:
+                result.chunks.append((ref.offset + lo, got))
         return result
 
     def verify(self, version: ManifestVersion | None = None) -> list[SegmentCorruptError]:
