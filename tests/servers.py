@@ -444,10 +444,33 @@ def _unavailable(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _sweep(prefix: str) -> None:
+    """Remove folders left by test runs that were killed (their owner process is gone)."""
+    for folder in Path(tempfile.gettempdir()).glob(prefix + "*"):
+        try:
+            owner = int((folder / "owner.pid").read_text())
+        except (OSError, ValueError):
+            continue
+        if not _alive(owner):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def _temp_root(prefix: str) -> Iterator[Path]:
     # Under /tmp itself (not pytest's 0700 folder), so an unprivileged server can reach it.
+    _sweep(prefix)
     root = Path(tempfile.mkdtemp(prefix=prefix))
+    (root / "owner.pid").write_text(str(os.getpid()))
     try:
         yield root
     finally:
