@@ -340,8 +340,8 @@ def test_a_server_killed_mid_upload_resumes_without_duplicates(
     server: SeaweedServer = s3_server_factory()
     target = server.bucket()
     options = {"retries": 1, "retry_timeout": 2.0, "request_timeout": 10.0}
-    data = session_bytes(lines, 40000, seed=3)  # about 14 MB
-    log = SegmentLog(open_bucket(target, **options), "s", segment_size=256 * 1024, concurrency=2)
+    data = session_bytes(lines, 12000, seed=3)  # about 4 MB: 130 segments
+    log = SegmentLog(open_bucket(target, **options), "s", segment_size=32 * 1024, concurrency=2)
     errors: list[BaseException] = []
 
     def push() -> None:
@@ -362,7 +362,7 @@ def test_a_server_killed_mid_upload_resumes_without_duplicates(
     assert len(errors) == 1 and isinstance(errors[0], ObjectStoreUnavailableError), errors
 
     server.start()
-    again = SegmentLog(open_bucket(target, **options), "s", segment_size=256 * 1024)
+    again = SegmentLog(open_bucket(target, **options), "s", segment_size=32 * 1024)
     before = again.bucket.list("s/~segments/")
     assert again.load().manifest.generation == 0  # nothing was committed
     done = again.append(data, base=again.load())
