@@ -373,3 +373,25 @@ def test_a_server_killed_mid_upload_resumes_without_duplicates(
     assert after == [ref.name for ref in segments]  # each segment once, none left over
     assert again.read().data == data
     assert again.verify() == []
+
+
+def test_a_damaged_leftover_under_a_segments_name_is_replaced(
+    s3_bucket: S3Bucket, lines: Any
+) -> None:
+    bucket = open_bucket(s3_bucket)
+    log = small_log(bucket)
+    data = session_bytes(lines, 100)
+    refs = log.append(data, base=log.load()).version.manifest.segments
+    # The bucket as an interrupted, botched upload may leave it: no manifest, the first
+    # segment's name holding wrong bytes of the right size, the others missing.
+    bucket.delete(log.manifest_key)
+    for ref in refs:
+        bucket.delete(log.segment_key(ref))
+    bucket.put_new(log.segment_key(refs[0]), b"x" * refs[0].size)
+    done = log.append(data, base=log.load())
+    assert (done.written, done.reused) == (len(refs), 0)
+    assert log.read().data == data and log.verify() == []
+    # Pushed again from the same base, every segment checks out and is reused.
+    bucket.delete(log.manifest_key)
+    again = log.append(data, base=log.load())
+    assert (again.written, again.reused) == (0, len(refs))

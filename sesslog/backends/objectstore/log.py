@@ -226,21 +226,27 @@ class SegmentLog:
     # ------------------------------------------------------------------ writing
 
     def _upload(self, ref: SegmentRef, data: bytes) -> bool:
-        """Create one segment; ``False`` when it was already there, whole."""
+        """Create one segment; ``False`` when it was already there, whole.
+
+        A segment found under its name (a resumed or repeated upload) is read back and checked
+        against its SHA-256 before it is trusted; a damaged leftover is replaced.
+        """
         key = self.segment_key(ref)
         try:
             self.bucket.put_new(key, data)
             return True
         except PreconditionFailed:
             pass
-        found = self.bucket.head(key)
-        if found is not None and found.size == ref.size:
-            return False
-        # Same name, wrong size: a damaged leftover. Its name says what it must hold.
-        if found is None or found.etag is None:
+        try:
+            found, etag = self.bucket.get(key)
+        except FileNotFoundError:  # deleted in between
             self.bucket.put_new(key, data)
-        else:
-            self.bucket.put_replacing(key, data, found.etag)
+            return True
+        if check_whole(ref, found) is None:
+            return False
+        if etag is None:
+            raise PreconditionFailed(f"{self.bucket.where(key)}: damaged and without an ETag")
+        self.bucket.put_replacing(key, data, etag)
         return True
 
     def append(self, data: bytes, *, base: ManifestVersion, fence: int = 0) -> AppendResult:
