@@ -11,9 +11,10 @@ No part of a session key starts with ``~``, so no session's objects fall under a
 Writing (:meth:`SegmentLog.append`): cut the new bytes into segments at line ends, create each
 with put-if-absent (an object already there under the same name is read back and checked
 against the name's SHA-256: a retried or resumed upload writes nothing twice, a damaged leftover
-is replaced), then swap the manifest from the version the writer read to the new one. A writer whose manifest is stale is refused (:class:`StaleManifestError`) and so
-is one with an older fencing number (:class:`StaleFenceError`); segments it uploaded are listed
-by nothing and show up in :meth:`SegmentLog.orphans`.
+is replaced), then swap the manifest from the version the writer read to the new one. A writer
+whose manifest is stale is refused (:class:`StaleManifestError`) and so is one with an older
+fencing number (:class:`StaleFenceError`); segments it uploaded are listed by nothing and show
+up in :meth:`SegmentLog.orphans`.
 
 Reading (:meth:`SegmentLog.read`): any byte range of the session, fetched with ranged GETs of
 only the segments (and blocks) that hold it, in parallel; whole segments are checked against
