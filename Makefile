@@ -22,7 +22,7 @@ demo: $(STAMP_RUN)
 	$(BIN)/sesslog demo
 
 test: $(STAMP_TEST)
-	sh scripts/install-test-deps.sh
+	PYTHON=$(BIN)/python bash scripts/install-test-deps.sh
 	$(BIN)/python -m pytest -q
 	$(BIN)/python benchmarks/compare_pi.py --quick
 	$(BIN)/ruff check sesslog tests benchmarks fixtures

@@ -7,7 +7,9 @@ it; where that cannot work, the tests skip with the reason the script wrote.
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from servers import install_failure
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -36,10 +39,11 @@ def chromium_or_skip() -> None:
     global _tried_install
     if not CHROMIUM.exists() and not _tried_install:
         _tried_install = True
-        subprocess.run(["sh", str(ROOT / "scripts" / "install-test-deps.sh")], check=False)
+        script = ROOT / "scripts" / "install-test-deps.sh"
+        env = {**os.environ, "PYTHON": sys.executable}
+        subprocess.run(["bash", str(script), "chromium"], env=env, check=False)
     if not CHROMIUM.exists():
-        status = ROOT / "test-artifacts" / "deps" / "chromium.txt"
-        reason = status.read_text().strip() if status.exists() else "unknown reason"
+        reason = install_failure("chromium") or "run scripts/install-test-deps.sh chromium"
         pytest.skip(f"chromium is not installed and could not be: {reason}")
     try:
         import playwright.sync_api  # noqa: F401
