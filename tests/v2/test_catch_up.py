@@ -152,7 +152,7 @@ def test_what_a_plain_append_cannot_describe_is_rebuilt(
     _same(path)
 
 
-@pytest.mark.parametrize("legacy", legacy_cases(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("legacy", legacy_cases())
 def test_a_legacy_session_is_rebuilt(legacy: Path, session_file: Callable[[bytes], Path]) -> None:
     lines = legacy.read_bytes().splitlines(keepends=True)
     path = session_file(b"".join(lines[:-2]))
