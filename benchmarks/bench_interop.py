@@ -68,7 +68,8 @@ from sesslog.interop.export_html import export_html  # noqa: E402
 from sesslog.interop.export_json import export_json_text  # noqa: E402
 from sesslog.interop.export_markdown import export_markdown  # noqa: E402
 from sesslog.interop.importer import import_paths  # noqa: E402
-from sesslog.interop.target import SessionsRoot  # noqa: E402
+from sesslog.interop.target import ImportTarget  # noqa: E402
+from sesslog.store import SessionStore  # noqa: E402
 
 DATA = REPO / "benchmarks" / "data"
 SAMPLES = REPO.parent / "shared" / "fixtures" / "claude-real"
@@ -133,7 +134,7 @@ def import_measurements(files: list[Path], scratch: Path) -> list[Measurement]:
     root = scratch / "import"
     again_root = scratch / "again"
     import_paths(files, again_root)
-    nowhere = SessionsRoot(scratch / "nothing-here")
+    nowhere = ImportTarget(SessionStore(scratch / "nothing-here"))
     decoder = msgspec.json.Decoder()
 
     def again() -> None:

@@ -312,7 +312,10 @@ def _unshare(args: argparse.Namespace, out: Output) -> int:
                 out.line(f"{key:<13} {value}")
         return EXIT_OK
     password = _password(args) if header.encrypted else None
-    result = unshare(blob, sessions_root(args.root), password=password, source=source)
+    from sesslog.store import SessionStore
+
+    with SessionStore(sessions_root(args.root)) as store:
+        result = unshare(blob, store, password=password, source=source)
     if out.json_mode:
         out.json(result)
         return EXIT_OK

@@ -1,4 +1,4 @@
-"""``sesslog import PATH...``: import Claude Code, Codex CLI and pi sessions into a sessions root."""
+"""``sesslog import PATH...``: import Claude Code, Codex CLI and pi sessions into a session store."""
 
 from __future__ import annotations
 
@@ -12,18 +12,18 @@ from sesslog.cli.progress import progress_bar
 __all__ = ["register"]
 
 _DESCRIPTION = """\
-Import Claude Code transcripts, Codex CLI rollouts and pi or OpenClaw sessions into a sessions
-root in pi's layout. PATH is a file or a folder (searched recursively for *.jsonl). Each file's
-format is detected unless --from says it. Importing is idempotent: the same source again adds
-nothing, a longer version of it adds only what is new. Exit 1 when a file failed or was not
-recognised."""
+Import Claude Code transcripts, Codex CLI rollouts and pi or OpenClaw sessions into the session
+store (pi's layout), where ls and search find them at once. PATH is a file or a folder (searched
+recursively for *.jsonl). Each file's format is detected unless --from says it. Importing is
+idempotent: the same source again adds nothing, a longer version of it adds only what is new.
+Exit 1 when a file failed or was not recognised."""
 
 
 def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     """Add the ``import`` command."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "import",
-        help="import Claude Code, Codex and pi sessions into a sessions root",
+        help="import Claude Code, Codex and pi sessions into the session store",
         description=_DESCRIPTION,
         parents=parents,
     )
@@ -37,18 +37,19 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--root",
         metavar="DIR",
-        help="sessions root (default: $SESSLOG_ROOT, else pi's sessions folder)",
+        help="the sessions folder (default: $SESSLOG_ROOT, else pi's ~/.pi/agent/sessions)",
     )
     parser.set_defaults(handler=_import)
 
 
 def _import(args: argparse.Namespace, out: Output) -> int:
     from sesslog.interop.importer import import_paths
+    from sesslog.store import SessionStore
 
     root = sessions_root(args.root)
-    with progress_bar(out) as bar:
+    with SessionStore(root) as store, progress_bar(out) as bar:
         progress = None if bar is None else (lambda done, total: bar("import", done, total))
-        report = import_paths(args.paths, root, source=args.source or "auto", progress=progress)
+        report = import_paths(args.paths, store, source=args.source or "auto", progress=progress)
     if out.json_mode:
         out.json(report)
     else:
