@@ -52,6 +52,12 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     export.add_argument(
         "--leaf", metavar="ID", help="the path (or first branch shown) to this entry"
     )
+    export.add_argument(
+        "--uncompressed",
+        action="store_true",
+        help="html: embed the session as plain JSON, not gzip-compressed (larger; for "
+        "browsers without DecompressionStream)",
+    )
     export.add_argument("--output", "-o", metavar="PATH", help="write here (default: stdout)")
     export.add_argument(
         "--mode", choices=[m.value for m in ReadMode], default="tolerant", help=mode_help
@@ -202,7 +208,7 @@ def _export(args: argparse.Namespace, out: Output) -> int:
     elif args.format == "html":
         from sesslog.interop.export_html import export_html
 
-        data = export_html(session, leaf_id=args.leaf)
+        data = export_html(session, leaf_id=args.leaf, compress=not args.uncompressed)
     elif args.format == "md":
         from sesslog.interop.export_markdown import export_markdown
 
