@@ -5,17 +5,19 @@ by the store's layout, not found once trashed, never written outside it; ``expor
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from export_samples import run_cli
-from import_sources import SOURCES
+from import_oracle import Expected, claude_expected, codex_expected
+from import_sources import SOURCES, shared_files
 
 from sesslog.cli import main
 from sesslog.errors import UnsafeSessionFileError
 from sesslog.interop.importer import import_paths
 from sesslog.interop.share import share_file, unshare
-from sesslog.store import SessionStore
+from sesslog.store import SessionInfo, SessionStore
 from sesslog.store.backend import key_for
 
 SMALL = SOURCES / "claude" / "small.jsonl"
@@ -140,3 +142,36 @@ def test_unknown_and_ambiguous_references(store_root: Path) -> None:
     assert done.returncode == 2
     assert b"matches 2 sessions" in done.stderr
     assert b"Traceback" not in done.stderr
+
+
+def _store_tokens(info: SessionInfo) -> dict[str, int]:
+    tokens = info.tokens
+    return {
+        "input": tokens.input,
+        "output": tokens.output,
+        "cacheRead": tokens.cache_read,
+        "cacheWrite": tokens.cache_write,
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "expected_of"),
+    [("claude-real", claude_expected), ("codex-real", lambda path: {"": codex_expected(path)})],
+)
+def test_the_store_counts_each_response_once(
+    name: str, expected_of: Callable[[Path], dict[str, Expected]], tmp_path: Path
+) -> None:
+    """Every real sample imported into one store: ``ls`` lists every session made, and the
+    catalog's token counts are the source's per-response usage, each response once (a response
+    split over several lines counted once, a repeated Codex token event not at all)."""
+    files = shared_files(name)
+    if not files:
+        pytest.skip(f"{name} samples not found in ../shared")
+    with SessionStore(tmp_path / "store") as store:
+        report = import_paths(files, store)
+        assert report.ok, [f.error for f in report.files if f.error]
+        listed = {info.id: info for info in store.list()}
+        expected = [e for path in files for e in expected_of(path).values()]
+        assert set(listed) == {e.session_id for e in expected}
+        for session in expected:
+            assert _store_tokens(listed[session.session_id]) == session.usage, session.session_id
