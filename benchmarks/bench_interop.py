@@ -24,8 +24,9 @@ run (each figure the best and the median of several rounds; a round runs every m
 * claude-code-log (from PyPI, installed by this script into ``benchmarks/data/ccl-venv``, never
   a sesslog dependency) converts each sample transcript to one HTML page, one process per file
   (``claude-code-log FILE -o PAGE --no-cache``, one render job), its process start (timed with
-  ``--version``) subtracted, in its favour; against ``sesslog import + html``: each transcript
-  imported into its own root and every session made exported to HTML, in this process. Run
+  ``--version``) subtracted, in its favour; against ``sesslog import + html``: the transcripts
+  imported into a new store (as ``sesslog import`` of them does) and every session made
+  exported to HTML, in this process. Run
   once each (``--no-claude`` leaves this out: no download).
 
 Targets: import at least 50 MB/s; sesslog at least 5x faster than claude-code-log on the same
@@ -214,6 +215,7 @@ def export_measurements(path: Path, scratch: Path) -> list[Measurement]:
 def browser_load_seconds(page: bytes) -> float:
     """Seconds from navigation until the viewer marks itself ready, in headless Chromium (the
     same browser and flags as the viewer tests)."""
+    sys.path.insert(0, str(REPO / "tests"))
     sys.path.insert(0, str(REPO / "tests" / "interop"))
     from browser_support import browser, open_page
 
@@ -278,16 +280,16 @@ def ccl_pages(files: list[Path], work: Path) -> Pages:
 
 
 def sesslog_pages(files: list[Path], folder: Path) -> Pages:
-    """Import each transcript into its own root and export every session made to HTML."""
+    """Import the transcripts into a new store (``sesslog import`` of them) and export every
+    session made to HTML; each page counts for the transcript that gave its session."""
     sizes: dict[str, int] = {}
     count = 0
     start = time.perf_counter()
-    for source in files:
-        root = folder / source.stem
-        import_paths([source], root, source="claude")
+    report = import_paths(files, folder, source="claude")
+    for source, result in zip(files, report.files, strict=True):
         sizes[source.name] = 0
-        for made in sorted(root.rglob("*.jsonl")):
-            sizes[source.name] += len(export_html(Session.open(made, read_only=True)))
+        for made in result.sessions:
+            sizes[source.name] += len(export_html(Session.open(made.path, read_only=True)))
             count += 1
     return Pages(time.perf_counter() - start, sizes, count)
 

@@ -44,12 +44,11 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 def _import(args: argparse.Namespace, out: Output) -> int:
     from sesslog.interop.importer import import_paths
-    from sesslog.store import SessionStore
 
     root = sessions_root(args.root)
-    with SessionStore(root) as store, progress_bar(out) as bar:
+    with progress_bar(out) as bar:
         progress = None if bar is None else (lambda done, total: bar("import", done, total))
-        report = import_paths(args.paths, store, source=args.source or "auto", progress=progress)
+        report = import_paths(args.paths, root, source=args.source or "auto", progress=progress)
     if out.json_mode:
         out.json(report)
     else:

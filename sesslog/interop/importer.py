@@ -84,7 +84,8 @@ def import_paths(
 
     Args:
         paths: Files, or folders searched recursively for ``*.jsonl``.
-        store: The store (in a folder), or its folder (opened and closed here).
+        store: The store (in a folder), or its folder (opened here without its catalog, which
+            the import does not read, and closed).
         source: ``auto`` (detect each file's format), ``claude``, ``codex`` or ``pi``.
         progress: Called with bytes done and bytes in total after each file.
 
@@ -100,7 +101,9 @@ def import_paths(
     files = collect_files(paths)
     sizes = [_size(file) for file in files]
     total = sum(sizes)
-    opened = None if isinstance(store, SessionStore) else SessionStore(Path(store))
+    # The import reads no catalog: a store opened here does without one (the next store
+    # operation that lists or searches brings the catalog up to date).
+    opened = None if isinstance(store, SessionStore) else SessionStore(Path(store), catalog=False)
     into = opened or store
     assert isinstance(into, SessionStore)
     try:
