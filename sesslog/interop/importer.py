@@ -96,29 +96,37 @@ def import_paths(
         FileNotFoundError: A path does not exist (nothing is imported).
         ValueError: ``source`` is not a known format, or the store lives in memory.
         StoreRootError: ``store`` names something that is not a folder.
+        OSError, SesslogError: A new session could not be written (its folder in the store is
+            a symbolic link, the disk is full...): raised when the import ends, the other
+            sessions written.
     """
     forced = None if source == "auto" else SourceFormat(source)
     files = collect_files(paths)
-    sizes = [_size(file) for file in files]
-    total = sum(sizes)
+    if isinstance(store, SessionStore):
+        return _import_files(files, store, forced, progress)
     # The import reads no catalog: a store opened here does without one (the next store
     # operation that lists or searches brings the catalog up to date).
-    opened = None if isinstance(store, SessionStore) else SessionStore(Path(store), catalog=False)
-    into = opened or store
-    assert isinstance(into, SessionStore)
-    try:
-        report = ImportReport(root=str(into.root))
-        done = 0
-        with ImportTarget(into) as target:
-            for file, size in zip(files, sizes, strict=True):
-                report.add(import_file(file, target, forced), size)
-                done += size
-                if progress is not None:
-                    progress(done, total)
-        return report
-    finally:
-        if opened is not None:
-            opened.close()
+    with SessionStore(Path(store), catalog=False) as opened:
+        return _import_files(files, opened, forced, progress)
+
+
+def _import_files(
+    files: list[Path],
+    store: SessionStore,
+    forced: SourceFormat | None,
+    progress: Progress | None,
+) -> ImportReport:
+    sizes = [_size(file) for file in files]
+    total = sum(sizes)
+    report = ImportReport(root=str(store.root))
+    done = 0
+    with ImportTarget(store) as target:
+        for file, size in zip(files, sizes, strict=True):
+            report.add(import_file(file, target, forced), size)
+            done += size
+            if progress is not None:
+                progress(done, total)
+    return report
 
 
 def _size(path: Path) -> int:

@@ -130,7 +130,6 @@ def _create(
         ending = b"" if data.endswith(b"\n") else b"\n"
         return root.create_raw(placed, data + ending + encode_line(entry))
     target = root.create_raw(placed, data)  # a torn tail: appending moves it aside first
-    root.commit()
     root.append(target, [entry])
     return target
 

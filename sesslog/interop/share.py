@@ -183,33 +183,40 @@ def unshare(
     data = read_bytes(opened.jsonl)
     if data.header is None:
         raise BundleError("the bundle holds no session header; nothing imported")
-    cwd, session_id, timestamp = _checked_names(data.header)
-    own = None if isinstance(store, SessionStore) else SessionStore(Path(store))
-    into = own or store
-    assert isinstance(into, SessionStore)
+    names = _checked_names(data.header)
+    warnings = [str(diag) for diag in data.diagnostics.diagnostics]
+    if isinstance(store, SessionStore):
+        return _add_to_store(store, opened, names, source, now, warnings)
+    with SessionStore(Path(store)) as own:
+        return _add_to_store(own, opened, names, source, now, warnings)
+
+
+def _add_to_store(
+    store: SessionStore,
+    opened: OpenedBundle,
+    names: tuple[str, str, str],
+    source: str | None,
+    now: int | None,
+    warnings: list[str],
+) -> UnshareResult:
+    """Write the bundle's session into the store, then record where it came from."""
+    cwd, session_id, timestamp = names
     try:
-        try:
-            key = into.write_session(
-                opened.jsonl, cwd=cwd, session_id=session_id, timestamp=timestamp
-            )
-        except UnsafeSessionFileError as exc:
-            raise UnsafeBundleError(str(exc)) from None
-        except FileExistsError:
-            where = into.files.describe(key_for(cwd, timestamp, session_id))
-            raise FileExistsError(
-                errno.EEXIST, "this session is already in the store", where
-            ) from None
-        warnings = [str(diag) for diag in data.diagnostics.diagnostics]
-        session = into.open(key)
-        try:
-            provenance_id = _record_provenance(session, opened, source, now, warnings)
-        finally:
-            session.close()
-        path = into.files.describe(key)
+        key = store.write_session(opened.jsonl, cwd=cwd, session_id=session_id, timestamp=timestamp)
+    except UnsafeSessionFileError as exc:
+        raise UnsafeBundleError(str(exc)) from None
+    except FileExistsError:
+        where = store.files.describe(key_for(cwd, timestamp, session_id))
+        raise FileExistsError(errno.EEXIST, "this session is already in the store", where) from None
+    session = store.open(key)
+    try:
+        provenance_id = _record_provenance(session, opened, source, now, warnings)
     finally:
-        if own is not None:
-            own.close()
-    return UnshareResult(path, session_id, header.entries, provenance_id, header, warnings)
+        session.close()
+    header = opened.header
+    return UnshareResult(
+        store.files.describe(key), session_id, header.entries, provenance_id, header, warnings
+    )
 
 
 def _record_provenance(
