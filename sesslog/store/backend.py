@@ -271,10 +271,16 @@ class FolderFiles:
         return f"{session.path.parent.name}/{session.path.name}", session
 
     def write_new(self, cwd: str, session_id: str, timestamp: str, data: bytes) -> str:
-        """Create a session file from whole bytes (born complete, never over another file)."""
+        """Create a session file from whole bytes (born complete, never over another file,
+        never through a folder that is a symbolic link)."""
         from sesslog.backends.local import LocalFolder
 
         key = key_for(cwd, timestamp, session_id)
+        folder = self.root / key.split("/", 1)[0]
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            raise UnsafeSessionFileError(
+                f"{folder}: the session folder is a symlink or not a folder; nothing written"
+            )
         LocalFolder(self.root).create(key, data).close()
         return key
 

@@ -360,6 +360,29 @@ class StoreCore(Closing):
             meta.update_metadata(session, **metadata)
         return session
 
+    def write_session(self, data: bytes, *, cwd: str, session_id: str, timestamp: str) -> str:
+        """Add a session from whole bytes (its header line and entries, kept byte for byte) in
+        the store's layout, ``<folder of cwd>/<timestamp>_<id>.jsonl`` (imports, unshared
+        bundles). The file is born complete and never replaces another; a session folder that
+        is a symbolic link is refused. The catalog reads the session on its next refresh
+        (every store operation refreshes first). Safe to call from several threads at once.
+
+        Args:
+            data: The session's bytes.
+            cwd: The working directory of its header (names its folder).
+            session_id: The id of its header (names its file; the id rule applies).
+            timestamp: The timestamp of its header (names its file).
+
+        Returns:
+            The new session's key.
+
+        Raises:
+            InvalidIdError: The id, the timestamp or the folder name breaks the id rule.
+            UnsafeSessionFileError: The session's folder is a symbolic link or not a folder.
+            FileExistsError: The store holds that session file already.
+        """
+        return self._backend.write_new(cwd, check_id(session_id), timestamp, data)
+
     def open(self, ref: str, *, read_only: bool = False) -> Session:
         """Open the session ``ref`` names (see :meth:`resolve`); a path outside the store
         opens that file. Close it when done."""
