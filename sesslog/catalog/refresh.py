@@ -43,6 +43,7 @@ __all__ = [
     "FoldSink",
     "Position",
     "Step",
+    "fold_changes",
     "fresh",
     "listing",
     "plan",
@@ -178,6 +179,26 @@ def refresh(
         found = [(key, files.stat(key)) for key in keys]
         stats = [stat for _, stat in found if stat is not None]
         gone = [key for key, stat in found if stat is None and key in known]
+    return fold_changes(files, sink, stats, known, gone)
+
+
+def fold_changes(
+    files: SessionFiles,
+    sink: FoldSink,
+    stats: list[FileStat],
+    known: Mapping[str, FileStat],
+    gone: list[str],
+) -> RefreshReport:
+    """Fold the sessions of ``stats`` whose fingerprint differs from ``known`` and drop those
+    ``gone``, in short write transactions (see :func:`refresh`).
+
+    Args:
+        files: The store's session files.
+        sink: The catalog's storage.
+        stats: The sessions looked at, as they are now.
+        known: Their fingerprints as the catalog last saw them (missing: not held).
+        gone: Sessions the catalog holds whose file is gone.
+    """
     report = RefreshReport(checked=len(stats))
     get = known.get
     changed = [s for s in stats if get(s.key) != s]

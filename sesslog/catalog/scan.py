@@ -141,8 +141,9 @@ class ScanCatalog:
 
     # ------------------------------------------------------------------ the catalog
 
-    def refresh(self, keys: Collection[str] | None = None) -> RefreshReport:
-        """Fold what changed since the last look (in ``keys`` only, when given)."""
+    def refresh(self, keys: Collection[str] | None = None, *, full: bool = False) -> RefreshReport:
+        """Fold what changed since the last look (in ``keys`` only, when given; every session
+        file is looked at each time, so ``full`` changes nothing)."""
         with self._lock:
             return refresh(self._files, self, keys)
 

@@ -22,6 +22,7 @@ from typing import TypeVar
 
 import msgspec
 
+from sesslog.catalog.detect import Stamp, look
 from sesslog.catalog.facts import Fold, FoldState
 from sesslog.catalog.files import FileStat, SessionFiles
 from sesslog.catalog.query import fts_match
@@ -261,11 +262,52 @@ class SQLiteCatalog:
         if self._fp is not None:
             self._fp.pop(key, None)
 
+    # ------------------------------------------------------------------ the looks
+
+    def looked(self) -> tuple[int | None, dict[str, Stamp]]:
+        """When the last full look started, and each folder's stamp."""
+        run = self._con.execute
+        row = run("SELECT value FROM meta WHERE name = 'full_look'").fetchone()
+        stamps = {name: (mtime, ino) for name, mtime, ino in run("SELECT * FROM folders")}
+        return (None if row is None else int(row[0])), stamps
+
+    def known_in(self, folders: Collection[str], hot_since: int) -> dict[str, FileStat]:
+        """Fingerprints of the sessions in ``folders``, the live ones and the unreadable."""
+        run = self._con.execute
+        columns = "SELECT key, size, mtime_ns, ino, ctime_ns, problem FROM sessions"
+        rows = run(f"{columns} WHERE mtime_ns >= ?", (hot_since,)).fetchall()
+        rows += run(
+            f"{columns} INDEXED BY sessions_trouble WHERE error IS NOT NULL OR problem IS NOT NULL"
+        ).fetchall()
+        for name in folders:
+            if name:
+                rows += run(f"{columns} WHERE key >= ? AND key < ?", (name + "/", name + "0"))
+            else:
+                rows += run(f"{columns} WHERE instr(key, '/') = 0")
+        return {row[0]: FileStat(*row) for row in rows}
+
+    def record_look(
+        self, stamps: Mapping[str, Stamp], forget: Collection[str], full_at: int | None
+    ) -> None:
+        """Keep folder stamps and the time of a full look."""
+        with self.writing():
+            run = self._con.execute
+            self._con.executemany(
+                "INSERT OR REPLACE INTO folders VALUES (?, ?, ?)",
+                [(name, mtime, ino) for name, (mtime, ino) in stamps.items()],
+            )
+            self._con.executemany("DELETE FROM folders WHERE name = ?", [(n,) for n in forget])
+            if full_at is not None:
+                run("INSERT OR REPLACE INTO meta VALUES ('full_look', ?)", (str(full_at),))
+
     # ------------------------------------------------------------------ the catalog
 
-    def refresh(self, keys: Collection[str] | None = None) -> RefreshReport:
-        """Fold what changed since the last look (in ``keys`` only, when given)."""
-        return self._guard(lambda: refresh(self._files, self, keys))
+    def refresh(self, keys: Collection[str] | None = None, *, full: bool = False) -> RefreshReport:
+        """Fold what changed since the last look (in ``keys`` only, when given; every session
+        file looked at with ``full``, else as :mod:`sesslog.catalog.detect` says)."""
+        if keys is not None:
+            return self._guard(lambda: refresh(self._files, self, keys))
+        return self._guard(lambda: look(self._files, self, full=full))
 
     def rebuild(self) -> RefreshReport:
         """Empty the catalog and read every session again."""
@@ -279,9 +321,11 @@ class SQLiteCatalog:
                     "tools",
                     "responses",
                     "activity",
+                    "folders",
                     "docs",
                 ):
                     self._con.execute(f"DELETE FROM {table}")
+                self._con.execute("DELETE FROM meta WHERE name = 'full_look'")
                 self._fp = {}
             return refresh(self._files, self)
 

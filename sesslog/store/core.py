@@ -159,17 +159,24 @@ class StoreCore(Closing):
 
     # ------------------------------------------------------------------ catalog
 
-    def refresh(self) -> RefreshReport:
-        """Bring the catalog up to date with the files (every operation does this first)."""
-        return self._catalog.refresh()
+    def refresh(self, *, full: bool = False) -> RefreshReport:
+        """Bring the catalog up to date with the files (every operation does this first).
+
+        Args:
+            full: Look at every session file's fingerprint, rather than at the folders, the
+                sessions modified in the last 15 minutes and, every few seconds, everything
+                (see :mod:`sesslog.catalog.detect`).
+        """
+        return self._catalog.refresh(full=full)
 
     def rebuild_catalog(self) -> RefreshReport:
         """Throw the catalog away and read every session again."""
         return self._catalog.rebuild()
 
     def catalog_status(self) -> CatalogStatus:
-        """The catalog's kind, file, size, sessions held, and why it fell back if it did."""
-        self.refresh()
+        """The catalog's kind, file, size, sessions held, and why it fell back if it did
+        (after a full look at every session file)."""
+        self.refresh(full=True)
         return self._catalog.status()
 
     # ------------------------------------------------------------------ finding sessions

@@ -36,6 +36,19 @@ class MemoryFiles:
         """Every session, its size as its fingerprint."""
         return [FileStat(key, len(s.export_jsonl()), 0) for key, s in self._sessions.items()]
 
+    def folders(self) -> None:
+        """Memory cannot tell which folders changed: every look lists every session."""
+        return None
+
+    def scan_folder(self, name: str) -> list[FileStat]:
+        """The sessions whose key is in folder ``name``."""
+        prefix = name + "/" if name else ""
+        return [
+            stat
+            for stat in self.scan()
+            if stat.key.startswith(prefix) and ("/" not in stat.key[len(prefix) :])
+        ]
+
     def stat(self, key: str) -> FileStat | None:
         """A session's size as its fingerprint, or ``None`` when it is gone."""
         session = self._sessions.get(key)
