@@ -10,6 +10,7 @@ import msgspec
 from sesslog.catalog.facts import Fold, FoldState
 from sesslog.catalog.refresh import Position
 from sesslog.catalog.types import SessionInfo
+from sesslog.render.escape import escape_json
 
 __all__ = [
     "delete_rows",
@@ -70,7 +71,7 @@ def session_values(info: SessionInfo, state: FoldState, position: Position) -> t
         info.cost,
         info.errors,
         info.error,
-        _json.encode(info),
+        escape_json(_json.encode(info).decode()).encode(),
         stat.size,
         stat.mtime_ns,
         stat.ino,
