@@ -186,6 +186,15 @@ class SessionList(Sequence[SessionInfo]):
             return b"[" + b",".join(self._rows) + b"]"
         return escape_json(msgspec.json.encode(self._infos or []).decode()).encode()
 
+    def json_parts(self) -> list[bytes]:
+        """:meth:`json` in pieces, to write out without joining them into one object."""
+        rows = self._rows
+        if rows is None:
+            return [self.json()]
+        parts = [b","] * (2 * len(rows) - 1) if rows else []
+        parts[::2] = rows
+        return [b"[", *parts, b"]"]
+
     def __repr__(self) -> str:
         return f"SessionList({len(self)} sessions)"
 

@@ -41,14 +41,12 @@ from sesslog.errors import (
 )
 from sesslog.format.ids import check_id
 from sesslog.format.timestamps import iso_to_ms, now_ms
-from sesslog.store import metadata as meta
 from sesslog.store.backend import (
     STATE_FOLDER,
     FolderFiles,
     StoreBackend,
     check_regular_file,
 )
-from sesslog.store.validate import check_name
 from sesslog.write.modes import AutosaveDurabilityMode, Durability
 
 if TYPE_CHECKING:
@@ -355,6 +353,9 @@ class StoreCore(Closing):
         """
         if session_id is not None:
             check_id(session_id)
+        from sesslog.store import metadata as meta
+        from sesslog.store.validate import check_name
+
         name = None if title is None else check_name("title", title)
         data = meta.meta_data(**metadata)
         parent_path = None if parent is None else self.resolve(parent).path
