@@ -7,15 +7,17 @@ for 10,000 files, before the catalog answers anything). A refresh therefore look
   removed, renamed or replaced (an atomic rewrite, a symlink put in its place) changes its
   folder's modification time; the files of a folder whose time changed are all looked at;
 * **the live sessions**: those whose file was modified in the last :data:`HOT_NS` (15 minutes)
-  as the catalog last saw it, and those that could not be read; an agent appending to a
-  session keeps it live, so its appends are seen on the next look;
+  as the catalog last saw it, those a store opened to write in that time (by any process:
+  :meth:`~sesslog.catalog.protocol.Catalog.watch` records it in the catalog), and those that
+  could not be read; an agent appending to a session keeps it live, so its appends are seen
+  on the next look;
 * **everything**, when the last full look (by any process) is older than
   :data:`FULL_CHECK_NS` (5 seconds), and whenever the caller asks (``full=True``,
   ``sesslog catalog status``, a rebuild).
 
-So an append to a session that had been idle for 15 minutes (pi resuming an old session) is
-seen at the latest by the first look more than 5 seconds after the last full one; every other
-change is seen at once. A folder time within :data:`SETTLED_NS` of the present is not trusted
+So an append by another program to a session that had been idle for 15 minutes (pi resuming an
+old session) is seen at the latest by the first look more than 5 seconds after the last full
+one; every other change is seen at once. A folder time within :data:`SETTLED_NS` of the present is not trusted
 (a file system's clock ticks coarsely: a file added in the same tick after the look would not
 change it), so such a folder is listed again on the next look.
 """
@@ -51,8 +53,8 @@ class LookSink(FoldSink, Protocol):
         ...
 
     def known_in(self, folders: Collection[str], hot_since: int) -> dict[str, FileStat]:
-        """The fingerprints of the sessions held in ``folders``, of those modified at or
-        after ``hot_since``, and of those that could not be read."""
+        """The fingerprints of the sessions held in ``folders``, of those modified or
+        watched at or after ``hot_since``, and of those that could not be read."""
         ...
 
     def record_look(

@@ -41,6 +41,11 @@ class Catalog(Protocol):
         every one."""
         ...
 
+    def watch(self, key: str) -> None:
+        """A session is about to be written by this store: look at it on every refresh for
+        a while, however long it was idle (any process using the catalog)."""
+        ...
+
     def rebuild(self) -> RefreshReport:
         """Forget everything and read every session again."""
         ...

@@ -96,6 +96,10 @@ class ResilientCatalog:
         """See :meth:`Catalog.refresh`."""
         return self._call(lambda c: c.refresh(keys, full=full))
 
+    def watch(self, key: str) -> None:
+        """See :meth:`Catalog.watch`."""
+        self._call(lambda c: c.watch(key))
+
     def rebuild(self) -> RefreshReport:
         """See :meth:`Catalog.rebuild`."""
         return self._call(lambda c: c.rebuild())

@@ -147,6 +147,9 @@ class ScanCatalog:
         with self._lock:
             return refresh(self._files, self, keys)
 
+    def watch(self, key: str) -> None:
+        """Nothing to do: every refresh looks at every session file."""
+
     def rebuild(self) -> RefreshReport:
         """Forget everything and read every session again."""
         with self._lock:

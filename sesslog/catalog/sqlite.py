@@ -16,13 +16,14 @@ import contextlib
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TypeVar
 
 import msgspec
 
-from sesslog.catalog.detect import Stamp, look
+from sesslog.catalog.detect import HOT_NS, Stamp, look
 from sesslog.catalog.facts import Fold, FoldState
 from sesslog.catalog.files import FileStat, SessionFiles
 from sesslog.catalog.query import fts_match
@@ -279,6 +280,9 @@ class SQLiteCatalog:
         rows += run(
             f"{columns} INDEXED BY sessions_trouble WHERE error IS NOT NULL OR problem IS NOT NULL"
         ).fetchall()
+        rows += run(
+            f"{columns} WHERE key IN (SELECT key FROM watched WHERE since >= ?)", (hot_since,)
+        ).fetchall()
         for name in folders:
             if name:
                 rows += run(f"{columns} WHERE key >= ? AND key < ?", (name + "/", name + "0"))
@@ -299,6 +303,18 @@ class SQLiteCatalog:
             self._con.executemany("DELETE FROM folders WHERE name = ?", [(n,) for n in forget])
             if full_at is not None:
                 run("INSERT OR REPLACE INTO meta VALUES ('full_look', ?)", (str(full_at),))
+
+    def watch(self, key: str) -> None:
+        """Look at a session on every refresh for the next while (see
+        :mod:`sesslog.catalog.detect`), and forget watches that ran out."""
+
+        def work() -> None:
+            now = time.time_ns()
+            with self.writing():
+                self._con.execute("DELETE FROM watched WHERE since < ?", (now - HOT_NS,))
+                self._con.execute("INSERT OR REPLACE INTO watched VALUES (?, ?)", (key, now))
+
+        self._guard(work)
 
     # ------------------------------------------------------------------ the catalog
 
@@ -322,6 +338,7 @@ class SQLiteCatalog:
                     "responses",
                     "activity",
                     "folders",
+                    "watched",
                     "docs",
                 ):
                     self._con.execute(f"DELETE FROM {table}")

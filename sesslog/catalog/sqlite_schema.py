@@ -6,7 +6,8 @@ rows; kept small, as listings read every row), ``folds`` (the fold state
 and the file position of each session, as msgpack, read only to catch up), ``seen`` (entry and response ids per
 session, so appended duplicates are not counted twice), ``tools`` (tool executions),
 ``responses`` (assistant usage, keyed to count a response once across the store),
-``activity`` (messages per session and day), ``folders`` (each folder's time at the last look,
+``activity`` (messages per session and day), ``watched`` (sessions opened to write),
+``folders`` (each folder's time at the last look,
 see :mod:`sesslog.catalog.detect`) and ``docs``, the FTS5 full-text index.
 
 The full-text tokenizer is ``unicode61`` with ``remove_diacritics 2`` and ``_`` as a token
@@ -39,7 +40,7 @@ __all__ = [
 ]
 
 #: Bumped whenever the tables change; a catalog with another version is rebuilt.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 #: Bytes of the catalog file read through a memory map.
 MMAP_BYTES = 1 << 30
 #: The FTS5 tokenizer (see the module docstring).
@@ -82,6 +83,7 @@ CREATE INDEX sessions_id ON sessions (id);
 CREATE INDEX sessions_fingerprint ON sessions (key, size, mtime_ns, ino, ctime_ns, problem);
 CREATE INDEX sessions_mtime ON sessions (mtime_ns);
 CREATE INDEX sessions_trouble ON sessions (key) WHERE error IS NOT NULL OR problem IS NOT NULL;
+CREATE TABLE watched (key TEXT PRIMARY KEY, since INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE folders (name TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, ino INTEGER NOT NULL)
     WITHOUT ROWID;
 CREATE TABLE seen (

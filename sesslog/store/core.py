@@ -378,7 +378,7 @@ class StoreCore(Closing):
 
                 check_regular_file(path)
                 return Session.open(path, read_only=read_only)
-        return self._backend.open(self.resolve(ref).key, read_only=read_only)
+        return self._open_key(self.resolve(ref).key, read_only=read_only)
 
     def open_latest(self, cwd: str | None = None, *, read_only: bool = False) -> Session:
         """Open the most recently updated session (of ``cwd``, when given).
@@ -390,11 +390,18 @@ class StoreCore(Closing):
         if info is None:
             where = f" for {cwd}" if cwd is not None else ""
             raise SessionNotFoundError(f"no session{where} in {self.root or 'memory'}")
-        return self._backend.open(info.key, read_only=read_only)
+        return self._open_key(info.key, read_only=read_only)
+
+    def _open_key(self, key: str, *, read_only: bool) -> Session:
+        """Open a session of the store; one opened to write is watched by the catalog (its
+        appends are seen on the next refresh, however long it was idle)."""
+        if not read_only:
+            self._catalog.watch(key)
+        return self._backend.open(key, read_only=read_only)
 
     @contextmanager
     def _writing(self, ref: str) -> Iterator[Session]:
-        session = self._backend.open(self.resolve(ref).key)
+        session = self._open_key(self.resolve(ref).key, read_only=False)
         try:
             yield session
         finally:

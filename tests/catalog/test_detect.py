@@ -151,3 +151,33 @@ def test_a_session_idle_past_the_window_stops_being_stat_ed(store: tuple) -> Non
     files.forget()
     catalog.refresh()
     assert files.stats == []
+
+
+def test_a_session_the_store_opens_to_write_is_watched(store: tuple) -> None:
+    files, catalog, sessions = store
+    idle = sessions[9]
+    catalog.watch(idle.key)  # what a store does when it opens a session to write
+    idle.user("appended through the store after an hour")
+    assert catalog.refresh().caught_up == 1
+    assert catalog.get(idle.key).entries == 2
+
+
+def test_appends_through_a_store_to_an_idle_session_are_seen_by_every_store(
+    tmp_path: Path,
+) -> None:
+    from sesslog.store import SessionStore
+
+    s = SessionFile(tmp_path, "/home/dev/old", start=36000)
+    s.user("an old question")
+    _age(s.path, HOUR_NS)
+    _age(s.path.parent, HOUR_NS)
+    _age(tmp_path, HOUR_NS)
+    writer_side, other = SessionStore(tmp_path), SessionStore(tmp_path)
+    assert [i.entries for i in other.list()] == [1]
+    session = writer_side.open(s.key)
+    session.append_user_message("resumed through sesslog")
+    session.close()
+    assert [i.entries for i in writer_side.list()] == [2]
+    assert [i.entries for i in other.list()] == [2]  # another store, as another process
+    writer_side.close()
+    other.close()
