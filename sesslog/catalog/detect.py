@@ -71,9 +71,7 @@ def folder_of(key: str) -> str:
 
 
 def _stamps(folders: list[FolderStat], now: int) -> dict[str, Stamp]:
-    return {
-        f.name: (f.mtime_ns if now - f.mtime_ns >= SETTLED_NS else -1, f.ino) for f in folders
-    }
+    return {f.name: (f.mtime_ns if now - f.mtime_ns >= SETTLED_NS else -1, f.ino) for f in folders}
 
 
 def look(
@@ -97,9 +95,9 @@ def look(
         report = refresh(files, sink)
         sink.record_look(_stamps(folders, now), stamps.keys() - current.keys(), now)
         return report
-    changed = {
-        name for name, f in current.items() if stamps.get(name) != (f.mtime_ns, f.ino)
-    } | (stamps.keys() - current.keys())
+    changed = {name for name, f in current.items() if stamps.get(name) != (f.mtime_ns, f.ino)} | (
+        stamps.keys() - current.keys()
+    )
     known = sink.known_in(changed, now - HOT_NS)
     stats: list[FileStat] = []
     for name in sorted(changed & current.keys()):

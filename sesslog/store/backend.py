@@ -25,6 +25,7 @@ from sesslog.backends.layout import folder_for_cwd, session_file_name
 from sesslog.catalog.files import FileStat, FolderStat, SessionFiles, file_id
 from sesslog.errors import SessionNotFoundError, UnsafeSessionFileError
 from sesslog.format.timestamps import ms_to_iso
+from sesslog.projections.sidecar import STATE_FOLDER
 from sesslog.write.modes import Durability
 
 if TYPE_CHECKING:
@@ -39,8 +40,6 @@ __all__ = [
     "key_for",
 ]
 
-#: The folder inside a store root that holds the catalog and the trash.
-STATE_FOLDER = ".sesslog"
 _SYMLINK = "a symlink (not followed)"
 _FORMAT = stat_mode.S_IFMT(0o177777)
 _REGULAR = stat_mode.S_IFREG

@@ -13,14 +13,13 @@ import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sesslog._closing import Closing
 from sesslog.backends.fs import ensure_folder
 from sesslog.backends.layout import default_sessions_root
 from sesslog.catalog.files import SessionFiles
 from sesslog.catalog.protocol import Catalog
-from sesslog.catalog.resilient import ResilientCatalog, open_catalog
 from sesslog.catalog.types import (
     CatalogStatus,
     ListQuery,
@@ -36,11 +35,13 @@ from sesslog.catalog.types import (
 from sesslog.errors import (
     AmbiguousSessionError,
     InvalidIdError,
+    ProjectionError,
     SessionNotFoundError,
     StoreRootError,
 )
 from sesslog.format.ids import check_id
 from sesslog.format.timestamps import iso_to_ms, now_ms
+from sesslog.projections import registry
 from sesslog.store.backend import (
     STATE_FOLDER,
     FolderFiles,
@@ -50,6 +51,7 @@ from sesslog.store.backend import (
 from sesslog.write.modes import AutosaveDurabilityMode, Durability
 
 if TYPE_CHECKING:
+    from sesslog.catalog.projection import CatalogProjection
     from sesslog.session import Session
 
 __all__ = ["StoreCore", "TimeLike"]
@@ -71,6 +73,16 @@ def _ms(value: TimeLike | None) -> int | None:
     if parsed is None:
         raise ValueError(f"not a time: {value!r}")
     return parsed
+
+
+def _catalog_projection() -> CatalogProjection:
+    """The catalog, as registered with the projection registry under ``catalog``."""
+    found = registry.store_projection("catalog")
+    if not callable(getattr(found, "open", None)):
+        raise ProjectionError(
+            "the projection registered as 'catalog' cannot open a store's catalog"
+        )
+    return cast("CatalogProjection", found)
 
 
 def _looks_like_path(ref: str) -> bool:
@@ -115,7 +127,9 @@ class StoreCore(Closing):
         backend = FolderFiles(base, durability=durability, clock=clock, lock_wait=lock_wait)
         found: Catalog
         if catalog:
-            found = open_catalog(backend, base / STATE_FOLDER, root=str(base.resolve()))
+            found = _catalog_projection().open(
+                backend, base / STATE_FOLDER, root=str(base.resolve())
+            )
         else:
             from sesslog.catalog.scan import ScanCatalog
 
@@ -125,14 +139,11 @@ class StoreCore(Closing):
     @classmethod
     def in_memory(cls: type[_S], *, clock: Any = now_ms) -> _S:
         """A store whose sessions live in memory, with an in-memory SQLite catalog."""
-        from sesslog.catalog.sqlite import SQLiteCatalog
         from sesslog.store.memory import MemoryFiles
 
         store = cls.__new__(cls)
         backend = MemoryFiles(clock=clock)
-        catalog = ResilientCatalog(
-            backend, lambda: SQLiteCatalog(backend, ":memory:", root="memory")
-        )
+        catalog = _catalog_projection().open(backend, None, root="memory")
         store._setup(None, backend, catalog, clock)
         return store
 
