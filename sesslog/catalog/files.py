@@ -11,7 +11,7 @@ from typing import Protocol
 
 import msgspec
 
-__all__ = ["FileStat", "FolderStat", "SessionFiles", "file_id"]
+__all__ = ["FileStat", "FolderStat", "SessionFiles", "file_id", "in_folder"]
 
 
 class FileStat(msgspec.Struct, frozen=True):
@@ -88,3 +88,11 @@ def file_id(key: str) -> str:
     name = key.rsplit("/", 1)[-1]
     stem = name[: -len(".jsonl")] if name.endswith(".jsonl") else name
     return stem.split("_", 1)[1] if "_" in stem else stem
+
+
+def in_folder(stats: list[FileStat], name: str) -> list[FileStat]:
+    """The sessions of ``stats`` directly in folder ``name`` (``""``: the root)."""
+    prefix = name + "/" if name else ""
+    return [
+        stat for stat in stats if stat.key.startswith(prefix) and "/" not in stat.key[len(prefix) :]
+    ]

@@ -17,7 +17,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 from sesslog.backends.protocol import LogBackend
-from sesslog.catalog.files import FileStat, FolderStat, SessionFiles
+from sesslog.catalog.files import FileStat, FolderStat, SessionFiles, in_folder
 from sesslog.catalog.protocol import Catalog
 from sesslog.catalog.resilient import ResilientCatalog, open_catalog
 from sesslog.catalog.types import RefreshReport
@@ -51,12 +51,7 @@ class BackendFiles:
 
     def scan_folder(self, name: str) -> list[FileStat]:
         """The logs directly in folder ``name``."""
-        prefix = name + "/" if name else ""
-        return [
-            stat
-            for stat in self.scan()
-            if stat.key.startswith(prefix) and "/" not in stat.key[len(prefix) :]
-        ]
+        return in_folder(self.scan(), name)
 
     def stat(self, key: str) -> FileStat | None:
         """One log's size and change time, or ``None`` when it is gone."""

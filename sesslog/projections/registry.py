@@ -112,10 +112,7 @@ def session_projection(name: str) -> SessionProjection:
     Raises:
         ProjectionError: None is, or it is a store projection.
     """
-    entry = _entry(name)
-    if entry.role != "session":
-        raise ProjectionError(f"{name!r} is a store projection; it does not open sessions")
-    return cast("SessionProjection", entry.load())
+    return cast("SessionProjection", _entry(name, "session").load())
 
 
 def store_projection(name: str) -> StoreProjection:
@@ -124,15 +121,14 @@ def store_projection(name: str) -> StoreProjection:
     Raises:
         ProjectionError: None is, or it is a session projection.
     """
-    entry = _entry(name)
-    if entry.role != "store":
-        raise ProjectionError(f"{name!r} is a session projection, not a store projection")
-    return cast("StoreProjection", entry.load())
+    return cast("StoreProjection", _entry(name, "store").load())
 
 
-def _entry(name: str) -> Entry:
+def _entry(name: str, role: Literal["session", "store"] | None = None) -> Entry:
     with _lock:
         entry = _entries.get(name)
+    if entry is not None and role is not None and entry.role != role:
+        raise ProjectionError(f"{name!r} is a {entry.role} projection, not a {role} projection")
     if entry is None:
         raise ProjectionError(f"no projection named {name!r} is registered")
     return entry

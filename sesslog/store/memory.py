@@ -7,7 +7,7 @@ from pathlib import Path
 
 from msgspec import UNSET
 
-from sesslog.catalog.files import FileStat, file_id
+from sesslog.catalog.files import FileStat, file_id, in_folder
 from sesslog.errors import SessionNotFoundError
 from sesslog.format import entries as E
 from sesslog.format.codec import encode_line
@@ -42,12 +42,7 @@ class MemoryFiles:
 
     def scan_folder(self, name: str) -> list[FileStat]:
         """The sessions whose key is in folder ``name``."""
-        prefix = name + "/" if name else ""
-        return [
-            stat
-            for stat in self.scan()
-            if stat.key.startswith(prefix) and ("/" not in stat.key[len(prefix) :])
-        ]
+        return in_folder(self.scan(), name)
 
     def stat(self, key: str) -> FileStat | None:
         """A session's size as its fingerprint, or ``None`` when it is gone."""

@@ -93,7 +93,7 @@ def test_a_new_or_removed_session_is_seen_at_once(store: tuple, tmp_path: Path) 
 
 
 def test_a_file_replaced_by_a_symlink_is_seen_at_once(store: tuple, tmp_path: Path) -> None:
-    files, catalog, sessions = store
+    _files, catalog, sessions = store
     target = sessions[5].path
     (tmp_path / "elsewhere.txt").write_text("x")
     target.unlink()
@@ -104,7 +104,7 @@ def test_a_file_replaced_by_a_symlink_is_seen_at_once(store: tuple, tmp_path: Pa
 
 
 def test_an_append_to_an_idle_session_waits_for_the_full_look(store: tuple) -> None:
-    files, catalog, sessions = store
+    _files, catalog, sessions = store
     idle = sessions[6]
     idle.user("resumed by pi after an hour")
     assert catalog.refresh().changed is False  # within FULL_CHECK_NS of the full look
@@ -115,7 +115,7 @@ def test_an_append_to_an_idle_session_waits_for_the_full_look(store: tuple) -> N
 
 
 def test_every_file_is_looked_at_once_the_full_look_is_old(store: tuple) -> None:
-    files, catalog, sessions = store
+    _files, catalog, sessions = store
     sessions[8].user("resumed")
     with catalog.writing():  # the last full look was longer ago than FULL_CHECK_NS
         catalog._con.execute(
@@ -154,7 +154,7 @@ def test_a_session_idle_past_the_window_stops_being_stat_ed(store: tuple) -> Non
 
 
 def test_a_session_the_store_opens_to_write_is_watched(store: tuple) -> None:
-    files, catalog, sessions = store
+    _files, catalog, sessions = store
     idle = sessions[9]
     catalog.watch(idle.key)  # what a store does when it opens a session to write
     idle.user("appended through the store after an hour")

@@ -19,8 +19,7 @@ from sesslog.projections.protocol import StoreProjection
 from sesslog.store import SessionStore
 
 HEADER = (
-    b'{"type":"session","version":3,"id":"a1","timestamp":"2026-01-05T10:00:00.000Z",'
-    b'"cwd":"/w"}\n'
+    b'{"type":"session","version":3,"id":"a1","timestamp":"2026-01-05T10:00:00.000Z","cwd":"/w"}\n'
 )
 
 
