@@ -25,15 +25,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Collection, Mapping
 from contextlib import AbstractContextManager
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import msgspec
 
-from sesslog.catalog.facts import Fold, FoldState, SeenKeys, summary_of
 from sesslog.catalog.files import FileStat, SessionFiles, file_id
 from sesslog.catalog.types import RefreshReport, SessionInfo
-from sesslog.format.entries import SESSION_VERSION
-from sesslog.format.reader import ReadMode, SessionData, read_bytes
+
+if TYPE_CHECKING:  # the fold's code is imported when something is folded
+    from sesslog.catalog.facts import Fold, FoldState
+    from sesslog.format.reader import SessionData
 
 __all__ = [
     "BATCH_BYTES",
@@ -119,6 +120,8 @@ class FoldSink(Protocol):
 def listing(files: SessionFiles, key: str, position: Position, state: FoldState) -> SessionInfo:
     """The listing facts a catalog keeps for a folded session (the id from the file name when
     the file could not be read)."""
+    from sesslog.catalog.facts import summary_of
+
     info = summary_of(
         state, key=key, path=files.describe(key), size=position.stat.size, error=position.error
     )
@@ -139,6 +142,8 @@ def fresh(known: FileStat | None, stat: FileStat) -> bool:
 
 def plan(position: Position | None, stat: FileStat) -> Step:
     """What a session needs: nothing, a catch-up from its offset, or a rebuild."""
+    from sesslog.format.entries import SESSION_VERSION
+
     if position is None:
         return "rebuild"
     if fresh(position.stat, stat):
@@ -245,6 +250,9 @@ def _apply(
 
 
 def _rebuild(files: SessionFiles, sink: FoldSink, stat: FileStat, report: RefreshReport) -> None:
+    from sesslog.catalog.facts import Fold, FoldState, SeenKeys
+    from sesslog.format.reader import ReadMode, read_bytes
+
     fold = Fold(FoldState(), SeenKeys())
     if stat.problem is not None:
         sink.put(stat.key, Position(stat=stat, error=stat.problem), fold, whole=True)
@@ -285,6 +293,9 @@ def _catch_up(
     report: RefreshReport,
 ) -> bool:
     """Fold the bytes appended since ``position``; False when the file must be read whole."""
+    from sesslog.catalog.facts import Fold, SeenKeys
+    from sesslog.format.reader import ReadMode, read_bytes
+
     offset = position.offset
     tail_start = max(0, offset - TAIL_BYTES)
     try:

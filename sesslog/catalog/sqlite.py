@@ -19,12 +19,11 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import msgspec
 
 from sesslog.catalog.detect import HOT_NS, Stamp, look
-from sesslog.catalog.facts import Fold, FoldState
 from sesslog.catalog.files import FileStat, SessionFiles
 from sesslog.catalog.query import fts_match
 from sesslog.catalog.refresh import Position, listing, refresh
@@ -72,6 +71,9 @@ from sesslog.catalog.types import (
 from sesslog.errors import CatalogError, InvalidQueryError
 from sesslog.format.timestamps import ms_to_iso
 
+if TYPE_CHECKING:
+    from sesslog.catalog.facts import Fold, FoldState
+
 __all__ = ["SQLiteCatalog"]
 
 _MARKS = str.maketrans({"\x02": MARK_OPEN, "\x03": MARK_CLOSE})
@@ -80,8 +82,14 @@ _SQLITE_CORRUPT = 11
 _SQLITE_NOTADB = 26
 
 _info = msgspec.json.Decoder(SessionInfo)
-_state = msgspec.msgpack.Decoder(FoldState)
 _position = msgspec.msgpack.Decoder(Position)
+
+
+def _fold_state(data: bytes) -> FoldState:
+    """A session's fold state, as kept (the fold's code is imported when first needed)."""
+    from sesslog.catalog.facts import FoldState
+
+    return msgspec.msgpack.decode(data, type=FoldState)
 
 
 def _corrupt(exc: sqlite3.DatabaseError) -> bool:
@@ -216,11 +224,13 @@ class SQLiteCatalog:
 
     def state(self, key: str) -> FoldState:
         """The fold state of a session held."""
+        from sesslog.catalog.facts import FoldState
+
         row = self._con.execute(
             "SELECT state FROM folds JOIN sessions ON folds.session = sessions.rowid WHERE key = ?",
             (key,),
         ).fetchone()
-        return FoldState() if row is None else _state.decode(row[0])
+        return FoldState() if row is None else _fold_state(row[0])
 
     def seen(self, key: str) -> Callable[[str], bool]:
         """Asks whether a session already holds an id."""
@@ -399,7 +409,7 @@ class SQLiteCatalog:
                     (row[0],),
                 )
             ]
-            files = _state.decode(row[2]).files
+            files = _fold_state(row[2]).files
             return SessionDetails(info=_info.decode(row[1]), files=files, tools=tools)
 
         return self._guard(work)
