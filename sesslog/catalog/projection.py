@@ -6,7 +6,7 @@ and calls its :meth:`CatalogProjection.open`. The same object also serves the se
 :class:`~sesslog.projections.protocol.StoreProjection` interface over any
 :class:`~sesslog.backends.protocol.LogBackend` (a local folder, memory): it keeps one catalog
 per backend (SQLite in ``.sesslog/catalog.sqlite`` under a local folder, in memory otherwise),
-reading the logs through :class:`BackendFiles`.
+reading the logs through :class:`~sesslog.catalog.backend_files.BackendFiles`.
 """
 
 from __future__ import annotations
@@ -17,57 +17,15 @@ from collections.abc import Collection
 from pathlib import Path
 
 from sesslog.backends.protocol import LogBackend
-from sesslog.catalog.files import FileStat, FolderStat, SessionFiles, in_folder
+from sesslog.catalog.backend_files import BackendFiles
+from sesslog.catalog.files import SessionFiles
 from sesslog.catalog.protocol import Catalog
 from sesslog.catalog.resilient import ResilientCatalog, open_catalog
 from sesslog.catalog.types import RefreshReport
 from sesslog.projections.freshness import Freshness
 from sesslog.projections.sidecar import STATE_FOLDER
 
-__all__ = ["CATALOG", "BackendFiles", "CatalogProjection"]
-
-
-class BackendFiles:
-    """The logs of a :class:`~sesslog.backends.protocol.LogBackend`, as a catalog reads them.
-
-    A backend cannot tell which folders changed (:meth:`folders` is ``None``), so every look
-    lists every log.
-    """
-
-    def __init__(self, backend: LogBackend) -> None:
-        self.backend = backend
-
-    def scan(self) -> list[FileStat]:
-        """Every log of the backend (not the trash)."""
-        return [
-            FileStat(info.key, info.size, info.mtime_ns)
-            for info in self.backend.list()
-            if info.key.endswith(".jsonl")
-        ]
-
-    def folders(self) -> list[FolderStat] | None:
-        """``None``: list every log on every look."""
-        return None
-
-    def scan_folder(self, name: str) -> list[FileStat]:
-        """The logs directly in folder ``name``."""
-        return in_folder(self.scan(), name)
-
-    def stat(self, key: str) -> FileStat | None:
-        """One log's size and change time, or ``None`` when it is gone."""
-        try:
-            info = self.backend.stat(key)
-        except FileNotFoundError:
-            return None
-        return FileStat(info.key, info.size, info.mtime_ns)
-
-    def read(self, key: str, offset: int = 0, length: int | None = None) -> bytes:
-        """Bytes of a log."""
-        return self.backend.read(key, offset, length)
-
-    def describe(self, key: str) -> str:
-        """Where the log lives, for people."""
-        return self.backend.describe(key)
+__all__ = ["CATALOG", "CatalogProjection"]
 
 
 class CatalogProjection:

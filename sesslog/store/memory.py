@@ -12,7 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sesslog.backends.memory import MemoryBackend
-from sesslog.catalog.files import FileStat, file_id, in_folder
+from sesslog.catalog.backend_files import BackendFiles
+from sesslog.catalog.files import file_id
 from sesslog.errors import SessionNotFoundError
 from sesslog.format.timestamps import ms_to_iso
 from sesslog.session import Session
@@ -21,8 +22,9 @@ from sesslog.store.backend import TrashItem, key_for
 __all__ = ["MemoryFiles"]
 
 
-class MemoryFiles:
-    """Sessions in a memory backend, in pi's layout of keys.
+class MemoryFiles(BackendFiles):
+    """Sessions in a memory backend, in pi's layout of keys (read as any backend's logs,
+    :class:`~sesslog.catalog.backend_files.BackendFiles`).
 
     Args:
         clock: Unix milliseconds, for new sessions' headers.
@@ -33,33 +35,9 @@ class MemoryFiles:
     """
 
     def __init__(self, *, clock: Callable[[], int], backend: MemoryBackend | None = None) -> None:
+        super().__init__(backend if backend is not None else MemoryBackend())
         self._clock = clock
-        self.backend = backend if backend is not None else MemoryBackend()
         self._trash: dict[str, tuple[TrashItem, str]] = {}  # trash key: item, backend's key
-
-    def scan(self) -> list[FileStat]:
-        """Every session, with its size and change counter as its fingerprint."""
-        return [FileStat(info.key, info.size, info.mtime_ns) for info in self.backend.list()]
-
-    def folders(self) -> None:
-        """Memory cannot tell which folders changed: every look lists every session."""
-        return None
-
-    def scan_folder(self, name: str) -> list[FileStat]:
-        """The sessions whose key is in folder ``name``."""
-        return in_folder(self.scan(), name)
-
-    def stat(self, key: str) -> FileStat | None:
-        """A session's fingerprint, or ``None`` when it is gone."""
-        try:
-            info = self.backend.stat(key)
-        except FileNotFoundError:
-            return None
-        return FileStat(info.key, info.size, info.mtime_ns)
-
-    def read(self, key: str, offset: int = 0, length: int | None = None) -> bytes:
-        """A session's bytes from ``offset``."""
-        return self.backend.read(key, offset, length)
 
     def describe(self, key: str) -> str:
         """The key itself."""
