@@ -90,11 +90,6 @@ def test_a_pi_file_without_its_header_is_not_placed(tmp_path: Path) -> None:
     assert not list((tmp_path / "store").glob("*/*.jsonl"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug outside the importers: the store's catalog cannot write a text holding "
-    "a lone surrogate (UnicodeEncodeError in catalog/sqlite_rows.py), so ls fails on it",
-)
 def test_store_lists_a_session_with_a_lone_surrogate(tmp_path: Path) -> None:
     source = tmp_path / "cut-emoji.jsonl"
     source.write_bytes(CASES["lone_surrogate"][0])
