@@ -1,5 +1,8 @@
 """Checks of the files a command is given, before anything reads or writes them.
 
+A command that reads one session may also be given a session of the store by id, unique id
+prefix or title instead of a file (:func:`session_path`, :func:`accept_session_ref`).
+
 Each check refuses with a :class:`~sesslog.cli.errors.CommandError` naming the file and the
 cause: a missing file, a directory or other non-regular file (which a read would fail on, or
 block on for a pipe), a symbolic link given to a command that writes, a file that is not a
@@ -8,23 +11,36 @@ session at all (empty, binary, no header and no entry).
 
 from __future__ import annotations
 
+import argparse
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sesslog.cli.errors import CommandError
 from sesslog.cli.output import EXIT_CORRUPT, EXIT_MISSING, EXIT_USAGE
 from sesslog.format.reader import ReadMode
 from sesslog.session import Session
 
+if TYPE_CHECKING:
+    from sesslog.cli.output import Output
+
 __all__ = [
+    "accept_session_ref",
     "existing_file",
     "file_if_any",
     "not_a_link",
     "open_session",
     "require_session",
+    "session_path",
     "sessions_root",
 ]
+
+#: The help of an argument taking a session file or a session of the store.
+FILE_OR_REF_HELP = (
+    "session .jsonl file, or a session of the store (--root): its id, unique id prefix or title"
+)
 
 
 def existing_file(path: str | os.PathLike[str]) -> Path:
@@ -113,3 +129,60 @@ def sessions_root(root: str | os.PathLike[str] | None) -> Path:
     from sesslog.backends.layout import default_sessions_root
 
     return default_sessions_root()
+
+
+def _looks_like_path(ref: str) -> bool:
+    return "/" in ref or "\\" in ref or ref.endswith(".jsonl") or ref in (".", "..")
+
+
+def session_path(
+    ref: str | os.PathLike[str], root: str | os.PathLike[str] | None, out: Output
+) -> Path:
+    """The file a command reads: ``ref`` itself when it exists or looks like a path (it holds
+    a ``/`` or ends in ``.jsonl``), else the session of the store at ``root`` (see
+    :func:`sessions_root`) whose id, unique id prefix or title it is.
+
+    Raises:
+        CommandError: No such file nor session (exit 4), or several sessions match (exit 2).
+    """
+    text = os.fspath(ref)
+    if os.path.lexists(text) or _looks_like_path(text):
+        return Path(text)
+    folder = sessions_root(root)
+    if not folder.is_dir():
+        raise CommandError(
+            f"{text}: no such file (and no store at {folder} to look the session up in)",
+            EXIT_MISSING,
+        )
+    from sesslog.cli.store_access import opened_store
+    from sesslog.errors import SessionNotFoundError
+
+    with opened_store(argparse.Namespace(root=folder), out) as store:
+        try:
+            return Path(store.resolve(text).path)
+        except SessionNotFoundError:
+            raise CommandError(
+                f"{text}: no such file, nor a session with that id, id prefix or title in {folder}",
+                EXIT_MISSING,
+            ) from None
+
+
+def accept_session_ref(parser: argparse.ArgumentParser) -> None:
+    """Let a command that reads one session (its ``file`` argument) be given a session of the
+    store by id, id prefix or title, found under ``--root``."""
+    for action in parser._actions:
+        if action.dest == "file":
+            action.help = FILE_OR_REF_HELP
+            action.metavar = "FILE|REF"
+    parser.add_argument(
+        "--root",
+        metavar="DIR",
+        help="the store a REF is looked up in (default: $SESSLOG_ROOT, else pi's folder)",
+    )
+    handler: Callable[[argparse.Namespace, Output], int] = parser.get_default("handler")
+
+    def resolving(args: argparse.Namespace, out: Output) -> int:
+        args.file = str(session_path(args.file, args.root, out))
+        return handler(args, out)
+
+    parser.set_defaults(handler=resolving)

@@ -145,10 +145,11 @@ def info_json(info: SessionInfo) -> Any:
 
 
 def info_line(info: SessionInfo, out: Output) -> str:
-    """A session as ``ls`` shows it: updated, id, entries, cost, working directory, title."""
+    """A session as ``ls`` shows it: updated, the id's first 13 characters (enough to tell
+    apart UUIDv7 ids made in the same minute), entries, cost, working directory, title."""
     label = info.title or info.preview or ""
     flag = out.style(f" [{info.error}]", "31") if info.error else ""
     return (
-        f"{info.updated[:16].replace('T', ' '):16}  {info.id[:8]:8}  {info.entries:6}  "
+        f"{info.updated[:16].replace('T', ' '):16}  {info.id[:13]:13}  {info.entries:6}  "
         f"${info.cost:8.4f}  {escape_text(info.cwd)}  {escape_text(label)[:60]}{flag}"
     )
