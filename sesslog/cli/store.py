@@ -11,6 +11,7 @@ import argparse
 from typing import Any
 
 from sesslog.cli.output import EXIT_FOUND, EXIT_OK, Output
+from sesslog.cli.progress import progress_bar
 from sesslog.cli.store_access import info_line, root_options, run_store
 from sesslog.render.escape import escape_json, escape_text
 
@@ -199,7 +200,10 @@ def _catalog(args: argparse.Namespace, out: Output) -> int:
 
     def work(store: Any) -> int:
         if args.action == "rebuild":
-            report = store.rebuild_catalog()
+            with progress_bar(out) as bar:
+                report = store.rebuild_catalog(
+                    None if bar is None else lambda done, total: bar("catalog", done, total)
+                )
             value: Any = msgspec.to_builtins(report)
             text = f"read {report.added} sessions ({report.bytes_read / 1e6:.1f} MB)"
         else:
