@@ -156,7 +156,7 @@ def _search(args: argparse.Namespace, out: Output) -> int:
                 snippet = snippet.replace(MARK_OPEN, "\033[1m\033[33m")  # bold yellow
                 snippet = snippet.replace(MARK_CLOSE, "\033[0m")
             title = escape_text(h.session.title or h.session.preview or "")[:40]
-            out.line(f"{h.session.id[:8]}  {title}  line {h.line}  {h.kind}: {snippet}")
+            out.line(f"{h.session.id[:13]}  {title}  line {h.line}  {h.kind}: {snippet}")
         return EXIT_OK if hits else EXIT_FOUND
 
     return run_store(args, out, work)
