@@ -92,6 +92,7 @@ def _refused() -> tuple[type[BaseException], ...]:
         InvalidIdError,
         InvalidMetadataError,
         StoreRootError,
+        UnsafeSessionFileError,
     )
 
     return (
@@ -99,6 +100,7 @@ def _refused() -> tuple[type[BaseException], ...]:
         InvalidIdError,
         InvalidMetadataError,
         StoreRootError,
+        UnsafeSessionFileError,
     )
 
 
@@ -107,8 +109,9 @@ def opened_store(args: argparse.Namespace, out: Output) -> Iterator[SessionStore
     """Open the store of ``--root``; say once on stderr when its catalog cannot be used.
 
     A bad reference (a path separator or ``..`` in an id, several sessions matching), bad
-    metadata (control characters in a title or tag) and a root that is not a folder end with
-    one line and exit 2, before anything is written.
+    metadata (control characters in a title or tag), a session file replaced by a symbolic
+    link and a root that is not a folder end with one line and exit 2, before anything is
+    written.
     """
     from sesslog.errors import CatalogUnavailableWarning
     from sesslog.store import SessionStore
