@@ -12,13 +12,13 @@ import argparse
 import datetime as dt
 import re
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from sesslog.cli.errors import CommandError
 from sesslog.cli.inputs import sessions_root
-from sesslog.cli.output import EXIT_USAGE, Output
+from sesslog.cli.output import EXIT_OK, EXIT_USAGE, Output
 from sesslog.render.escape import escape_text
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ __all__ = [
     "StoreWork",
     "add_command",
     "age",
+    "emit",
     "info_json",
     "info_line",
     "opened_store",
@@ -138,6 +139,16 @@ def run_store(args: argparse.Namespace, out: Output, work: StoreWork) -> int:
     """Run ``work`` on the store of ``--root``; its exit code."""
     with opened_store(args, out) as store:
         return work(store)
+
+
+def emit(out: Output, value: Any, lines: Iterable[str]) -> int:
+    """Print ``value`` as JSON with ``--json``, else each of ``lines``; return exit code 0."""
+    if out.json_mode:
+        out.json(value)
+    else:
+        for text in lines:
+            out.line(text)
+    return EXIT_OK
 
 
 def info_json(info: SessionInfo) -> Any:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sesslog.cli.core import positive_int
 from sesslog.cli.errors import CommandError
 from sesslog.cli.output import EXIT_MISSING, EXIT_OK, EXIT_USAGE, Output
-from sesslog.cli.store_access import add_command, info_json, info_line, run_store
+from sesslog.cli.store_access import add_command, emit, info_json, info_line, run_store
 from sesslog.render.escape import escape_text
 
 if TYPE_CHECKING:
@@ -89,12 +89,8 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     )
 
 
-def _show(info: SessionInfo, out: Output) -> None:
-    if out.json_mode:
-        out.json(info_json(info))
-        return
-    out.line(info.path)
-    out.line(info_line(info, out))
+def _show(info: SessionInfo, out: Output) -> int:
+    return emit(out, info_json(info), [info.path, info_line(info, out)])
 
 
 def _open(args: argparse.Namespace, out: Output) -> int:
@@ -111,8 +107,7 @@ def _open(args: argparse.Namespace, out: Output) -> int:
                 where = f" for {cwd}" if cwd else ""
                 raise CommandError(f"{store.root}: no session{where}", EXIT_MISSING)
             info = found
-        _show(info, out)
-        return EXIT_OK
+        return _show(info, out)
 
     return run_store(args, out, work)
 
@@ -198,8 +193,7 @@ def _new(args: argparse.Namespace, out: Output) -> int:
             )
             with session:
                 path = str(session.path)
-        _show(store.resolve(path), out)
-        return EXIT_OK
+        return _show(store.resolve(path), out)
 
     return run_store(args, out, work)
 
@@ -215,8 +209,7 @@ def _fork(args: argparse.Namespace, out: Output) -> int:
             if title is not None:
                 child.set_name(title)
             path = str(child.path)
-        _show(store.resolve(path), out)
-        return EXIT_OK
+        return _show(store.resolve(path), out)
 
     return run_store(args, out, work)
 
@@ -226,13 +219,11 @@ def _branch(args: argparse.Namespace, out: Output) -> int:
         with store.open(args.ref) as session:
             moved = session.branch(args.entry, summary=args.summary)
             path = str(session.path)
-        if out.json_mode:
-            out.json({"path": path, "entry": args.entry, "leaf": moved.id, "type": moved.type})
-        else:
-            out.line(
-                f"{escape_text(path)}: leaf moved to {escape_text(args.entry)} "
-                f"(new leaf {moved.id}, a {moved.type} entry)"
-            )
-        return EXIT_OK
+        text = (
+            f"{escape_text(path)}: leaf moved to {escape_text(args.entry)} "
+            f"(new leaf {moved.id}, a {moved.type} entry)"
+        )
+        value = {"path": path, "entry": args.entry, "leaf": moved.id, "type": moved.type}
+        return emit(out, value, [text])
 
     return run_store(args, out, work)

@@ -10,8 +10,8 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sesslog.cli.output import EXIT_OK, Output
-from sesslog.cli.store_access import add_command, run_store
+from sesslog.cli.output import Output
+from sesslog.cli.store_access import add_command, emit, run_store
 from sesslog.render.escape import escape_text
 
 if TYPE_CHECKING:
@@ -44,20 +44,25 @@ def _snapshot(args: argparse.Namespace, out: Output) -> int:
         path = store.resolve(args.ref).path
         if args.name is None:
             marks = store.snapshots(path)
-            if out.json_mode:
-                out.json({"path": path, "snapshots": marks})
-            for name, target in [] if out.json_mode else marks.items():
-                out.line(f"{escape_text(name)}  {target or '(before the first entry)'}")
-            return EXIT_OK
+            return emit(
+                out,
+                {"path": path, "snapshots": marks},
+                (f"{escape_text(name)}  {_where(target)}" for name, target in marks.items()),
+            )
         rec = store.snapshot(path, args.name)
         target = rec.decode()["data"]["target"]
-        if out.json_mode:
-            out.json({"path": path, "snapshot": args.name.strip(), "target": target})
-        else:
-            out.line(f"{escape_text(path)}: snapshot {escape_text(args.name.strip())} at {target}")
-        return EXIT_OK
+        name = args.name.strip()
+        return emit(
+            out,
+            {"path": path, "snapshot": name, "target": target},
+            [f"{escape_text(path)}: snapshot {escape_text(name)} at {target}"],
+        )
 
     return run_store(args, out, work)
+
+
+def _where(target: str | None) -> str:
+    return target or "(before the first entry)"
 
 
 def _move(
@@ -70,21 +75,14 @@ def _move(
         rec = move(store, path)
         data = rec.decode()
         target = data.get("parentId")
-        if out.json_mode:
-            out.json(
-                {
-                    "path": path,
-                    "move": what,
-                    "target": target,
-                    "from": data["data"]["from"],
-                    "leaf": rec.id,
-                }
-            )
-        else:
-            out.line(
-                f"{escape_text(path)}: {what}: leaf moved to {target or '(before the first entry)'}"
-            )
-        return EXIT_OK
+        value = {
+            "path": path,
+            "move": what,
+            "target": target,
+            "from": data["data"]["from"],
+            "leaf": rec.id,
+        }
+        return emit(out, value, [f"{escape_text(path)}: {what}: leaf moved to {_where(target)}"])
 
     return run_store(args, out, work)
 

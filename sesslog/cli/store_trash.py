@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 from sesslog.cli.errors import CommandError
 from sesslog.cli.output import EXIT_FOUND, EXIT_OK, Output
-from sesslog.cli.store_access import REF_HELP, add_command, age, info_json, info_line, run_store
+from sesslog.cli.store_access import (
+    REF_HELP,
+    add_command,
+    age,
+    emit,
+    info_json,
+    info_line,
+    run_store,
+)
 from sesslog.render.escape import escape_text
 
 if TYPE_CHECKING:
@@ -82,11 +90,11 @@ def _rm(args: argparse.Namespace, out: Output) -> int:
     def work(store: SessionStore) -> int:
         paths = [store.resolve(ref).path for ref in args.refs]  # all checked before any move
         moved = [store.delete(path) for path in dict.fromkeys(paths)]
-        if out.json_mode:
-            out.json(_items_json(moved))
-        for item in [] if out.json_mode else moved:
-            out.line(f"{escape_text(item.location)}: moved to the trash as {item.trash_key}")
-        return EXIT_OK
+        return emit(
+            out,
+            _items_json(moved),
+            (f"{escape_text(i.location)}: moved to the trash as {i.trash_key}" for i in moved),
+        )
 
     return run_store(args, out, work)
 
@@ -94,11 +102,7 @@ def _rm(args: argparse.Namespace, out: Output) -> int:
 def _trash(args: argparse.Namespace, out: Output) -> int:
     def work(store: SessionStore) -> int:
         items = store.trash()
-        if out.json_mode:
-            out.json(_items_json(items))
-        for item in [] if out.json_mode else items:
-            out.line(escape_text(_item_line(item)))
-        return EXIT_OK
+        return emit(out, _items_json(items), (escape_text(_item_line(i)) for i in items))
 
     return run_store(args, out, work)
 
@@ -106,11 +110,7 @@ def _trash(args: argparse.Namespace, out: Output) -> int:
 def _restore(args: argparse.Namespace, out: Output) -> int:
     def work(store: SessionStore) -> int:
         info = store.restore(args.ref)
-        if out.json_mode:
-            out.json(info_json(info))
-        else:
-            out.line(f"{escape_text(info.path)}: restored from the trash")
-        return EXIT_OK
+        return emit(out, info_json(info), [f"{escape_text(info.path)}: restored from the trash"])
 
     return run_store(args, out, work)
 
@@ -137,11 +137,8 @@ def _empty(args: argparse.Namespace, out: Output) -> int:
                     EXIT_FOUND,
                 )
         removed = store.empty_trash(older_than=args.older_than) if items else []
-        if out.json_mode:
-            out.json(_items_json(removed))
-        else:
-            out.line(f"deleted {len(removed)} sessions from the trash for good")
-        return EXIT_OK
+        text = f"deleted {len(removed)} sessions from the trash for good"
+        return emit(out, _items_json(removed), [text])
 
     return run_store(args, out, work)
 
