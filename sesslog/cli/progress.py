@@ -9,6 +9,7 @@ light.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
@@ -18,6 +19,20 @@ if TYPE_CHECKING:
     from tqdm import tqdm
 
 __all__ = ["ProgressBar", "progress_bar"]
+
+
+#: The size assumed when the terminal does not say it (a new pseudo-terminal says 0 x 0,
+#: and tqdm draws nothing on a screen of no rows).
+_DEFAULT_SIZE = (80, 24)
+
+
+def _size(stream: TextIO) -> tuple[int, int]:
+    """The terminal's columns and rows, each :data:`_DEFAULT_SIZE`'s when unknown."""
+    try:
+        size = os.get_terminal_size(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return _DEFAULT_SIZE
+    return size.columns or _DEFAULT_SIZE[0], size.lines or _DEFAULT_SIZE[1]
 
 
 class ProgressBar:
@@ -41,6 +56,7 @@ class ProgressBar:
         if bar is None or phase != self._phase:
             from tqdm import tqdm
 
+            columns, rows = _size(self.stream)
             self.close()
             self._phase = phase
             bar = tqdm(
@@ -51,7 +67,8 @@ class ProgressBar:
                 unit_divisor=1024,
                 file=self.stream,
                 leave=True,
-                dynamic_ncols=True,
+                ncols=columns,
+                nrows=rows,
             )
             self._bar = bar
         if bar.total != total:
