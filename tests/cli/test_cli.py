@@ -198,8 +198,16 @@ def test_python_dash_m_and_light_import() -> None:
     assert proc.stdout.startswith("sesslog")
     probe = (
         "import sys, sesslog; "
-        "print(' '.join(m for m in ('zstandard', 'watchfiles', 'sqlite3', 'sesslog.cli') "
+        "print(' '.join(m for m in ('zstandard', 'watchfiles', 'sqlite3', 'tqdm', 'sesslog.cli') "
         "if m in sys.modules))"
     )
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == ""
+    parser = probe.replace(
+        "import sys, sesslog;", "import sys, sesslog.cli; sesslog.cli.build_parser();"
+    )
+    parser = parser.replace(", 'sesslog.cli')", ")")
+    proc = subprocess.run(
+        [sys.executable, "-c", parser], capture_output=True, text=True, check=True
+    )
+    assert proc.stdout.strip() == ""  # --help builds every command without the heavy imports
