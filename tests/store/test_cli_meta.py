@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from cli_runs import Store, files, run
+from store_builders import SessionFile
 
 Cap = pytest.CaptureFixture[str]
 META = {"id", "path", "title", "tags", "status", "purpose", "user", "agents", "custom"}
@@ -96,3 +97,17 @@ def test_a_missing_session_or_entry(capsys: Cap, store: Store) -> None:
     assert run(capsys, "name", "nope", "x").code == 4
     assert run(capsys, "label", "Parser", "nope", "x").code == 4
     assert files(store.root) == before
+
+
+def test_hostile_text_from_a_file_is_shown_escaped(capsys: Cap, store: Store) -> None:
+    hostile = SessionFile(store.root, "/home/\x1b[2Jdev", session_id="eeee-5555", folder="odd")
+    hostile.name("evil\x1b]0;pwned\x07\u202etitle")
+    hostile.meta(tags=["t\x1b[31m"], custom={"k\x1b": "v\x07"})
+    for argv in (["ls"], ["open", "eeee"], ["meta", "eeee"], ["log", "eeee"], ["trash"]):
+        done = run(capsys, *argv, "--color", "always")
+        assert done.code == 0, argv
+        assert "\x1b]" not in done.out and "\x07" not in done.out and "\u202e" not in done.out
+        assert "\x1b[2J" not in done.out and "t\x1b[31m" not in done.out
+    assert "t\\x1b[31m" in run(capsys, "meta", "eeee").out  # shown as a visible escape
+    shown = run(capsys, "meta", "eeee", "--json").json()
+    assert shown["title"] == "evil\x1b]0;pwned\x07\u202etitle"  # JSON keeps the exact value
