@@ -5,6 +5,11 @@ with a root that is a file or a catalog that is garbage."""
 from __future__ import annotations
 
 import io
+import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -138,3 +143,22 @@ def test_catalog_rebuild_draws_progress_on_a_terminal_only(
     assert run(capsys, "catalog", "rebuild").code == 0
     drawn = terminal.getvalue()
     assert drawn.startswith("\rcatalog") and "100%" in drawn and drawn.endswith("\n")
+
+
+def test_an_unreadable_session_is_listed_with_its_error(store: Store) -> None:
+    argv = [sys.executable, "-m", "sesslog", "ls", "--root", str(store.root)]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root and setpriv is missing: cannot drop file permissions")
+        argv = [setpriv, "--bounding-set=-dac_override,-dac_read_search", *argv]
+    store.web.path.chmod(0)
+    try:
+        listed = subprocess.run([*argv, "--json"], capture_output=True, text=True, timeout=120)
+        text = subprocess.run([*argv, "--color", "never"], capture_output=True, text=True)
+    finally:
+        store.web.path.chmod(0o600)
+    assert listed.returncode == 0, listed.stderr
+    errors = {s["id"]: s["error"] for s in json.loads(listed.stdout)}
+    assert errors["aaaa-1111"] is None and "Permission denied" in errors["bbbb-2222"]
+    assert text.returncode == 0 and "Permission denied" in text.stdout and "Parser" in text.stdout
