@@ -2,7 +2,7 @@
 ``name``, ``tag``, ``meta``, and setting the status (``status REF STATUS``, with the V2
 ``status FILE`` in :mod:`sesslog.cli.v2`).
 
-Each prints the session's metadata afterwards (``--json``: ``{"id", "path", "title", "tags",
+Each but ``label`` prints the session's metadata afterwards (``--json``: ``{"id", "path", "title", "tags",
 "status", "purpose", "user", "agents", "custom"}``). Text is checked before anything is
 written: control characters in a title, tag, label or key end with exit 2.
 """
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sesslog.cli.errors import CommandError
 from sesslog.cli.output import EXIT_OK, EXIT_USAGE, Output
-from sesslog.cli.store_access import add_command, run_store
+from sesslog.cli.store_access import add_command, emit, run_store
 from sesslog.render.escape import escape_text
 
 if TYPE_CHECKING:
@@ -93,12 +93,16 @@ def _label(args: argparse.Namespace, out: Output) -> int:
     if args.clear == (args.label is not None):
         raise CommandError("label: give a LABEL, or --clear", EXIT_USAGE)
 
-    def change(store: SessionStore, path: str) -> None:
+    def work(store: SessionStore) -> int:
+        path = store.resolve(args.ref).path
         text = None if args.clear else check_name("label", args.label)
         with store.open(path) as session:
             session.set_label(args.entry, text)
+        shown = "cleared" if text is None else f"labelled {escape_text(text)!r}"
+        value = {"path": path, "entry": args.entry, "label": text}
+        return emit(out, value, [f"{escape_text(path)}: entry {args.entry} {shown}"])
 
-    return _changing(args, out, change)
+    return run_store(args, out, work)
 
 
 def _name(args: argparse.Namespace, out: Output) -> int:

@@ -41,10 +41,16 @@ def test_status(capsys: Cap, store: Store) -> None:
 
 
 def test_label(capsys: Cap, store: Store) -> None:
-    assert run(capsys, "label", "Parser", store.first, "start").code == 0
+    done = run(capsys, "label", "Parser", store.first, "start", "--json")
+    assert done.code == 0 and done.json() == {
+        "path": str(store.parser.path),
+        "entry": store.first,
+        "label": "start",
+    }
     labels = run(capsys, "tree", "Parser", "--json").json()["labels"]
     assert labels == {store.first: "start"}
-    assert run(capsys, "label", "Parser", store.first, "--clear").code == 0
+    cleared = run(capsys, "label", "Parser", store.first, "--clear")
+    assert cleared.code == 0 and cleared.out.endswith(f"entry {store.first} cleared\n")
     assert run(capsys, "tree", "Parser", "--json").json()["labels"] == {}
 
 
