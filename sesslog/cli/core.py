@@ -15,6 +15,7 @@ from sesslog.cli.inputs import accept_session_ref, existing_file, open_session
 from sesslog.cli.output import EXIT_FOUND, EXIT_OK, Output
 from sesslog.format.reader import ReadMode
 from sesslog.projections.sidecar import sidecar_folder
+from sesslog.session import Session
 
 __all__ = ["non_negative_int", "positive_int", "register"]
 
@@ -198,7 +199,7 @@ def _context(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
-def _context_tokens(session: Any, args: argparse.Namespace, out: Output) -> int:
+def _context_tokens(session: Session, args: argparse.Namespace, out: Output) -> int:
     from sesslog.store.tokens import context_tokens
 
     tokens = context_tokens(session, args.leaf)
