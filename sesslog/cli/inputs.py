@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from sesslog.cli.errors import CommandError
 from sesslog.cli.output import EXIT_CORRUPT, EXIT_MISSING, EXIT_USAGE
+from sesslog.cli.store_access import opened_store, sessions_root
 from sesslog.format.reader import ReadMode
 from sesslog.session import Session
 
@@ -118,19 +119,6 @@ def open_session(path: str | os.PathLike[str], mode: ReadMode | str) -> Session:
     return require_session(Session.open(file, mode=ReadMode(mode), read_only=True), file)
 
 
-def sessions_root(root: str | os.PathLike[str] | None) -> Path:
-    """The sessions root a command works in: ``--root``, else ``$SESSLOG_ROOT``, else pi's
-    sessions folder (``~/.pi/agent/sessions``)."""
-    if root:
-        return Path(root)
-    env = os.environ.get("SESSLOG_ROOT")
-    if env:
-        return Path(env).expanduser()
-    from sesslog.backends.layout import default_sessions_root
-
-    return default_sessions_root()
-
-
 def _looks_like_path(ref: str) -> bool:
     return "/" in ref or "\\" in ref or ref.endswith(".jsonl") or ref in (".", "..")
 
@@ -154,7 +142,6 @@ def session_path(
             f"{text}: no such file (and no store at {folder} to look the session up in)",
             EXIT_MISSING,
         )
-    from sesslog.cli.store_access import opened_store
     from sesslog.errors import SessionNotFoundError
 
     with opened_store(argparse.Namespace(root=folder), out) as store:

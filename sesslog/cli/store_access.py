@@ -1,6 +1,6 @@
-"""What every store command shares: the ``--root`` option, opening the store (with the catalog
-fallback said once on stderr), the exit codes of bad references and metadata, and how a
-session is shown.
+"""What every store command shares: the ``--root`` option and the root it names, opening the
+store (with the catalog fallback said once on stderr), the exit codes of bad references and
+metadata, and how a session is shown.
 
 A reference (``REF``) names a session by path, id, unique id prefix or unique title (see
 :meth:`sesslog.store.SessionStore.resolve`).
@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sesslog.cli.errors import CommandError
-from sesslog.cli.inputs import sessions_root
 from sesslog.cli.output import EXIT_OK, EXIT_USAGE, Output
 from sesslog.render.escape import escape_text
 
@@ -36,6 +37,7 @@ __all__ = [
     "opened_store",
     "root_options",
     "run_store",
+    "sessions_root",
 ]
 
 #: The help of a ``REF`` argument.
@@ -45,6 +47,19 @@ StoreWork = Callable[["SessionStore"], int]
 
 _AGE = re.compile(r"(\d+(?:\.\d+)?)([smhdw]?)")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "": 86400}
+
+
+def sessions_root(root: str | os.PathLike[str] | None) -> Path:
+    """The sessions root a command works in: ``--root``, else ``$SESSLOG_ROOT``, else pi's
+    sessions folder (``~/.pi/agent/sessions``)."""
+    if root:
+        return Path(root)
+    env = os.environ.get("SESSLOG_ROOT")
+    if env:
+        return Path(env).expanduser()
+    from sesslog.backends.layout import default_sessions_root
+
+    return default_sessions_root()
 
 
 def root_options() -> argparse.ArgumentParser:
