@@ -4,9 +4,15 @@ without an explicit command."""
 from __future__ import annotations
 
 import os
+import pty
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
-from cli_runs import Store, files, run, run_process
+from cli_runs import REPO_ROOT, Store, files, run, run_process
 from store_builders import SessionFile
 
 Cap = pytest.CaptureFixture[str]
@@ -90,3 +96,40 @@ def test_cleanup_is_a_dry_run_without_yes(capsys: Cap, store: Store) -> None:
 def test_cleanup_refuses_a_bad_age(capsys: Cap, store: Store, age: str) -> None:
     done = run(capsys, "cleanup", "--older-than", age)
     assert done.code == 2 and "--older-than" in done.err
+
+
+def _answer_on_a_terminal(root: Path, answer: bytes) -> tuple[int, bytes]:
+    """Run ``empty-trash`` with stdin and stderr on a terminal, answer its question."""
+    primary, secondary = pty.openpty()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "sesslog", "empty-trash", "--root", str(root)],
+        stdin=secondary,
+        stdout=subprocess.PIPE,
+        stderr=secondary,
+        cwd=REPO_ROOT,
+    )
+    os.close(secondary)
+    seen = b""
+    try:
+        deadline = time.monotonic() + 60
+        while b"[y/N]" not in seen and time.monotonic() < deadline:
+            if select.select([primary], [], [], 0.5)[0]:
+                seen += os.read(primary, 4096)
+        os.write(primary, answer)
+        code = child.wait(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        os.close(primary)
+    return code, seen
+
+
+@pytest.mark.parametrize(("answer", "deleted"), [(b"y\n", True), (b"\n", False)])
+def test_empty_trash_asks_on_a_terminal(
+    capsys: Cap, store: Store, answer: bytes, deleted: bool
+) -> None:
+    assert run(capsys, "rm", "bbbb").code == 0
+    code, asked = _answer_on_a_terminal(store.root, answer)
+    assert b"delete 1 sessions" in asked
+    assert code == (0 if deleted else 1)
+    assert (run(capsys, "trash", "--json").json() == []) is deleted
