@@ -8,12 +8,12 @@ import math
 import os
 import re
 import sys
-from typing import Any, TextIO
 
-import msgspec
-
-from sesslog.format.codec import dumps_json
+from sesslog._lazy import TYPE_CHECKING
 from sesslog.render.escape import escape_json, escape_terminal, escape_text
+
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 __all__ = [
     "EXIT_BROKEN_PIPE",
@@ -121,9 +121,26 @@ class Output:
         """Print one JSON document: valid JSON on one line, nothing in it a terminal would obey.
         A number JSON cannot hold (``NaN``, ``Infinity``: a damaged line may carry one) is
         written as ``null``, as JavaScript writes it."""
-        text = dumps_json(value)
-        if _NON_FINITE.search(text):  # rare; a string holding ":NaN" only costs a second pass
-            text = dumps_json(_finite(msgspec.to_builtins(value)))
+        import msgspec  # here, not at the top: commands that print no JSON never load it
+
+        try:
+            # msgspec writes NaN and the infinities as null itself
+            text = msgspec.json.encode(value).decode("utf-8")
+        except (
+            UnicodeError,
+            TypeError,
+            ValueError,
+            OverflowError,
+            RecursionError,
+            msgspec.MsgspecError,
+        ):
+            # lone surrogates (written as escapes), or a value msgspec refuses (the standard
+            # library's encoder says why, as a FormatError)
+            from sesslog.format.codec import dumps_json
+
+            text = dumps_json(value)
+            if _NON_FINITE.search(text):  # rare; a string holding ":NaN" only costs a pass
+                text = dumps_json(_finite(msgspec.to_builtins(value)))
         self.stdout.write(escape_json(text) + "\n")
 
     def line(self, text: str = "") -> None:
