@@ -12,7 +12,9 @@ from sesslog.cli.errors import CommandError
 from sesslog.cli.inputs import existing_file, open_session
 from sesslog.cli.output import EXIT_FOUND, EXIT_OK, Output
 from sesslog.format.reader import ReadMode
+from sesslog.projections.partial import PartialTree
 from sesslog.projections.sidecar import sidecar_folder
+from sesslog.tree.context import SessionContext, context_of_path
 
 __all__ = ["non_negative_int", "positive_int", "register"]
 
@@ -170,8 +172,10 @@ def _tree(args: argparse.Namespace, out: Output) -> int:
 
 
 def _context(args: argparse.Namespace, out: Output) -> int:
-    session = open_session(args.file, args.mode)
-    context = session.context(args.leaf)
+    if args.leaf is not None:
+        context = open_session(args.file, args.mode).context(args.leaf)
+    else:
+        context = _leaf_context(args.file, args.mode)
     if out.json_mode:
         out.json(context.to_json())
         return EXIT_OK
@@ -180,6 +184,25 @@ def _context(args: argparse.Namespace, out: Output) -> int:
     for text in render_context(context, style=out.style):
         out.line(text)
     return EXIT_OK
+
+
+#: Entries of the path a first sidecar load takes for the context at the leaf (then 8x more).
+_CONTEXT_TAIL = 2048
+
+
+def _leaf_context(file: str, mode: str) -> SessionContext:
+    """The context at the leaf. A fresh sidecar loads the end of the path, longer until it
+    decides the context (:func:`~sesslog.tree.context.context_of_path`); without one the file
+    is read whole, which decides it at once."""
+    count = _CONTEXT_TAIL
+    while True:
+        session = open_session(file, mode, scope=f"tail:{count}")
+        path = session.tree.path()
+        whole = not isinstance(session.tree, PartialTree) or len(path) < count
+        context = context_of_path(path, whole=whole)
+        if context is not None:
+            return context
+        count *= 8
 
 
 def _check(args: argparse.Namespace, out: Output) -> int:
