@@ -125,7 +125,7 @@ class Output:
 
         try:
             # msgspec writes NaN and the infinities as null itself
-            text = msgspec.json.encode(value).decode("utf-8")
+            raw = msgspec.json.encode(value)
         except (
             UnicodeError,
             TypeError,
@@ -141,6 +141,15 @@ class Output:
             text = dumps_json(value)
             if _NON_FINITE.search(text):  # rare; a string holding ":NaN" only costs a pass
                 text = dumps_json(_finite(msgspec.to_builtins(value)))
+        else:
+            buffer = getattr(self.stdout, "buffer", None)
+            if buffer is not None and raw.isascii() and b"\x7f" not in raw:
+                # nothing to escape (every character escape_json escapes is DEL or beyond
+                # ASCII): the bytes go out as they are
+                self.stdout.flush()
+                buffer.write(raw + b"\n")
+                return
+            text = raw.decode("utf-8")
         self.stdout.write(escape_json(text) + "\n")
 
     def line(self, text: str = "") -> None:
