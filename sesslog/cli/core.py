@@ -154,11 +154,12 @@ def _tree(args: argparse.Namespace, out: Output) -> int:
     session = open_session(args.file, args.mode)
     tree = session.tree
     if out.json_mode:
+        nodes = tree.nodes()  # first: it links the whole tree, which the path then follows
         out.json(
             {
                 "leafId": tree.leaf_id,
                 "path": tree.path_ids(),
-                "nodes": tree.nodes(),
+                "nodes": nodes,
                 "name": tree.name,
                 "labels": tree.labels,
             }

@@ -71,6 +71,28 @@ def _finite(value: Any) -> Any:
     return value
 
 
+#: The UTF-8 of what :func:`~sesslog.render.escape.escape_json` escapes: DEL, C1 controls, the
+#: line and paragraph separators, the bidirectional controls (lone surrogates never reach it:
+#: msgspec refuses them and the standard library escapes them).
+_ESCAPED_UTF8 = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xe2(?:\x80[\xa8-\xae]|\x81[\xa6-\xa9])")
+
+
+def _needs_escape(raw: bytes) -> bool:
+    """Whether JSON bytes hold anything :func:`escape_json` would escape (looked for by each
+    lead byte, which is faster on large output than a pattern over all of it)."""
+    if raw.isascii():
+        return b"\x7f" in raw
+    if b"\x7f" in raw:
+        return True
+    for lead in (b"\xc2", b"\xe2"):
+        at = raw.find(lead)
+        while at != -1:
+            if _ESCAPED_UTF8.match(raw, at):
+                return True
+            at = raw.find(lead, at + 1)
+    return False
+
+
 def common_options() -> argparse.ArgumentParser:
     """Options every command accepts (used as an argparse parent)."""
     parent = argparse.ArgumentParser(add_help=False)
@@ -143,9 +165,8 @@ class Output:
                 text = dumps_json(_finite(msgspec.to_builtins(value)))
         else:
             buffer = getattr(self.stdout, "buffer", None)
-            if buffer is not None and raw.isascii() and b"\x7f" not in raw:
-                # nothing to escape (every character escape_json escapes is DEL or beyond
-                # ASCII): the bytes go out as they are
+            if buffer is not None and not _needs_escape(raw):
+                # nothing a terminal would obey: the bytes go out as they are
                 self.stdout.flush()
                 buffer.write(raw + b"\n")
                 return
