@@ -217,8 +217,27 @@ def median_ms(runs: list[Run], clock: str = "wall") -> float:
     return statistics.median(r[index] for r in runs) * 1e3
 
 
-def peak_mib(runs: list[Run]) -> float:
-    return max(r[1] for r in runs)
+#: Runs a command and prints its peak RSS in KiB. On Linux a child's ``ru_maxrss`` starts at its
+#: parent's RSS when forked and keeps it across ``exec``: a command started by this (large)
+#: process would report at least this process's size. Started from this small interpreter, it
+#: reports its own.
+PEAK = """\
+import os, subprocess, sys
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+_, status, usage = os.wait4(proc.pid, 0)
+print(usage.ru_maxrss if os.waitstatus_to_exitcode(status) == 0 else -1)
+"""
+
+
+def measured_peak(argv: list[str], env: dict[str, str] | None = None) -> float:
+    """Peak RSS (MiB) of one run of ``argv``, measured from a small launcher (see PEAK)."""
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK, *argv], capture_output=True, text=True, env=env, check=True
+    )
+    kib = int(done.stdout.strip())
+    if kib < 0:
+        raise RuntimeError(f"{' '.join(argv)} failed")
+    return kib / 1024
 
 
 def step_medians(
@@ -286,8 +305,13 @@ class Comparison:
         groups.append({"floor": [sys.executable, "-c", FLOOR, str(path)]})
         envs = {label: self.pi_env for g in groups for label in g if label.startswith("pi ")}
         runs = interleaved(groups, envs, self.args.repeat)
+        argvs = {label: argv for group in groups for label, argv in group.items()}
         return {
-            label: {"ms": median_ms(r, self.args.clock), "peakMiB": peak_mib(r), "runs": r}
+            label: {
+                "ms": median_ms(r, self.args.clock),
+                "peakMiB": measured_peak(argvs[label], envs.get(label)),
+                "runs": r,
+            }
             for label, r in runs.items()
         }
 
@@ -370,7 +394,10 @@ class Comparison:
         return {
             "migrateSeconds": migrate[0],
             "wholeProcess": {
-                label: {"ms": median_ms(r, self.args.clock), "peakMiB": peak_mib(r)}
+                label: {
+                    "ms": median_ms(r, self.args.clock),
+                    "peakMiB": measured_peak(group[label], envs.get(label)),
+                }
                 for label, r in runs.items()
             },
             "inProcess": step_medians(
