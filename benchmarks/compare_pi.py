@@ -39,7 +39,9 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import compileall
 import gc
+import io
 import json
 import os
 import shutil
@@ -87,13 +89,16 @@ TARGETS = (
 # --------------------------------------------------------------------------- children
 
 
-def child_inprocess(path: str, repeat: int, clock_name: str) -> None:
+def child_inprocess(path: str, repeat: int, clock_name: str, sidecar: bool = False) -> None:
     """Time sesslog's read steps in this process (imports done first, not timed) on the
-    ``wall`` clock or the process's ``cpu`` time."""
+    ``wall`` clock or the process's ``cpu`` time. With ``sidecar``, the context at the leaf is
+    also timed as ``sesslog context`` builds it (from the end of the path, as a fresh sidecar
+    gives it)."""
     import msgspec
 
     from sesslog import Session
-    from sesslog.format.codec import dumps_json
+    from sesslog.cli.core import _leaf_context
+    from sesslog.cli.output import Output
 
     class Envelope(msgspec.Struct):
         type: str
@@ -112,7 +117,7 @@ def child_inprocess(path: str, repeat: int, clock_name: str) -> None:
         t2 = clock()
         session.tree.nodes()
         t3 = clock()
-        dumps_json(context.to_json())
+        Output(json_mode=True, color=False, stdout=io.StringIO()).json(context.to_json())
         t4 = clock()
         del session, context
         gc.collect()
@@ -120,6 +125,11 @@ def child_inprocess(path: str, repeat: int, clock_name: str) -> None:
         with open(path, "rb") as file:
             floor_decoder.decode_lines(file.read())
         t6 = clock()
+        if sidecar:
+            gc.collect()
+            t7 = clock()
+            _leaf_context(path, "tolerant")
+            leaf = (clock() - t7) * 1e3
         runs.append(
             {
                 "open": (t1 - t0) * 1e3,
@@ -127,6 +137,7 @@ def child_inprocess(path: str, repeat: int, clock_name: str) -> None:
                 "nodes": (t3 - t2) * 1e3,
                 "output": (t4 - t3) * 1e3,
                 "floor": (t6 - t5) * 1e3,
+                **({"leafContext": leaf} if sidecar else {}),
             }
         )
     store = Session.open(path, read_only=True).store_kind.value
@@ -139,6 +150,9 @@ def child_append(folder: str, count: int, chars: int) -> None:
 
     text = "x" * chars
     path = Path(folder) / "sesslog-append.jsonl"
+    # the sidecar a closing writer builds in the background is not part of an append, and
+    # its process would load the machine during the next measurements
+    os.environ["SESSLOG_AUTO_SIDECAR"] = "0"
     session = Session.create(path=path, cwd="/home/dev/app", durability="throughput")
     append = session.append_user_message
     start = time.perf_counter()
@@ -203,8 +217,27 @@ def median_ms(runs: list[Run], clock: str = "wall") -> float:
     return statistics.median(r[index] for r in runs) * 1e3
 
 
-def peak_mib(runs: list[Run]) -> float:
-    return max(r[1] for r in runs)
+#: Runs a command and prints its peak RSS in KiB. On Linux a child's ``ru_maxrss`` starts at its
+#: parent's RSS when forked and keeps it across ``exec``: a command started by this (large)
+#: process would report at least this process's size. Started from this small interpreter, it
+#: reports its own.
+PEAK = """\
+import os, subprocess, sys
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+_, status, usage = os.wait4(proc.pid, 0)
+print(usage.ru_maxrss if os.waitstatus_to_exitcode(status) == 0 else -1)
+"""
+
+
+def measured_peak(argv: list[str], env: dict[str, str] | None = None) -> float:
+    """Peak RSS (MiB) of one run of ``argv``, measured from a small launcher (see PEAK)."""
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK, *argv], capture_output=True, text=True, env=env, check=True
+    )
+    kib = int(done.stdout.strip())
+    if kib < 0:
+        raise RuntimeError(f"{' '.join(argv)} failed")
+    return kib / 1024
 
 
 def step_medians(
@@ -272,8 +305,13 @@ class Comparison:
         groups.append({"floor": [sys.executable, "-c", FLOOR, str(path)]})
         envs = {label: self.pi_env for g in groups for label in g if label.startswith("pi ")}
         runs = interleaved(groups, envs, self.args.repeat)
+        argvs = {label: argv for group in groups for label, argv in group.items()}
         return {
-            label: {"ms": median_ms(r, self.args.clock), "peakMiB": peak_mib(r), "runs": r}
+            label: {
+                "ms": median_ms(r, self.args.clock),
+                "peakMiB": measured_peak(argvs[label], envs.get(label)),
+                "runs": r,
+            }
             for label, r in runs.items()
         }
 
@@ -322,9 +360,11 @@ class Comparison:
             result[label]["load"] = loads[label]
         return result
 
-    def sesslog_in_process(self, path: Path, repeat: int) -> dict[str, Any]:
+    def sesslog_in_process(self, path: Path, repeat: int, sidecar: bool = False) -> dict[str, Any]:
         argv = [sys.executable, __file__, "--child", "inprocess", str(path), str(repeat)]
         argv.append(self.args.clock)
+        if sidecar:
+            argv.append("sidecar")
         answer: dict[str, Any] = output_of(argv)
         return answer
 
@@ -348,16 +388,21 @@ class Comparison:
             group[f"{self.pi_label(pi)} context"] = pi.command("work.mjs", "context", copy)
         envs = {label: self.pi_env for label in group if label.startswith("pi ")}
         runs = interleaved([group], envs, self.args.repeat)
-        inner = self.sesslog_in_process(copy, max(1, self.args.inner))
+        inner = self.sesslog_in_process(copy, max(1, self.args.inner), sidecar=True)
         if inner["store"] != "v2_sidecar":
             self.errors.append(f"{name} sidecar: the context was read from {inner['store']}")
         return {
             "migrateSeconds": migrate[0],
             "wholeProcess": {
-                label: {"ms": median_ms(r, self.args.clock), "peakMiB": peak_mib(r)}
+                label: {
+                    "ms": median_ms(r, self.args.clock),
+                    "peakMiB": measured_peak(group[label], envs.get(label)),
+                }
                 for label, r in runs.items()
             },
-            "inProcess": step_medians(inner["runs"], {"context": ("open", "context")}),
+            "inProcess": step_medians(
+                inner["runs"], {"context": ("open", "context"), "leafContext": ("leafContext",)}
+            ),
         }
 
     def appends(self) -> dict[str, Any]:
@@ -520,7 +565,19 @@ def markdown(results: dict[str, Any], pis: list[str], quick: bool) -> str:
             cells = "".join(
                 f" {inner[p]['context']:.1f} | {ratio(inner[p]['context'], side)} |" for p in pis
             )
-            out.append(f"| {name} | context from a fresh V2 sidecar | {side:.1f} |{cells}")
+            out.append(
+                f"| {name} | context from a fresh V2 sidecar (full open) | {side:.1f} |{cells}"
+            )
+            leaf = entry["sidecar"]["inProcess"].get("leafContext")
+            if leaf is not None:
+                cells = "".join(
+                    f" {inner[p]['context']:.1f} | {ratio(inner[p]['context'], leaf)} |"
+                    for p in pis
+                )
+                out.append(
+                    f"| {name} | context at the leaf from a fresh V2 sidecar (as `sesslog "
+                    f"context`: the end of the path) | {leaf:.1f} |{cells}"
+                )
     out += ["", "Peak memory (ru_maxrss, MiB) of the context commands:", ""]
     head = "| entries | file MB | sesslog | sesslog / file |" + "".join(f" {p} |" for p in pis)
     out += [head, "|---" * (4 + len(pis)) + "|"]
@@ -656,7 +713,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         kind, *rest = args.child
         if kind == "inprocess":
-            child_inprocess(rest[0], int(rest[1]), rest[2])
+            child_inprocess(rest[0], int(rest[1]), rest[2], sidecar=rest[3:] == ["sidecar"])
         else:
             child_append(rest[0], int(rest[1]), int(rest[2]))
         return 0
@@ -678,6 +735,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"compare_pi: {exc.reason}; nothing measured")
         return 0
     labels = [f"pi {pi.version}" for pi in pis]
+    # sesslog as installed: its bytecode compiled once (an editable install has none, and with
+    # PYTHONDONTWRITEBYTECODE set every run would compile every module again)
+    compileall.compile_dir(REPO / "sesslog", quiet=1)
     started = time.time()
     with tempfile.TemporaryDirectory(prefix="sesslog-compare-") as scratch:
         comparison = Comparison(args, pis, Path(scratch))

@@ -10,10 +10,10 @@ measures, as medians of ``--repeat`` runs:
   (msgspec, ``importlib.metadata`` and what it pulls in, argparse, the sesslog layers, ...);
 * **steps in process**, in the order the command runs them: the ``/proc/locks`` probe
   (``writer_active``), reading the file, the envelope decode (``decode_lines`` of every entry
-  line into ``Record`` envelopes), the framing loop (finding each line's end, copying its bytes
-  into ``Record.raw``) with the header decode, the rest of the read (header and id checks),
+  line into ``Record`` envelopes), the framing loop (finding each line's end, building each
+  ``Record`` that points into the file's bytes) with the header decode, the rest of the read (header and id checks),
   the tree index (``SessionTree``), the rest of ``Session.open``, then ``context()`` or
-  ``tree.nodes()``, the JSON output (``dumps_json`` and the write to ``/dev/null``) and freeing
+  ``tree.nodes()``, the JSON output (``Output.json``, msgspec, to ``/dev/null``) and freeing
   the session and output when the command's handler returns (inside ``main()``, before the
   teardown);
 * optionally (``--pyinstrument``) a pyinstrument profile of the in-process work, and
@@ -181,8 +181,8 @@ def one_run(path: Path, command: str, sink: Any) -> dict[str, float]:
 
     from sesslog import Session
     from sesslog.backends.locks import writer_active
+    from sesslog.cli.output import Output
     from sesslog.format import reader, records
-    from sesslog.format.codec import dumps_json
     from sesslog.format.reader import ReadMode, read_bytes
     from sesslog.tree.index import SessionTree
 
@@ -190,7 +190,7 @@ def one_run(path: Path, command: str, sink: Any) -> dict[str, float]:
     read_fast = getattr(reader, "_read_fast", None)
     run: dict[str, float] = {}
     gc.collect()
-    run["lock probe"], _ = timed(writer_active, path)
+    run["lock probe (only for an unterminated last line)"], _ = timed(writer_active, path)
     run["read the file"], data = timed(path.read_bytes)
     decode, framing = "envelope decode (decode_lines)", "framing loop + header"
     if decoder is not None and read_fast is not None:
@@ -204,6 +204,11 @@ def one_run(path: Path, command: str, sink: Any) -> dict[str, float]:
     total_read, loaded = timed(read_bytes, data, ReadMode.TOLERANT)
     run["rest of the read"] = total_read - run.get(decode, 0) - run.get(framing, 0)
     run["tree index (SessionTree)"], tree = timed(SessionTree, loaded.records, loaded.diagnostics)
+    del tree
+    gc.collect()
+    run["(ids only: SessionTree deferred, as a read opens it)"], tree = timed(
+        SessionTree, loaded.records, loaded.diagnostics, deferred=True
+    )
     del tree, loaded, data
     gc.collect()
     open_total, session = timed(Session.open, path, read_only=True)
@@ -223,12 +228,11 @@ def one_run(path: Path, command: str, sink: Any) -> dict[str, float]:
             "labels": session.tree.labels,
         }
         del nodes
-    run["JSON encode (dumps_json)"], text = timed(dumps_json, value)
-    run["(of which msgspec.to_builtins)"], _ = timed(msgspec.to_builtins, value)
-    run["write to /dev/null"], _ = timed(sink.write, text + "\n")
-    run["(msgspec.json.encode instead)"], _ = timed(msgspec.json.encode, value)
-    held = [session, value, text]  # what the command's frame holds when it returns
-    del session, value, text
+    out = Output(json_mode=True, color=False, stdout=sink)
+    run["JSON output to /dev/null (Output.json: msgspec)"], _ = timed(out.json, value)
+    run["(msgspec.json.encode alone)"], _ = timed(msgspec.json.encode, value)
+    held = [session, value]  # what the command's frame holds when it returns
+    del session, value
     run["free the session (the handler returns)"], _ = timed(held.clear)
     return run
 

@@ -1,7 +1,5 @@
 """``python -m sesslog``."""
 
-import sys
+from sesslog.cli import run
 
-from sesslog.cli import main
-
-sys.exit(main())
+run()

@@ -61,10 +61,11 @@ def read_log(backend: LogBackend, key: str, mode: ReadMode) -> Loaded:
         SessionNotFoundError: No such log.
     """
     try:
-        writing = backend.active_writer(key) is not None
-        data = read_bytes(
-            backend.read(key), mode, path=backend.describe(key), tail_in_progress=writing
-        )
+        raw = backend.read(key)
+        # Whether a writer holds the lease matters only for a last line without its ending
+        # (in progress, or torn): only then is it asked (a lock probe reads the system's table).
+        writing = bool(raw) and raw[-1] != 0x0A and backend.active_writer(key) is not None
+        data = read_bytes(raw, mode, path=backend.describe(key), tail_in_progress=writing)
     except FileNotFoundError as exc:
         raise SessionNotFoundError(f"{backend.describe(key)}: no such session file") from exc
     return Loaded(data, backend.kind)

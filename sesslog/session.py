@@ -309,7 +309,9 @@ class Session(SessionView, TypedAppends, Closing):
         part of a session brings its own).
         """
         if tree is None:
-            tree = SessionTree(data.records, data.diagnostics)
+            # The tree's own checks wait for first use, except in strict mode, which raises
+            # for the first anomaly now (the diagnostics are the same either way).
+            tree = SessionTree(data.records, data.diagnostics, deferred=mode is not ReadMode.STRICT)
         data.diagnostics.sort()
         raise_if_strict(data, mode)
         header = data.header if data.header is not None else {"type": "session"}

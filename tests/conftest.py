@@ -9,6 +9,7 @@ reason, when that folder is missing. The generated fixtures live in ``fixtures/g
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,11 @@ SHARED = REPO_ROOT.parent / "shared"
 CONFORMANCE = SHARED / "conformance"
 PI_REAL = SHARED / "fixtures" / "pi-real"
 GENERATED = REPO_ROOT / "fixtures" / "generated"
+
+# A closing writer of a long session starts a sidecar build in a process of its own
+# (sesslog/write/auto_sidecar.py); the suite turns it off so that no test's folder gains a
+# sidecar behind its back. tests/writer/test_auto_sidecar.py turns it on where it is tested.
+os.environ["SESSLOG_AUTO_SIDECAR"] = "0"
 
 _NO_SHARED = f"shared conformance data not found at {SHARED}"
 _NO_GENERATED = f"generated fixtures not found at {GENERATED} (run fixtures/generate.py)"

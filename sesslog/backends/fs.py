@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import errno
 import os
-import secrets
 import sys
 from pathlib import Path
 
@@ -120,7 +119,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     target = Path(path)
     ensure_folder(target.parent)
     while True:
-        tmp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
+        tmp = target.with_name(f".{target.name}.{os.urandom(8).hex()}.tmp")
         try:
             write_new_file(tmp, data)
             break

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 import time
 from collections.abc import Iterator
@@ -205,7 +204,7 @@ class LocalFolder:
 
     def trash(self, key: str) -> str:
         """Move the file to ``.trash/<time>-<random>/<key>``, holding its lock meanwhile."""
-        bucket = f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
+        bucket = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.urandom(4).hex()}"
         trash_key = f"{TRASH_FOLDER}/{bucket}/{key}"
         with self.lock(key):
             self._move(key, trash_key)

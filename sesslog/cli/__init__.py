@@ -8,17 +8,14 @@ handlers so that ``sesslog --help`` stays fast.
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import errno
 import importlib
 import os
 import sys
-import traceback
-from collections.abc import Sequence
-from typing import NoReturn
 
-from sesslog.cli.errors import describe_error
-from sesslog.cli.interrupts import sigint_ignored
+from sesslog._lazy import TYPE_CHECKING
 from sesslog.cli.output import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERRUPTED,
@@ -27,24 +24,30 @@ from sesslog.cli.output import (
     common_options,
 )
 
-__all__ = ["build_parser", "main"]
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from typing import NoReturn
 
-#: Command modules, in the order their commands appear in ``--help``.
-COMMAND_MODULES = (
-    "core",
-    "append",
-    "v2",
-    "tail",
-    "store",
-    "store_sessions",
-    "store_meta",
-    "store_snapshots",
-    "store_trash",
-    "watch",
-    "interop_import",
-    "interop_export",
-    "demo",
-)
+__all__ = ["COMMANDS", "build_parser", "main", "run"]
+
+#: Command modules and the commands each registers, in the order of ``--help``. A command's
+#: run imports only its own module (``sesslog context`` never loads the write path or the
+#: store); ``--help``, an unknown command or none import them all.
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "core": ("info", "tree", "context", "check", "upgrade"),
+    "append": ("append",),
+    "v2": ("migrate", "status", "verify", "rollback", "recover", "restore-jsonl"),
+    "tail": ("tail",),
+    "store": ("ls", "search", "stats", "catalog"),
+    "store_sessions": ("open", "log", "new", "fork", "branch"),
+    "store_meta": ("label", "name", "tag", "meta"),
+    "store_snapshots": ("snapshot", "restore", "undo", "redo"),
+    "store_trash": ("rm", "trash", "restore-trash", "empty-trash", "cleanup"),
+    "watch": ("watch",),
+    "interop_import": ("import",),
+    "interop_export": ("export", "share", "unshare"),
+    "demo": ("demo",),
+}
 
 
 class _UsageError(Exception):
@@ -64,8 +67,12 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(f"{command}: {message}" if command else message, self.format_usage())
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the argument parser with every command registered."""
+def build_parser(modules: Iterable[str] = COMMANDS) -> argparse.ArgumentParser:
+    """Build the argument parser.
+
+    Args:
+        modules: The command modules to register (default: all; see :data:`COMMANDS`).
+    """
     parser = _Parser(
         prog="sesslog",
         description="Append-only JSONL session logs for coding agents (pi format v3).",
@@ -73,19 +80,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=_version())
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     parents = [common_options()]
-    for name in COMMAND_MODULES:
+    for name in modules:
         module = importlib.import_module(f"{__name__}.{name}")
         module.register(subparsers, parents)
     return parser
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from sesslog._version import __version__
 
-    try:
-        return f"sesslog {version('sesslog')}"
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return "sesslog (source)"
+    return f"sesslog {__version__}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -107,13 +111,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Output(json_mode=False, color=False)
     args: argparse.Namespace | None = None
     try:
-        parser = build_parser()
+        words = sys.argv[1:] if argv is None else list(argv)
+        parser = build_parser(_modules_for(words))
         try:
             args = parser.parse_args(argv)
         except SystemExit as exc:  # --help, --version
             return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
         except _UsageError as exc:
-            words = sys.argv[1:] if argv is None else list(argv)
             out = Output(json_mode="--json" in words, color=False)
             out.stderr.write(exc.usage)
             return out.fail(str(exc), EXIT_USAGE)
@@ -125,8 +129,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         out.flush()
         return code
     except BaseException as exc:  # every error ends as one line and an exit code
+        from sesslog.cli.interrupts import sigint_ignored
+
         with sigint_ignored():
             return _report(exc, args, out)
+
+
+def _modules_for(words: list[str]) -> Iterable[str]:
+    """The command modules a command line needs: that of its command (the first word that is
+    no option); none for ``--version``; all for ``--help`` or an unknown command."""
+    for word in words:
+        if word == "--version":
+            return ()
+        if word in ("-h", "--help"):
+            break
+        if not word.startswith("-"):
+            return [name for name, commands in COMMANDS.items() if word in commands] or COMMANDS
+    return COMMANDS
+
+
+def run() -> NoReturn:
+    """The ``sesslog`` program: :func:`main`, then exit at once.
+
+    Once the output is flushed nothing is left to do, so the process ends without the
+    interpreter's teardown (freeing every object of a large session costs a tenth of a
+    read). Only the program's entry does this; :func:`main` returns to its caller.
+    """
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, OSError, ValueError):
+        _silence_stdout()
+        code = code or EXIT_BROKEN_PIPE
+    threading = sys.modules.get("threading")
+    if atexit._ncallbacks() or (threading is not None and threading.active_count() > 1):
+        # something still has work to do at exit (a session's writer, a thread): exit as usual
+        raise SystemExit(code)
+    os._exit(code)
 
 
 def _report(exc: BaseException, args: argparse.Namespace | None, out: Output) -> int:
@@ -141,8 +181,12 @@ def _report(exc: BaseException, args: argparse.Namespace | None, out: Output) ->
     if isinstance(exc, KeyboardInterrupt):
         message, code = f"{file}: interrupted" if file else "interrupted", EXIT_INTERRUPTED
     else:
+        from sesslog.cli.errors import describe_error
+
         message, code = describe_error(exc, file)
         if os.environ.get("SESSLOG_DEBUG"):
+            import traceback
+
             traceback.print_exception(exc, file=sys.stderr)
     try:
         return out.fail(message, code, file=file)

@@ -6,7 +6,7 @@ import argparse
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -14,8 +14,12 @@ from sesslog.cli.errors import CommandError
 from sesslog.cli.inputs import accept_session_ref, existing_file, open_session
 from sesslog.cli.output import EXIT_FOUND, EXIT_OK, Output
 from sesslog.format.reader import ReadMode
+from sesslog.projections.partial import PartialTree
 from sesslog.projections.sidecar import sidecar_folder
-from sesslog.session import Session
+from sesslog.tree.context import SessionContext, context_of_path
+
+if TYPE_CHECKING:
+    from sesslog.session import Session
 
 __all__ = ["non_negative_int", "positive_int", "register"]
 
@@ -165,11 +169,12 @@ def _tree(args: argparse.Namespace, out: Output) -> int:
     session = open_session(args.file, args.mode)
     tree = session.tree
     if out.json_mode:
+        nodes = tree.nodes()  # first: it links the whole tree, which the path then follows
         out.json(
             {
                 "leafId": tree.leaf_id,
                 "path": tree.path_ids(),
-                "nodes": tree.nodes(),
+                "nodes": nodes,
                 "name": tree.name,
                 "labels": tree.labels,
             }
@@ -183,10 +188,12 @@ def _tree(args: argparse.Namespace, out: Output) -> int:
 
 
 def _context(args: argparse.Namespace, out: Output) -> int:
-    session = open_session(args.file, args.mode)
     if args.tokens:
-        return _context_tokens(session, args, out)
-    context = session.context(args.leaf)
+        return _context_tokens(open_session(args.file, args.mode), args, out)
+    if args.leaf is not None:
+        context = open_session(args.file, args.mode).context(args.leaf)
+    else:
+        context = _leaf_context(args.file, args.mode)
     if args.last is not None:
         context = msgspec.structs.replace(context, messages=context.messages[-args.last :])
     if out.json_mode:
@@ -211,6 +218,25 @@ def _context_tokens(session: Session, args: argparse.Namespace, out: Output) -> 
             f"{tokens.from_usage} reported, {tokens.estimated} estimated)"
         )
     return EXIT_OK
+
+
+#: Entries of the path a first sidecar load takes for the context at the leaf (then 8x more).
+_CONTEXT_TAIL = 2048
+
+
+def _leaf_context(file: str, mode: str) -> SessionContext:
+    """The context at the leaf. A fresh sidecar loads the end of the path, longer until it
+    decides the context (:func:`~sesslog.tree.context.context_of_path`); without one the file
+    is read whole, which decides it at once."""
+    count = _CONTEXT_TAIL
+    while True:
+        session = open_session(file, mode, scope=f"tail:{count}")
+        path = session.tree.path()
+        whole = not isinstance(session.tree, PartialTree) or len(path) < count
+        context = context_of_path(path, whole=whole)
+        if context is not None:
+            return context
+        count *= 8
 
 
 def _check(args: argparse.Namespace, out: Output) -> int:

@@ -112,11 +112,15 @@ def require_session(session: Session, path: str | os.PathLike[str]) -> Session:
     )
 
 
-def open_session(path: str | os.PathLike[str], mode: ReadMode | str) -> Session:
+def open_session(
+    path: str | os.PathLike[str], mode: ReadMode | str, *, scope: str = "full"
+) -> Session:
     """Open a session file read-only, after :func:`existing_file`, checked by
-    :func:`require_session`."""
+    :func:`require_session`; ``scope`` as for :meth:`Session.open` (a fresh sidecar loads
+    only that much; without one the file is read whole)."""
     file = existing_file(path)
-    return require_session(Session.open(file, mode=ReadMode(mode), read_only=True), file)
+    session = Session.open(file, mode=ReadMode(mode), read_only=True, scope=scope)
+    return require_session(session, file)
 
 
 def _looks_like_path(ref: str) -> bool:

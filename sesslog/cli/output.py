@@ -8,12 +8,12 @@ import math
 import os
 import re
 import sys
-from typing import Any, TextIO
 
-import msgspec
-
-from sesslog.format.codec import dumps_json
+from sesslog._lazy import TYPE_CHECKING
 from sesslog.render.escape import escape_json, escape_terminal, escape_text
+
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 __all__ = [
     "EXIT_BROKEN_PIPE",
@@ -71,6 +71,28 @@ def _finite(value: Any) -> Any:
     return value
 
 
+#: The UTF-8 of what :func:`~sesslog.render.escape.escape_json` escapes: DEL, C1 controls, the
+#: line and paragraph separators, the bidirectional controls (lone surrogates never reach it:
+#: msgspec refuses them and the standard library escapes them).
+_ESCAPED_UTF8 = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xe2(?:\x80[\xa8-\xae]|\x81[\xa6-\xa9])")
+
+
+def _needs_escape(raw: bytes) -> bool:
+    """Whether JSON bytes hold anything :func:`escape_json` would escape (looked for by each
+    lead byte, which is faster on large output than a pattern over all of it)."""
+    if raw.isascii():
+        return b"\x7f" in raw
+    if b"\x7f" in raw:
+        return True
+    for lead in (b"\xc2", b"\xe2"):
+        at = raw.find(lead)
+        while at != -1:
+            if _ESCAPED_UTF8.match(raw, at):
+                return True
+            at = raw.find(lead, at + 1)
+    return False
+
+
 def common_options() -> argparse.ArgumentParser:
     """Options every command accepts (used as an argparse parent)."""
     parent = argparse.ArgumentParser(add_help=False)
@@ -121,9 +143,34 @@ class Output:
         """Print one JSON document: valid JSON on one line, nothing in it a terminal would obey.
         A number JSON cannot hold (``NaN``, ``Infinity``: a damaged line may carry one) is
         written as ``null``, as JavaScript writes it."""
-        text = dumps_json(value)
-        if _NON_FINITE.search(text):  # rare; a string holding ":NaN" only costs a second pass
-            text = dumps_json(_finite(msgspec.to_builtins(value)))
+        import msgspec  # here, not at the top: commands that print no JSON never load it
+
+        try:
+            # msgspec writes NaN and the infinities as null itself
+            raw = msgspec.json.encode(value)
+        except (
+            UnicodeError,
+            TypeError,
+            ValueError,
+            OverflowError,
+            RecursionError,
+            msgspec.MsgspecError,
+        ):
+            # lone surrogates (written as escapes), or a value msgspec refuses (the standard
+            # library's encoder says why, as a FormatError)
+            from sesslog.format.codec import dumps_json
+
+            text = dumps_json(value)
+            if _NON_FINITE.search(text):  # rare; a string holding ":NaN" only costs a pass
+                text = dumps_json(_finite(msgspec.to_builtins(value)))
+        else:
+            buffer = getattr(self.stdout, "buffer", None)
+            if buffer is not None and not _needs_escape(raw):
+                # nothing a terminal would obey: the bytes go out as they are
+                self.stdout.flush()
+                buffer.write(raw + b"\n")
+                return
+            text = raw.decode("utf-8")
         self.stdout.write(escape_json(text) + "\n")
 
     def line(self, text: str = "") -> None:

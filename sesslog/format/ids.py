@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import random
 import re
-import secrets
 import time
 import uuid
 from collections import deque
@@ -112,7 +111,7 @@ def check_folder_name(name: str, what: str = "session folder") -> str:
 def new_session_id() -> str:
     """A new UUID version 7 (time-ordered), as newer pi versions write."""
     ms = time.time_ns() // 1_000_000
-    rand = int.from_bytes(secrets.token_bytes(10), "big")
+    rand = int.from_bytes(os.urandom(10), "big")
     value = (ms & ((1 << 48) - 1)) << 80
     value |= 0x7 << 76
     value |= ((rand >> 62) & 0xFFF) << 64
@@ -125,7 +124,9 @@ def new_session_id() -> str:
 # generator seeded from the OS (reseeded in a forked child, whose pool is emptied so that parent
 # and child never hand out the same ids), 512 at a time into a pool that appenders pop from (a
 # deque's pop is atomic, so threads need no lock).
-_ids = random.Random(secrets.randbits(128))
+# (os.urandom, not the secrets module: that one loads OpenSSL through hmac and hashlib, a
+# tenth of a read's start-up)
+_ids = random.Random(int.from_bytes(os.urandom(16), "big"))
 _POOL_SIZE = 512
 _pool: deque[str] = deque()
 
@@ -139,7 +140,7 @@ def _refill() -> str:
 
 def _reseed_after_fork() -> None:
     _pool.clear()
-    _ids.seed(secrets.randbits(128))
+    _ids.seed(int.from_bytes(os.urandom(16), "big"))
 
 
 if hasattr(os, "register_at_fork"):

@@ -1,7 +1,8 @@
 """One stored line of a session: its bytes, where it came from, and the fields the tree needs.
 
-A :class:`Record` is what the reader yields for every entry. It keeps the line's exact bytes
-(``raw``) so that anything written back out is identical, plus the few envelope fields that
+A :class:`Record` is what the reader yields for every entry. It keeps where the line's exact
+bytes are (``raw``: for a file read, a slice of the file's bytes taken on demand, never a copy
+per line) so that anything written back out is identical, plus the few envelope fields that
 structural questions need (type, id, parent, timestamp, label and name fields, the message
 role and model). The full typed entry is decoded only on demand with :meth:`Record.typed`, and
 the plain JSON object with :meth:`Record.decode`.
@@ -58,7 +59,7 @@ class LineEnvelope(msgspec.Struct, rename="camel", gc=False):
     name: Any = None
 
 
-class Record(LineEnvelope, repr_omit_defaults=True):
+class Record(LineEnvelope):
     """One entry line of a session file.
 
     Attributes:
@@ -69,22 +70,64 @@ class Record(LineEnvelope, repr_omit_defaults=True):
         target_id: ``targetId`` of a ``label`` entry.
         label: ``label`` of a ``label`` entry.
         name: ``name`` of a ``session_info`` entry.
-        raw: The line's bytes without the line ending (re-encoded for upgraded legacy lines).
+        data: The bytes holding the line: the line itself (``end`` is -1), or, for records
+            read from a file, the whole file's bytes shared by all its records, the line
+            being ``data[start:end]`` (no record copies its line; see :attr:`raw`).
+        start: Where the line's bytes start in ``data`` (when ``end`` is not -1).
+        end: Where they end in ``data``, or -1 when ``data`` is the line.
         line: 1-based line number in the file (0 for entries not read from a file).
         offset: Byte offset of the line's start in the file (-1 when not read from a file);
             for records glued on one line, where each one starts. (A BOM or NUL padding before
             a record stands between its line's start and its bytes.)
-        source: The line's bytes as found in the file, when they differ from ``raw``
+        source: The line's bytes as found in the file, when they differ from :attr:`raw`
             (legacy lines that were upgraded in memory, glued records split apart).
     """
 
     # The envelope's fields come first (inherited); these are set by the reader only (lines
     # decode into LineEnvelope, never into Record); the names are those the V2 sidecar's
-    # envelopes use.
-    raw: bytes = msgspec.field(default=b"", name="\ue000raw")
+    # envelopes use (which never hold them: see sesslog.v2.index).
+    data: bytes = msgspec.field(default=b"", name="\ue000raw")
+    start: int = msgspec.field(default=0, name="\ue000start")
+    end: int = msgspec.field(default=-1, name="\ue000end")
     line: int = msgspec.field(default=0, name="\ue000line")
     offset: int = msgspec.field(default=-1, name="\ue000offset")
     source: bytes | None = msgspec.field(default=None, name="\ue000source")
+
+    @property
+    def raw(self) -> bytes:
+        """The line's bytes without the line ending (re-encoded for upgraded legacy lines);
+        sliced from :attr:`data` on each call for a record read from a file."""
+        end = self.end
+        return self.data if end < 0 else self.data[self.start : end]
+
+    @raw.setter
+    def raw(self, value: bytes) -> None:
+        self.data = value
+        self.start = 0
+        self.end = -1
+
+    def _key(self) -> tuple[Any, ...]:
+        return (
+            self.type, self.id, self.parent_id, self.timestamp, self.target_id, self.label,
+            self.name, self.raw, self.line, self.offset, self.source,
+        )  # fmt: skip
+
+    def __eq__(self, other: object) -> bool:
+        """Records are equal when their fields and line bytes are (wherever the bytes live)."""
+        if not isinstance(other, Record):
+            return NotImplemented
+        return self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        names = ("type", "id", "parent_id", "timestamp", "target_id", "label", "name", "raw")
+        shown = [f"{n}={getattr(self, n)!r}" for n in names if getattr(self, n) not in (None, b"")]
+        if self.line:
+            shown.append(f"line={self.line}, offset={self.offset}")
+        if self.source is not None:
+            shown.append(f"source={self.source!r}")
+        return f"Record({', '.join(shown)})"
 
     @property
     def message(self) -> MessageHead | None:
@@ -137,7 +180,7 @@ def record_from_envelope(env: LineEnvelope, raw: bytes, line: int = 0, offset: i
     """
     return Record(
         env.type, env.id, env.parent_id, env.timestamp, env.target_id, env.label, env.name,
-        raw, line, offset,
+        raw, 0, -1, line, offset,
     )  # fmt: skip
 
 
@@ -176,7 +219,7 @@ def parse_record(raw: bytes) -> Record | str | Undecodable:
         target_id=value.get("targetId"),
         label=value.get("label"),
         name=value.get("name"),
-        raw=raw,
+        data=raw,
     )
 
 
@@ -202,7 +245,7 @@ def record_from_entry(entry: Entry, raw: bytes) -> Record:
     """
     kind = _TAGS[type(entry)]
     rec = Record(
-        type=kind, id=entry.id, parent_id=entry.parent_id, timestamp=entry.timestamp, raw=raw
+        type=kind, id=entry.id, parent_id=entry.parent_id, timestamp=entry.timestamp, data=raw
     )
     if kind == "label" and isinstance(entry, LabelEntry):  # the string test spares the rest
         rec.target_id = entry.target_id

@@ -7,7 +7,6 @@ next. Reading upgrades in memory only; writing an upgraded copy is an explicit a
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +24,8 @@ def _legacy_id(session_id: str, index: int, taken: set[str]) -> str:
     gives the same ids (the tree and any labels a user makes stay valid).
     """
     seed = f"{session_id}\x00{index}".encode("utf-8", "surrogatepass")
+    import hashlib  # here: only upgrades need it, and it loads OpenSSL
+
     digest = hashlib.blake2s(seed, digest_size=16).hexdigest()
     for width in (8, 12, 16, 32):
         candidate = digest[:width]

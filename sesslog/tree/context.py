@@ -15,7 +15,7 @@ from sesslog.format.records import Record
 from sesslog.format.timestamps import iso_to_ms
 from sesslog.tree.index import SessionTree
 
-__all__ = ["SessionContext", "build_context", "entry_to_message"]
+__all__ = ["SessionContext", "build_context", "context_of_path", "entry_to_message"]
 
 
 class SessionContext(msgspec.Struct):
@@ -94,13 +94,32 @@ def build_context(tree: SessionTree, leaf_id: str | None = None) -> SessionConte
     """
     if leaf_id is None and tree.leaf_id is None:
         return SessionContext(messages=[])
-    path = tree.path(leaf_id)
-    thinking_level, model = _settings(path)
+    context = context_of_path(tree.path(leaf_id))
+    assert context is not None  # a whole path always decides it
+    return context
+
+
+def context_of_path(path: list[Record], *, whole: bool = True) -> SessionContext | None:
+    """The model context at the last entry of ``path``.
+
+    Args:
+        path: The entries from the root to where to stand (``whole``), or only the last of
+            them (the end of that path, as a sidecar's ``tail:N`` load gives).
+        whole: ``path`` starts at a root.
+
+    Returns:
+        The context; ``None`` when ``path`` is not whole and the entries before it could
+        change the answer (no compaction in it, or its first kept entry, the thinking level
+        or the model lie further back): load more of the path then.
+    """
+    thinking_level, model, settled = _settings(path)
     compaction_at = -1
     for index in range(len(path) - 1, -1, -1):
         if path[index].type == "compaction":
             compaction_at = index
             break
+    if not whole and (compaction_at == -1 or not settled):
+        return None
     messages: list[dict[str, Any]] = []
     if compaction_at == -1:
         chosen = path
@@ -120,6 +139,9 @@ def build_context(tree: SessionTree, leaf_id: str | None = None) -> SessionConte
             if path[index].id == first_kept:
                 start = index
                 break
+        else:
+            if not whole:
+                return None  # the first kept entry may lie further back
         chosen = path[start:compaction_at] + path[compaction_at + 1 :]
     for rec in chosen:
         message = entry_to_message(rec)
@@ -128,8 +150,9 @@ def build_context(tree: SessionTree, leaf_id: str | None = None) -> SessionConte
     return SessionContext(messages, thinking_level, model)
 
 
-def _settings(path: list[Record]) -> tuple[str, dict[str, Any] | None]:
-    """The last thinking level and model on the path, found walking back from the leaf."""
+def _settings(path: list[Record]) -> tuple[str, dict[str, Any] | None, bool]:
+    """The last thinking level and model on the path, found walking back from the leaf, and
+    whether both were found (else defaults stand in)."""
     thinking_level: str | None = None
     model: dict[str, Any] | None = None
     model_found = False
@@ -152,4 +175,4 @@ def _settings(path: list[Record]) -> tuple[str, dict[str, Any] | None]:
             model_found = True
         if thinking_level is not None and model_found:
             break
-    return thinking_level or "off", model
+    return thinking_level or "off", model, thinking_level is not None and model_found

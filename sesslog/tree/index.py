@@ -16,6 +16,12 @@ in :mod:`sesslog.tree.branches`):
 
 Nothing recurses and every walk is iterative, so a chain of a million entries is fine. The path
 to an entry costs O(depth).
+
+A tree made with ``deferred=True`` indexes only the ids (and reports duplicates) when it is
+made; the parent links, their checks (orphans, self-parents, cycles), labels and the name are
+worked out on first use. :meth:`SessionTree.path` does not wait for them: it walks from the
+entry over the id index and takes the whole build only when that walk meets a loop. Either
+way the answers and the diagnostics are the same; a context costs only its path.
 """
 
 from __future__ import annotations
@@ -63,23 +69,43 @@ class SessionTree:
         records: Entry records in file order.
         diagnostics: Where tree anomalies (duplicates, orphans, cycles) are reported; a fresh
             object when omitted.
+        deferred: Work out the parent links and their checks on first use (see the module's
+            note); :attr:`diagnostics` waits for them.
     """
 
     def __init__(
-        self, records: Iterable[Record] = (), diagnostics: SessionOpenDiagnostics | None = None
+        self,
+        records: Iterable[Record] = (),
+        diagnostics: SessionOpenDiagnostics | None = None,
+        *,
+        deferred: bool = False,
     ) -> None:
-        self.diagnostics = diagnostics if diagnostics is not None else SessionOpenDiagnostics()
+        self._diagnostics = diagnostics if diagnostics is not None else SessionOpenDiagnostics()
         self.entries: list[Record] = []
         self._pos: dict[str, int] = {}
         self._parent: list[int] = []
         self._children: list[list[int]] | None = None
         self._labels: dict[str, str] = {}
         self._name: str | None = None
-        self._build(records)
+        self._linked = False
+        self._index_ids(records)
+        if not deferred:
+            self._link()
+
+    @property
+    def diagnostics(self) -> SessionOpenDiagnostics:
+        """Where the read's and the tree's anomalies are reported (the tree's checks done)."""
+        if not self._linked:
+            self._link()
+        return self._diagnostics
+
+    @diagnostics.setter
+    def diagnostics(self, value: SessionOpenDiagnostics) -> None:
+        self._diagnostics = value
 
     # ------------------------------------------------------------------ building
 
-    def _build(self, records: Iterable[Record]) -> None:
+    def _index_ids(self, records: Iterable[Record]) -> None:
         entries = self.entries
         entries.extend(records)
         ids = [rec.id for rec in entries]
@@ -87,7 +113,13 @@ class SessionTree:
         if len(pos) != len(entries):
             pos = self._drop_duplicates()
         self._pos = pos
-        get = pos.get
+
+    def _link(self) -> None:
+        """Work out the parent links, report what is wrong with them, note labels and name."""
+        self._linked = True
+        before = len(self._diagnostics.diagnostics)
+        entries = self.entries
+        get = self._pos.get
         # -1: root; -2: parent named but not found (reported below).
         parent = [
             -1 if p is None else get(p, -2) if type(p) is str else -2
@@ -100,7 +132,7 @@ class SessionTree:
             rec = entries[index]
             if target == -2:
                 parent[index] = -1
-                self.diagnostics.add(
+                self._diagnostics.add(
                     rec.line,
                     rec.offset,
                     Reason.ORPHANED_PARENT,
@@ -109,7 +141,7 @@ class SessionTree:
                 )
             elif target == index:
                 parent[index] = -1
-                self.diagnostics.add(
+                self._diagnostics.add(
                     rec.line,
                     rec.offset,
                     Reason.SELF_PARENT,
@@ -121,6 +153,8 @@ class SessionTree:
             self._break_cycles()
         for rec in [r for r in entries if r.type == "label" or r.type == "session_info"]:
             self._note(rec)
+        if len(self._diagnostics.diagnostics) != before:
+            self._diagnostics.sort()
 
     def _drop_duplicates(self) -> dict[str, int]:
         """Keep the first entry of each id, report the others; return the id index."""
@@ -143,7 +177,9 @@ class SessionTree:
         else:
             reason = Reason.DUPLICATE_ID_CONFLICTING
             what = f"reuses the id of line {first.line} with other content"
-        self.diagnostics.add(dup.line, dup.offset, reason, f"{entry} {what}; the first one is kept")
+        self._diagnostics.add(
+            dup.line, dup.offset, reason, f"{entry} {what}; the first one is kept"
+        )
 
     def _break_cycles(self) -> None:
         """Find parent loops and break each at its last member in file order."""
@@ -166,7 +202,7 @@ class SessionTree:
                 ids = " -> ".join(shown(self.entries[i].id) for i in loop[:_LOOP_SHOWN])
                 if len(loop) > _LOOP_SHOWN:
                     ids += f" -> ... ({len(loop)} entries)"
-                self.diagnostics.add(
+                self._diagnostics.add(
                     rec.line,
                     rec.offset,
                     Reason.CYCLE,
@@ -216,6 +252,8 @@ class SessionTree:
         Raises:
             ValueError: See :meth:`check_new`.
         """
+        if not self._linked:
+            self._link()
         if parent is None:
             parent = self.check_new(rec)
         index = len(self.entries)
@@ -253,7 +291,7 @@ class SessionTree:
 
     def parent_of(self, entry_id: str) -> str | None:
         """Return the tree parent's id (``None`` for a root)."""
-        parent = self._parent[self._index(entry_id)]
+        parent = self._parents()[self._index(entry_id)]
         return None if parent == -1 else self.entries[parent].id
 
     @property
@@ -269,20 +307,23 @@ class SessionTree:
     @property
     def labels(self) -> dict[str, str]:
         """Labels by entry id, for entries in the tree."""
+        self._parents()
         return {k: v for k, v in self._labels.items() if k in self._pos}
 
     def label_of(self, entry_id: str) -> str | None:
         """Return the entry's label, or ``None``."""
+        self._parents()
         return self._labels.get(entry_id)
 
     @property
     def name(self) -> str | None:
         """The session name: the last non-empty ``session_info`` name in file order."""
+        self._parents()
         return self._name
 
     def roots(self) -> list[str]:
         """Ids of the roots, in file order."""
-        return [self.entries[i].id for i, p in enumerate(self._parent) if p == -1]
+        return [self.entries[i].id for i, p in enumerate(self._parents()) if p == -1]
 
     def children(self, entry_id: str) -> list[str]:
         """Ids of the entry's children, oldest first."""
@@ -297,7 +338,11 @@ class SessionTree:
             index = len(self.entries) - 1
         else:
             index = self._index(entry_id)
-        parent = self._parent
+        if not self._linked:
+            walked = self._walk(index)
+            if walked is not None:
+                return walked
+        parent = self._parents()
         entries = self.entries
         out = []
         while index != -1:
@@ -313,10 +358,11 @@ class SessionTree:
     def depth(self, entry_id: str) -> int:
         """Number of entries from the root to this entry, inclusive."""
         index = self._index(entry_id)
+        parent = self._parents()
         count = 0
         while index != -1:
             count += 1
-            index = self._parent[index]
+            index = parent[index]
         return count
 
     # ------------------------------------------------------------------ structure
@@ -325,8 +371,8 @@ class SessionTree:
         """Every node in pre-order (roots in file order, children oldest first)."""
         kids = self._child_lists()
         ids = [rec.id for rec in self.entries]
+        parent = self._parents()
         label_of = self._labels.get
-        parent = self._parent
         out: list[TreeNode] = []
         add = out.append
         stack = [i for i, p in enumerate(parent) if p == -1]
@@ -354,7 +400,8 @@ class SessionTree:
 
     def branches(self) -> list[BranchInfo]:
         """Every leaf with the branch that leads to it, in file order."""
-        return branches(self.entries, self._parent, self._child_lists(), self._labels)
+        kids = self._child_lists()
+        return branches(self.entries, self._parent, kids, self._labels)
 
     def sibling_branches(self, entry_id: str | None = None) -> list[list[SiblingBranch]]:
         """The branches at each fork point on the path to ``entry_id`` (default: the leaf).
@@ -378,6 +425,33 @@ class SessionTree:
 
     # ------------------------------------------------------------------ internals
 
+    def _parents(self) -> list[int]:
+        """The parent list (index of each entry's parent, -1 for a root), worked out once."""
+        if not self._linked:
+            self._link()
+        return self._parent
+
+    def _walk(self, index: int) -> list[Record] | None:
+        """The path to the entry at ``index`` over the id index alone, root first; ``None``
+        when the walk meets a loop of parent links (the whole build breaks loops)."""
+        entries = self.entries
+        get = self._pos.get
+        limit = len(entries)
+        out = []
+        while True:
+            rec = entries[index]
+            out.append(rec)
+            parent = rec.parent_id
+            # the rules of _link: no parent, a parent not found, or itself make a root
+            found = get(parent) if type(parent) is str else None
+            if found is None or found == index:
+                break
+            if len(out) > limit:
+                return None
+            index = found
+        out.reverse()
+        return out
+
     def _index(self, entry_id: str) -> int:
         index = self._pos.get(entry_id)
         if index is None:
@@ -387,7 +461,7 @@ class SessionTree:
     def _child_lists(self) -> list[list[int]]:
         if self._children is None:
             kids: list[list[int]] = [[] for _ in self.entries]
-            for index, p in enumerate(self._parent):
+            for index, p in enumerate(self._parents()):
                 if p != -1:
                     kids[p].append(index)
             entries = self.entries

@@ -336,7 +336,7 @@ def _check_part(
 
 
 def _plain(rec: Record) -> Record:
-    return msgspec.structs.replace(rec, raw=b"", source=None)
+    return msgspec.structs.replace(rec, data=b"", start=0, end=-1, source=None)
 
 
 def _remove_unnamed(folder: Path, fallback: Manifest) -> None:

@@ -196,7 +196,7 @@ _ENVELOPE_DECODER = msgspec.msgpack.Decoder(list[Record])
 ENVELOPE_FIELDS = tuple(
     (f.name, f.encode_name)
     for f in msgspec.structs.fields(Record)
-    if f.name not in ("raw", "source")
+    if f.name not in ("data", "start", "end", "source")
 )
 
 
@@ -414,7 +414,7 @@ class IndexPart:
             raise SidecarCorruptError(f"envelopes unreadable: {exc}", file=self.file) from None
         if len(records) != self.header.entries:
             raise SidecarCorruptError("envelopes disagree with the entry count", file=self.file)
-        if any(rec.raw or rec.source is not None for rec in records):
+        if any(rec.data or rec.start or rec.end != -1 or rec.source is not None for rec in records):
             # only the reader sets a record's bytes: an envelope may not carry them
             raise SidecarCorruptError("an envelope carries line bytes", file=self.file)
         return records

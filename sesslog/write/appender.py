@@ -28,6 +28,7 @@ from sesslog.format.records import Record, record_from_entry, record_from_line
 from sesslog.format.timestamps import ms_to_iso, now_ms
 from sesslog.tree.index import SessionTree
 from sesslog.tree.snapshot import SessionSnapshot
+from sesslog.write.auto_sidecar import maybe_build_sidecar
 from sesslog.write.flusher import FLUSHER
 from sesslog.write.modes import (
     AutosaveDurabilityMode,
@@ -249,11 +250,15 @@ class SessionHandle:
         """
         with self.lock:
             queue = self._queue
-            if queue is not None:
-                try:
-                    queue.close()
-                finally:
-                    self.read_size = queue.end_size
+            if queue is None:
+                return
+            try:
+                queue.close()
+            finally:
+                self.read_size = queue.end_size
+        # everything is written, synced and released: a long session's sidecar may follow
+        if queue.end_size is not None:
+            maybe_build_sidecar(self.backend.local_path(self.key), queue.end_size)
 
     @property
     def metrics(self) -> AutosaveQueueMetrics | None:

@@ -241,8 +241,40 @@ def _unwanted(modules: list[str]) -> list[str]:
 
 def test_import_sesslog_is_light() -> None:
     modules = _loaded("import sesslog")
-    assert "sesslog.session" in modules
+    assert "sesslog.errors" in modules
     assert not _unwanted(modules)
+    # the names are imported on first use: not even the reader or msgspec is loaded yet
+    assert "sesslog.session" not in modules and "msgspec" not in modules
+    assert "importlib.metadata" not in modules
+
+
+def test_the_names_of_sesslog_load_on_first_use() -> None:
+    modules = _loaded("import sesslog; sesslog.Session; sesslog.entries.SESSION_VERSION")
+    assert "sesslog.session" in modules and "sesslog.format.entries" in modules
+    assert not _unwanted(modules)
+
+
+def test_a_read_command_loads_no_write_path_and_no_other_command(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(
+        b'{"type":"session","version":3,"id":"s","timestamp":"2026-01-05T10:00:00.000Z",'
+        b'"cwd":"/"}\n'
+    )
+    code = (
+        "import contextlib, io\nfrom sesslog.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    main(['context', {str(path)!r}, '--json'])"
+    )
+    modules = _loaded(code)
+    assert "sesslog.cli.core" in modules
+    loaded = [m for m in modules if m.startswith(("sesslog.write", "sesslog.cli.", "sesslog.v2"))]
+    # store_access: how a REF is looked up in a store (its store imports wait for a REF)
+    assert loaded == [
+        "sesslog.cli.core", "sesslog.cli.errors", "sesslog.cli.inputs", "sesslog.cli.output",
+        "sesslog.cli.store_access",
+    ]  # fmt: skip
+    assert "sesslog.store" not in modules and "sesslog.catalog" not in modules
+    assert "importlib.metadata" not in modules
 
 
 def test_reading_a_session_loads_no_write_path_and_no_sidecar_code(tmp_path: Path) -> None:

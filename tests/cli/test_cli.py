@@ -12,7 +12,7 @@ import pytest
 from cli_harness import HEADER as HEADER_TEXT
 from cli_harness import message_line
 
-from sesslog.cli import build_parser, main
+from sesslog.cli import COMMANDS, _modules_for, build_parser, main
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"
@@ -211,3 +211,36 @@ def test_python_dash_m_and_light_import() -> None:
         [sys.executable, "-c", parser], capture_output=True, text=True, check=True
     )
     assert proc.stdout.strip() == ""  # --help builds every command without the heavy imports
+
+
+def test_the_command_table_lists_what_each_module_registers() -> None:
+    """A command's run imports only its module, found in COMMANDS: the table must match."""
+    import argparse
+    import importlib
+
+    from sesslog.cli import COMMANDS
+    from sesslog.cli.output import common_options
+
+    for name, commands in COMMANDS.items():
+        parser = argparse.ArgumentParser()
+        subparsers = parser.add_subparsers()
+        importlib.import_module(f"sesslog.cli.{name}").register(subparsers, [common_options()])
+        assert tuple(subparsers.choices) == commands, name
+    parser = build_parser()
+    choices = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert list(choices.choices) == [c for commands in COMMANDS.values() for c in commands]
+
+
+def test_version_and_one_command_need_no_other_command_module() -> None:
+    for argv, expected in (
+        (["--version"], ()),
+        (["context", "x.jsonl", "--json"], ("core",)),
+        (["--json", "tail", "x"], ("tail",)),
+        (["--help"], None),
+        (["nonsense"], None),
+        ([], None),
+    ):
+        modules = _modules_for(argv)
+        assert (list(modules) if expected is not None else modules) == (
+            list(expected) if expected is not None else COMMANDS
+        ), argv

@@ -248,3 +248,29 @@ def test_settings_before_a_compaction_still_count(lines) -> None:
     assert ctx["model"] == {"provider": "openai", "modelId": "gpt-5"}
     assert ctx["thinkingLevel"] == "minimal"
     assert contents(ctx) == ["compactionSummary", "q"]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_end_of_a_path_gives_the_same_context_or_none(seed: int) -> None:
+    """context_of_path on the last n entries of the path (as a sidecar's tail load gives them)
+    either says nothing or says what the whole path says."""
+    from fixtures.generate import make_v3_session
+    from sesslog.tree.context import context_of_path
+
+    data = make_v3_session(
+        1500, seed, line_bytes=300, branch_every=200, compaction_every=300, label_every=90
+    )
+    result = read_bytes(data)
+    tree = SessionTree(result.records, result.diagnostics)
+    path = tree.path()
+    whole = build_context(tree).to_json()
+    decided = []
+    for count in range(1, len(path) + 1, 7):
+        found = context_of_path(path[-count:], whole=False)
+        if found is not None:
+            assert found.to_json() == whole
+            decided.append(count)
+    assert decided
+    assert context_of_path(path[-1:], whole=False) is None
+    found = context_of_path(path, whole=True)
+    assert found is not None and found.to_json() == whole

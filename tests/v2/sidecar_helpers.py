@@ -14,6 +14,7 @@ import msgspec
 import pytest
 
 from sesslog import Session
+from sesslog.format.records import Record
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,10 +53,18 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _record(rec: Record) -> dict[str, Any]:
+    """A record's fields as plain values, its line bytes as ``raw`` (wherever they live)."""
+    plain: dict[str, Any] = msgspec.to_builtins(rec)
+    for internal in ("\ue000raw", "\ue000start", "\ue000end"):
+        del plain[internal]
+    return {**plain, "raw": rec.raw}
+
+
 def snapshot(session: Session) -> dict[str, Any]:
     """Everything a user sees of a whole session, as plain values."""
     return {
-        "records": [msgspec.to_builtins(rec) for rec in session.tree],
+        "records": [_record(rec) for rec in session.tree],
         "nodes": msgspec.to_builtins(session.tree.nodes()),
         "leafId": session.leaf_id,
         "labels": session.labels,

@@ -122,3 +122,31 @@ def test_the_progress_bar_redraws_in_place() -> None:
     assert compress.startswith("\rcompress") and "100%" in compress
     assert verify.startswith("\rverify") and "50%" in verify
     assert text.endswith("\n") and text.count("\n") == 2
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_context_from_a_fresh_sidecar_equals_the_file_s(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """context reads only the end of the path from a fresh sidecar (loading more until it
+    decides the context); the answer is the file's."""
+    from fixtures.generate import make_v3_session
+    from sesslog.cli import core
+
+    monkeypatch.setattr(core, "_CONTEXT_TAIL", 16)  # several rounds of loading more
+    data = make_v3_session(
+        3000, seed, line_bytes=300, branch_every=200, compaction_every=300, label_every=90
+    )
+    plain, migrated = tmp_path / "plain.jsonl", tmp_path / "migrated.jsonl"
+    plain.write_bytes(data)
+    migrated.write_bytes(data)
+    assert run(capsys, "migrate", str(migrated), "--json")[0] == 0
+    code, from_sidecar, _ = run(capsys, "context", str(migrated), "--json")
+    assert code == 0 and from_sidecar == run(capsys, "context", str(plain), "--json")[1]
+    loads: list[str] = []
+    opened = core.open_session
+    monkeypatch.setattr(
+        core, "open_session", lambda *a, **k: loads.append(k["scope"]) or opened(*a, **k)
+    )
+    assert run(capsys, "context", str(migrated), "--json")[1] == from_sidecar
+    assert loads[0] == "tail:16" and all(scope.startswith("tail:") for scope in loads)
