@@ -49,6 +49,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ),
     ("store", ("sesslog.store",)),
     ("interop", ("sesslog.interop",)),
+    ("fleet", ("sesslog.fleet",)),
     ("edges", ("sesslog.render", "sesslog.cli", "sesslog.__main__")),
 ]
 
