@@ -18,8 +18,8 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import psycopg
 
@@ -30,6 +30,8 @@ from sesslog.catalog.postgres.migrations import migrate
 from sesslog.errors import CatalogError
 
 __all__ = ["PostgresLeases"]
+
+_T = TypeVar("_T")
 
 #: Share of the ttl that must remain for a lease to count as held (renewal is late past it).
 _MARGIN = 0.2
@@ -65,12 +67,22 @@ class PostgresLeases:
         ttl: Seconds a lease lasts without renewal (a dead writer's lease frees this long
             after its death).
         connect_timeout: Seconds to wait for a connection.
+        retry_for: Seconds a call keeps trying while the database cannot be reached (it is
+            restarting, say) before raising :class:`~sesslog.errors.CatalogError`.
     """
 
-    def __init__(self, url: str, *, ttl: float = 30.0, connect_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        ttl: float = 30.0,
+        connect_timeout: float = 10.0,
+        retry_for: float = 30.0,
+    ) -> None:
         self.url = url
         self.ttl = ttl
         self._connect_timeout = connect_timeout
+        self._retry_for = retry_for
         self._conn: psycopg.Connection[Any] | None = None
         self._lock = threading.RLock()
         self._held: dict[str, _PostgresLease] = {}
@@ -105,17 +117,31 @@ class PostgresLeases:
             LeaseHeldError: A live writer holds it (naming its host and pid).
             CatalogError: The database cannot be reached.
         """
-        with self._connection() as conn:
+
+        def take(conn: psycopg.Connection[Any]) -> HeldLease:
             lease = _PostgresLease(self, rows.acquire(conn, key, ttl=self.ttl))
             self._held[key] = lease
             self._start_renewer()
             return lease
 
+        return self._retrying(take)
+
     def holder(self, key: str) -> LeaseHolder | None:
         """The live lease's host and pid, or ``None``."""
-        with self._connection() as conn:
-            found = rows.holder_of(conn, key)
+        found = self._retrying(lambda conn: rows.holder_of(conn, key))
         return None if found is None else LeaseHolder(found.pid, found.host)
+
+    def _retrying(self, work: Callable[[psycopg.Connection[Any]], _T]) -> _T:
+        """``work`` on the connection, tried again while the database cannot be reached."""
+        deadline = time.monotonic() + self._retry_for
+        while True:
+            try:
+                with self._connection() as conn:
+                    return work(conn)
+            except CatalogError:
+                if time.monotonic() >= deadline:
+                    raise
+            time.sleep(0.25)
 
     def renew_all(self) -> None:
         """Renew every lease held now (the renewal thread calls this)."""

@@ -101,11 +101,13 @@ class AppendResult:
         version: The manifest now stored.
         written: Segments uploaded by this call.
         reused: Segments already in the bucket with the same name (a resumed upload).
+        written_bytes: Bytes of the segments uploaded by this call.
     """
 
     version: ManifestVersion
     written: int
     reused: int
+    written_bytes: int = 0
 
 
 @dataclass
@@ -293,7 +295,8 @@ class SegmentLog:
         fresh = self._map(lambda pair: self._upload(*pair), list(zip(refs, runs, strict=True)))
         version = self._swap(base, current.appended(refs, fence, torn=torn), fence)
         written = sum(fresh)
-        return AppendResult(version, written, len(refs) - written)
+        sent = sum(ref.size for ref, new in zip(refs, fresh, strict=True) if new)
+        return AppendResult(version, written, len(refs) - written, sent)
 
     def claim(self, base: ManifestVersion, fence: int) -> ManifestVersion:
         """Record ``fence`` in the manifest without adding bytes, so that every writer holding
