@@ -20,7 +20,7 @@ from sesslog.fleet.push import push
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from fixtures.generate import make_v3_session  # noqa: E402
+from fixtures.generate import make_v3_session
 
 
 def session_key(n: int) -> str:
