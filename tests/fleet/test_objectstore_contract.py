@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from servers import S3Bucket
@@ -20,13 +21,15 @@ from sesslog.backends.protocol import LogBackend
 from sesslog.fleet.leases import PostgresLeases
 
 
-def open_bucket(target: S3Bucket) -> Bucket:
+def open_bucket(target: S3Bucket, **options: Any) -> Bucket:
+    """The bucket of a test server (``options``: retries and time-outs)."""
     return Bucket.open(
         target.url,
         endpoint=target.endpoint,
         access_key_id=target.access_key_id,
         secret_access_key=target.secret_access_key,
         region=target.region,
+        **options,
     )
 
 
