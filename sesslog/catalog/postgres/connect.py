@@ -115,14 +115,17 @@ def retrying(url: str, work: Callable[[], _T], *, attempts: int = ATTEMPTS) -> _
 
     Raises:
         CatalogConnectionError: The server refused, or stayed away past the last try.
+        CatalogError: Other writers kept conflicting with this one past the last try.
     """
     pause = _FIRST_PAUSE
     for attempt in range(1, attempts + 1):
         try:
             return work()
-        except _CONFLICTS:
+        except _CONFLICTS as exc:
             if attempt == attempts:
-                raise
+                raise CatalogError(
+                    f"{redact(url)}: the catalog stayed busy with other writers: {_reason(exc)}"
+                ) from None
         except (psycopg.OperationalError, PoolTimeout) as exc:
             if _final(exc) or attempt == attempts:
                 raise describe(url, exc) from None
