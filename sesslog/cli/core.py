@@ -11,6 +11,7 @@ from typing import Any
 from sesslog.cli.errors import CommandError
 from sesslog.cli.inputs import existing_file, open_session
 from sesslog.cli.output import EXIT_FOUND, EXIT_OK, Output
+from sesslog.cli.remote import catalog_url, remote_info, remote_options
 from sesslog.format.reader import ReadMode
 from sesslog.projections.sidecar import sidecar_folder
 
@@ -47,9 +48,11 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     """Add this module's commands."""
     mode_help = "how to treat damage: strict, tolerant (default) or salvage"
 
-    def add(name: str, help_text: str, handler: Any) -> argparse.ArgumentParser:
+    def add(
+        name: str, help_text: str, handler: Any, *more: argparse.ArgumentParser
+    ) -> argparse.ArgumentParser:
         parser: argparse.ArgumentParser = subparsers.add_parser(
-            name, help=help_text, description=help_text, parents=parents
+            name, help=help_text, description=help_text, parents=[*parents, *more]
         )
         parser.add_argument("file", help="session .jsonl file")
         parser.add_argument(
@@ -58,7 +61,8 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         parser.set_defaults(handler=handler)
         return parser
 
-    add("info", "summarise a session: ids, counts, branches, damage", _info)
+    # With --catalog URL, FILE names a session of that catalog (id, id prefix or title).
+    add("info", "summarise a session: ids, counts, branches, damage", _info, remote_options())
     tree = add("tree", "show the session's tree of entries", _tree)
     tree.add_argument("--active", action="store_true", help="show only the path to the leaf")
     tree.add_argument(
@@ -95,6 +99,9 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 
 def _info(args: argparse.Namespace, out: Output) -> int:
+    url = catalog_url(args)
+    if url is not None and (args.catalog or not os.path.lexists(args.file)):
+        return remote_info(url, args.file, out)
     session = open_session(args.file, args.mode)
     tree = session.tree
     types: Counter[str] = Counter()

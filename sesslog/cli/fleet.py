@@ -16,7 +16,14 @@ from typing import Any
 from sesslog.cli.inputs import sessions_root
 from sesslog.cli.output import EXIT_FOUND, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, Output
 from sesslog.cli.progress import progress_bar
-from sesslog.cli.remote import add_remote_options, open_blobs, open_leases, remote_errors
+from sesslog.cli.remote import (
+    blobs_options,
+    catalog_url,
+    open_blobs,
+    open_leases,
+    remote_errors,
+    remote_options,
+)
 
 __all__ = ["register"]
 
@@ -26,12 +33,14 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
 
     def add(name: str, help_text: str, handler: Any) -> argparse.ArgumentParser:
         parser: argparse.ArgumentParser = subparsers.add_parser(
-            name, help=help_text, description=help_text, parents=parents
+            name,
+            help=help_text,
+            description=help_text,
+            parents=[*parents, blobs_options(), remote_options()],
         )
         parser.add_argument(
             "--root", metavar="DIR", help="local sessions root (default: $SESSLOG_ROOT or pi's)"
         )
-        add_remote_options(parser)
         parser.set_defaults(handler=handler)
         return parser
 
@@ -103,8 +112,25 @@ def _exit_code(report: Any) -> int:
 
 
 def _open(args: argparse.Namespace) -> tuple[Any, Any]:
-    leases = open_leases(args)
+    leases = open_leases(catalog_url(args, with_root=True))
     return open_blobs(args, leases=leases), leases
+
+
+def _catalog(args: argparse.Namespace, remote: Any) -> Any:
+    """The PostgreSQL catalog of ``--catalog``, indexing the bucket's sessions, or ``None``."""
+    url = catalog_url(args, with_root=True)
+    if url is None:
+        return None
+    from sesslog.catalog.backend_files import BackendFiles
+    from sesslog.catalog.postgres import PostgresCatalog
+
+    return PostgresCatalog(url, BackendFiles(remote), source=remote.bucket.where())
+
+
+def _close(*resources: Any) -> None:
+    for resource in resources:
+        if resource is not None:
+            resource.close()
 
 
 def _push(args: argparse.Namespace, out: Output) -> int:
@@ -112,14 +138,18 @@ def _push(args: argparse.Namespace, out: Output) -> int:
     from sesslog.fleet.push import push
 
     remote, leases = _open(args)
+    catalog = _catalog(args, remote)
     try:
         with remote_errors(), progress_bar(out) as bar:
             report = push(
-                LocalFolder(sessions_root(args.root)), remote, keys=args.session, progress=bar
+                LocalFolder(sessions_root(args.root)),
+                remote,
+                keys=args.session,
+                catalog=catalog,
+                progress=bar,
             )
     finally:
-        if leases is not None:
-            leases.close()
+        _close(leases, catalog)
     if out.json_mode:
         out.json(_report_json(report))
     else:
@@ -158,6 +188,7 @@ def _sync(args: argparse.Namespace, out: Output) -> int:
     from sesslog.fleet.watch import sync_forever
 
     remote, leases = _open(args)
+    catalog = _catalog(args, remote)
     totals = {"pushes": 0, "sent": 0}
     failed = threading.Event()
 
@@ -176,13 +207,16 @@ def _sync(args: argparse.Namespace, out: Output) -> int:
     try:
         with remote_errors():
             sync_forever(
-                sessions_root(args.root), remote, on_push=on_push, debounce_ms=args.debounce
+                sessions_root(args.root),
+                remote,
+                catalog=catalog,
+                on_push=on_push,
+                debounce_ms=args.debounce,
             )
     except KeyboardInterrupt:
         code = EXIT_INTERRUPTED
     finally:
-        if leases is not None:
-            leases.close()
+        _close(leases, catalog)
     out.warn(
         f"sync stopped after {totals['pushes']} pushes, {totals['sent']} bytes sent"
         + ("; some sessions were not pushed" if failed.is_set() else "")

@@ -15,6 +15,7 @@ from typing import Any
 
 from sesslog.cli.inputs import sessions_root
 from sesslog.cli.output import EXIT_FOUND, EXIT_OK, Output
+from sesslog.cli.remote import catalog_url, open_remote_store, remote_options
 from sesslog.render.escape import escape_json, escape_text
 
 __all__ = ["register"]
@@ -31,12 +32,13 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         help="the sessions folder (default: $SESSLOG_ROOT, else pi's ~/.pi/agent/sessions)",
     )
     common = [*parents, root]
+    remote = [*common, remote_options()]
 
     ls = subparsers.add_parser(
         "ls",
         help="list the sessions of a store",
         description="list the sessions of a store",
-        parents=common,
+        parents=remote,
     )
     ls.add_argument("--cwd", help="only sessions of this working directory")
     ls.add_argument("--title", help="only titles holding this text")
@@ -69,7 +71,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         "search",
         help="find entries by words, tool calls, commands or paths (exit 1 when none)",
         description="find entries by words, tool calls, commands or paths (exit 1 when none)",
-        parents=common,
+        parents=remote,
     )
     search.add_argument(
         "words", nargs="+", help="words that must all occur (paths match as phrases)"
@@ -85,7 +87,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         "stats",
         help="store-wide totals, activity per day, usage per model and tool",
         description="store-wide totals, activity per day, usage per model and tool",
-        parents=common,
+        parents=remote,
     )
     stats.set_defaults(handler=_stats)
 
@@ -105,9 +107,10 @@ def _store(args: argparse.Namespace, out: Output) -> Iterator[Any]:
     from sesslog.errors import CatalogUnavailableWarning
     from sesslog.store import SessionStore
 
+    url = catalog_url(args)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CatalogUnavailableWarning)
-        store = SessionStore(sessions_root(args.root))
+        store = SessionStore(sessions_root(args.root)) if url is None else open_remote_store(url)
         try:
             yield store
         finally:

@@ -122,3 +122,29 @@ def test_sync_watch_pushes_as_a_session_grows_and_stops_cleanly_on_ctrl_c(
         err.strip().splitlines()[-1]
         == f"sesslog: sync stopped after 2 pushes, {len(b''.join(made.values())) + len(extra)} bytes sent"
     )
+
+
+def test_push_with_a_catalog_lists_and_searches_the_pushed_sessions(
+    tmp_path: Path, s3_bucket: S3Bucket, pg_url: str
+) -> None:
+    made = make_root(tmp_path, 3)
+    env = {**s3_bucket.environ(), "SESSLOG_BLOBS": s3_bucket.url}
+    done = run(env, "push", "--root", str(tmp_path), "--catalog", pg_url, "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["catalog"] == 3
+    listed = run(env, "ls", "--catalog", pg_url, "--json")
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    rows = rows["sessions"] if isinstance(rows, dict) else rows
+    assert sorted(row["path"].rpartition("/")[2] for row in rows) == sorted(
+        key.rpartition("/")[2] for key in made
+    )
+    # Grown locally and pushed again: the catalog folds in the new entries.
+    key = session_key(0)
+    extra = b'{"type":"custom","id":"w1","parentId":null,"timestamp":"2026-01-05T10:00:00.000Z","customType":"t"}\n'
+    with (tmp_path / key).open("ab") as file:
+        file.write(extra)
+    again = json.loads(
+        run(env, "push", "--root", str(tmp_path), "--catalog", pg_url, "--json").stdout
+    )
+    assert again["pushed"] == 1 and again["catalog"] == 1
