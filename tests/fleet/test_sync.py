@@ -126,3 +126,21 @@ def test_a_big_session_is_pushed_in_chunks_each_committed(
     assert report.ok and manifest.size == len(data)
     assert manifest.generation >= len(data) // 50_000  # one manifest swap per chunk
     assert remote.read(key) == data
+
+
+def test_the_tail_of_a_pushed_session_is_read_by_ranges(
+    tmp_path: Path, s3_bucket: S3Bucket
+) -> None:
+    from sesslog.fleet.remote_read import read_tail
+
+    made = make_root(tmp_path, 1, entries=3000, line_bytes=500)
+    key, data = next(iter(made.items()))
+    remote = remote_of(s3_bucket, segment_size=256 * 1024)
+    push(LocalFolder(tmp_path), remote)
+    tail = read_tail(remote, key, 20)
+    expected = data.splitlines()[-20:]
+    assert [record.raw for record in tail.records] == expected
+    assert tail.offset == len(data) - sum(len(line) + 1 for line in expected)
+    assert tail.fetched <= 256 * 1024  # a few blocks, not the session
+    whole = read_tail(remote, key, 10**6)  # more than there are: everything, from 0
+    assert whole.offset == 0 and len(whole.records) == data.count(b"\n")
