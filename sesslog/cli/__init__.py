@@ -38,6 +38,7 @@ COMMAND_MODULES = (
     "store",
     "interop_import",
     "interop_export",
+    "analytics",
     "demo",
 )
 
