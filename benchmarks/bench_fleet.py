@@ -304,6 +304,19 @@ def build_postgres(url: str, files: FolderFiles, count: int) -> None:
 # --------------------------------------------------------------------------- sections
 
 
+def _print_sizes(url: str, count: int, sqlite_path: Path) -> None:
+    """Bytes per session of each catalog table with its indexes (stderr)."""
+    with psycopg.connect(url) as conn:
+        sizes = conn.execute(
+            "SELECT relname, pg_total_relation_size(oid) FROM pg_class WHERE relkind = 'r' "
+            "AND relnamespace = 'public'::regnamespace ORDER BY 2 DESC"
+        ).fetchall()
+    parts = ", ".join(f"{name} {size / count:,.0f}" for name, size in sizes if size > 16384)
+    total = sum(size for _, size in sizes) / count
+    print(f"# PostgreSQL bytes per session: {parts}; in all {total:,.0f}", file=sys.stderr)
+    print(f"# SQLite bytes per session: {sqlite_path.stat().st_size / count:,.0f}", file=sys.stderr)
+
+
 def section_catalog(ctx: Context, args: argparse.Namespace) -> list[Row]:
     """``ls`` and ``search`` through the PostgreSQL catalog beside the SQLite catalog."""
     count = args.sessions
@@ -336,6 +349,7 @@ def section_catalog(ctx: Context, args: argparse.Namespace) -> list[Row]:
             f"# SQLite catalog of {count} sessions made in {time.perf_counter() - start:.0f} s",
             file=sys.stderr,
         )
+    _print_sizes(url, count, sqlite_path)
     pg = PostgresCatalog(url)
     lite = SQLiteCatalog(files, str(sqlite_path), root=str(root))
     assert pg.count() == lite.count() == count, (pg.count(), lite.count())
