@@ -39,6 +39,7 @@ COMMAND_MODULES = (
     "interop_import",
     "interop_export",
     "fleet",
+    "analytics",
     "demo",
 )
 

@@ -12,9 +12,17 @@ from sesslog.catalog.postgres.text import tsvector
 from sesslog.catalog.refresh import Position
 from sesslog.catalog.types import SessionInfo
 
-__all__ = ["delete_rows", "pg_text", "session_values", "store_rows", "upsert_session"]
+__all__ = [
+    "SESSION_COLUMNS",
+    "delete_rows",
+    "pg_text",
+    "session_values",
+    "store_rows",
+    "upsert_session",
+]
 
-_COLUMNS = (
+#: The ``sessions`` columns :func:`session_values` gives, in order (after ``key``).
+SESSION_COLUMNS = (
     "source",
     "id",
     "cwd",
@@ -38,10 +46,10 @@ _COLUMNS = (
     "position",
 )
 _UPSERT = (
-    f"INSERT INTO sessions (key, {', '.join(_COLUMNS)}) "
-    f"VALUES (%s, {', '.join('%s' for _ in _COLUMNS)}) "
+    f"INSERT INTO sessions (key, {', '.join(SESSION_COLUMNS)}) "
+    f"VALUES (%s, {', '.join('%s' for _ in SESSION_COLUMNS)}) "
     "ON CONFLICT (key) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS)
+    + ", ".join(f"{c} = excluded.{c}" for c in SESSION_COLUMNS)
     + ", trashed_at = NULL RETURNING sid"
 )
 _json = msgspec.json.Encoder()
