@@ -1,5 +1,5 @@
 """Fleet benchmarks (issue 16): the PostgreSQL catalog beside the SQLite catalog of the same
-sessions, on local servers.
+sessions, pushes into and tail reads from S3-compatible storage, on local servers.
 
 Each section is one function ``section_NAME(ctx, args) -> list[Row]`` listed in
 :data:`SECTIONS`; a section asks the shared :class:`Context` for what it needs (the
@@ -17,10 +17,20 @@ into SQLite through the catalog's own ``put`` and into PostgreSQL with ``COPY`` 
 catalog's ``put`` would write (``rows.session_values``, ``text.tsvector``). Both catalogs are
 cached under ``/var/tmp/sesslog-bench-fleet/`` (``--fresh`` makes them again).
 
+``push``: ``push`` of ``--push-sessions`` (1,000) generated sessions (about 100 KB each) from
+a local folder into a fresh bucket of a local SeaweedFS (``weed mini``), against copying the
+same files with ``obstore`` alone (one ``put`` per file, as many at once as push pushes
+sessions at once): what the segments, manifests and checks cost over a bare copy.
+
+``tail``: opening the last 50 entries of a 100,000-entry session (about 100 MB, pushed once)
+from the bucket with ``read_tail`` (the manifest, then ranged GETs of the last blocks), against
+downloading the whole session with ``obstore``.
+
 Usage::
 
     python benchmarks/bench_fleet.py                       # every section, 100,000 sessions
     python benchmarks/bench_fleet.py --sections catalog --sessions 10000 --repeat 5
+    python benchmarks/bench_fleet.py --sections push,tail --push-repeat 3
 """
 
 from __future__ import annotations
@@ -31,8 +41,10 @@ import random
 import shutil
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +54,13 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
 import psycopg  # noqa: E402
-from servers import PostgresServer, find_postgres_bin  # noqa: E402
+from servers import (  # noqa: E402
+    PostgresServer,
+    S3Bucket,
+    SeaweedServer,
+    find_postgres_bin,
+    find_weed,
+)
 
 from sesslog.backends.layout import folder_for_cwd, session_file_name  # noqa: E402
 from sesslog.catalog import ListQuery, SearchQuery  # noqa: E402
@@ -92,7 +110,18 @@ class Context:
 
     args: argparse.Namespace
     _postgres: PostgresServer | None = None
+    _s3: SeaweedServer | None = None
     _closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def s3(self) -> SeaweedServer:
+        """A SeaweedFS server (``weed mini``) in a temporary folder."""
+        if self._s3 is None:
+            root = Path(tempfile.mkdtemp(prefix="sesslog-bench-s3-"))
+            self._s3 = SeaweedServer(root, find_weed())
+            self._s3.start()
+            self._closers.append(lambda: shutil.rmtree(root, ignore_errors=True))
+            self._closers.append(self._s3.stop)
+        return self._s3
 
     def postgres(self) -> PostgresServer:
         """The PostgreSQL server (its data folder cached between runs)."""
@@ -408,9 +437,115 @@ def section_catalog(ctx: Context, args: argparse.Namespace) -> list[Row]:
     return rows
 
 
+# --------------------------------------------------------------------------- object storage
+
+
+def _bucket(target: S3Bucket) -> Any:
+    from sesslog.backends.objectstore.bucket import Bucket
+
+    return Bucket.open(
+        target.url,
+        endpoint=target.endpoint,
+        access_key_id=target.access_key_id,
+        secret_access_key=target.secret_access_key,
+        region=target.region,
+    )
+
+
+def _write_sessions(root: Path, count: int) -> list[Path]:
+    from fixtures.generate import make_v3_session
+
+    files = []
+    for n in range(count):
+        path = root / f"--home-dev-app{n % 20}--" / f"2026-01-05T10-00-00-000Z_{n:08d}.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(make_v3_session(100, seed=n, line_bytes=1000))
+        files.append(path)
+    return files
+
+
+def section_push(ctx: Context, args: argparse.Namespace) -> list[Row]:
+    """``push`` of many sessions into a fresh bucket, against ``obstore`` copying the files."""
+    import obstore
+
+    from sesslog.backends.local import LocalFolder
+    from sesslog.backends.objectstore.backend import ObjectStoreBackend
+    from sesslog.fleet.push import push
+
+    server = ctx.s3()
+    with tempfile.TemporaryDirectory(prefix="sesslog-bench-push-") as folder:
+        root = Path(folder)
+        files = _write_sessions(root, args.push_sessions)
+        total = sum(path.stat().st_size for path in files)
+        pushes, copies = [], []
+        for _ in range(args.push_repeat):
+            remote = ObjectStoreBackend(_bucket(server.bucket()))
+            start = time.perf_counter()
+            report = push(LocalFolder(root), remote, sessions_at_once=8)
+            pushes.append((time.perf_counter() - start) * 1000)
+            assert report.ok and report.sent == total, report
+
+            store = _bucket(server.bucket())._store
+
+            def copy(path: Path, store: Any = store) -> None:
+                obstore.put(store, path.relative_to(root).as_posix(), path.read_bytes())
+
+            start = time.perf_counter()
+            with ThreadPoolExecutor(8) as pool:
+                list(pool.map(copy, files))
+            copies.append((time.perf_counter() - start) * 1000)
+    mb = total / 1e6
+    push_ms, copy_ms = statistics.median(pushes), statistics.median(copies)
+    return [
+        Row(
+            "push",
+            f"{len(files):,} sessions, {mb:.0f} MB, first push",
+            (push_ms, min(pushes)),
+            (copy_ms, min(copies)),
+            note=f"push {mb / push_ms * 1000:.1f} MB/s, obstore copy {mb / copy_ms * 1000:.1f} MB/s",
+        )
+    ]
+
+
+def section_tail(ctx: Context, args: argparse.Namespace) -> list[Row]:
+    """The last 50 entries of a 100,000-entry session from the bucket, by ranged reads."""
+    import obstore
+
+    from fixtures.generate import make_v3_session
+    from sesslog.backends.objectstore.backend import ObjectStoreBackend
+    from sesslog.fleet.remote_read import read_tail
+
+    server = ctx.s3()
+    data = make_v3_session(100_000, seed=7, line_bytes=1000)
+    key = "--home-dev-app--/2026-01-05T10-00-00-000Z_tail.jsonl"
+    remote = ObjectStoreBackend(_bucket(server.bucket()))
+    remote.create(key, data).close()
+    expected = data.splitlines()[-50:]
+    tail = read_tail(remote, key, 50)
+    assert [record.raw for record in tail.records] == expected
+    segments = remote.log(key).load().manifest.segments
+
+    def download() -> None:
+        for ref in segments:
+            obstore.get(remote.bucket._store, f"{key}/~segments/{ref.name}").bytes()
+
+    return [
+        Row(
+            "tail",
+            f"last 50 of 100,000 entries ({len(data) / 1e6:.0f} MB, {len(segments)} segments)",
+            timed(lambda: read_tail(remote, key, 50), args.repeat),
+            timed(download, max(1, args.repeat // 5)),
+            50,
+            f"{tail.fetched / 1024:.0f} KiB fetched; baseline downloads every segment",
+        )
+    ]
+
+
 #: The sections, in the order they run.
 SECTIONS: dict[str, Callable[[Context, argparse.Namespace], list[Row]]] = {
     "catalog": section_catalog,
+    "push": section_push,
+    "tail": section_tail,
 }
 
 
@@ -424,6 +559,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=15, help="timed runs per figure")
     parser.add_argument("--fresh", action="store_true", help="make the cached data again")
+    parser.add_argument("--push-sessions", type=int, default=1000, help="sessions pushed")
+    parser.add_argument("--push-repeat", type=int, default=3, help="timed pushes")
     args = parser.parse_args(argv)
     ctx = Context(args)
     load = os.getloadavg()
@@ -437,7 +574,7 @@ def main(argv: list[str] | None = None) -> int:
         f"load average {load[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end; "
         f"{os.cpu_count()} cores"
     )
-    print("| section | what | PostgreSQL median (best) | SQLite median (best) | ratio | target | |")
+    print("| section | what | sesslog median (best) | baseline median (best) | ratio | target | |")
     print("|---|---|---|---|---|---|---|")
     for row in rows:
         ratio = "" if row.baseline_ms is None else f"{row.postgres_ms[0] / row.baseline_ms[0]:.2f}x"
