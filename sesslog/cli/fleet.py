@@ -60,6 +60,13 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     sync.add_argument(
         "--debounce", type=int, default=500, metavar="MS", help="quiet time before a push"
     )
+    sync.add_argument(
+        "--interval",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="push one session at most this often (default 30)",
+    )
 
 
 def _report_json(report: Any) -> dict[str, Any]:
@@ -212,6 +219,7 @@ def _sync(args: argparse.Namespace, out: Output) -> int:
                 catalog=catalog,
                 on_push=on_push,
                 debounce_ms=args.debounce,
+                interval=args.interval,
             )
     except KeyboardInterrupt:
         code = EXIT_INTERRUPTED

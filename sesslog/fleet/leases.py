@@ -2,7 +2,7 @@
 
 :class:`PostgresLeases` is a :class:`~sesslog.backends.objectstore.leasing.LeaseKeeper` over
 the ``writer_leases`` table (:mod:`sesslog.catalog.postgres.leases`): taking a lease gives a
-fencing number; a thread of this process renews every lease it holds a few times per ``ttl``;
+fencing number; a thread of this process renews every lease it holds three times per ``ttl``;
 when the process dies nobody renews, and the lease expires ``ttl`` seconds later, after which
 another writer gets it with a higher fence.
 
@@ -168,7 +168,7 @@ class PostgresLeases:
             self._renewer.start()
 
     def _renew_loop(self) -> None:
-        while not self._stop.wait(self.ttl / 4):
+        while not self._stop.wait(self.ttl / 3):
             self.renew_all()
             with self._lock:
                 if not self._held:

@@ -20,10 +20,11 @@ or replaced since the last push, or a session someone else wrote to the bucket, 
 ``diverged`` and left alone on both sides.
 
 Each session is pushed under its writer lease (the remote backend's
-:class:`~sesslog.backends.objectstore.leasing.LeaseKeeper`; PostgreSQL's across machines), with
-the lease's fence recorded in the manifest first: a session being written by a remote writer is
+:class:`~sesslog.backends.objectstore.leasing.LeaseKeeper`; PostgreSQL's across machines), whose
+fence the push's first manifest swap records: a session being written by a remote writer is
 ``locked`` (naming its host and pid), and a push whose lease was taken over is refused by the
-bucket.
+bucket. A push of new lines costs a GET of the manifest, a PUT per new segment and a PUT of the
+manifest per chunk.
 """
 
 from __future__ import annotations
@@ -193,9 +194,9 @@ def _push_one(
         if why is not None:
             item.status, item.detail = "diverged", why
             return item
+        # The first append records the lease's fence in the manifest (no separate claim: a
+        # stale holder writing in between makes that append fail as stale, and nothing is lost).
         fence = version.manifest.fence if held.fence is None else held.fence
-        if held.fence is not None:
-            version = log.claim(version, fence)
         _send(local, log, item, version, end, fence, advance)
         item.status = "pushed"
     finally:

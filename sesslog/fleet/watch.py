@@ -2,9 +2,12 @@
 
 :func:`sync_forever` watches the sessions root with ``watchfiles`` (inotify on Linux), gathers
 the ``.jsonl`` files that changed during a short quiet period, and pushes only those
-(:func:`~sesslog.fleet.push.push` with ``keys``). A change missed by the watcher is caught by a
-full push every ``rescan`` seconds. It returns when ``stop`` is set; Ctrl-C (``KeyboardInterrupt``)
-comes through between two pushes, or inside one, which the next push resumes.
+(:func:`~sesslog.fleet.push.push` with ``keys``). A session is pushed at most once per
+``interval`` seconds (30 by default: a session that grows all the time costs at most two
+PUTs per interval, see docs/scale.md); a change to one that was pushed longer ago goes out after
+the quiet period. A change missed by the watcher is caught by a full push every ``rescan``
+seconds. It returns when ``stop`` is set; Ctrl-C (``KeyboardInterrupt``) comes through between
+two pushes, or inside one, which the next push resumes.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ def sync_forever(
     progress: Progress | None = None,
     stop: threading.Event | None = None,
     debounce_ms: int = 500,
+    interval: float = 30.0,
     rescan: float = 300.0,
 ) -> None:
     """Push everything new under ``root``, then keep pushing what changes until ``stop``.
@@ -47,6 +51,7 @@ def sync_forever(
         progress: Told the bytes sent by each push.
         stop: Ends the loop when set (checked at least every ``debounce_ms``).
         debounce_ms: Quiet time gathering changes before a push.
+        interval: Seconds between two pushes of the same session, at least.
         rescan: Seconds between full pushes (a safety net for missed events).
     """
     import watchfiles
@@ -63,29 +68,35 @@ def sync_forever(
 
     run(None)
     last_full = time.monotonic()
+    pushed: dict[str, float] = {}  # when each session was last pushed
+    waiting: set[str] = set()  # changed, waiting for their interval
     for changes in watchfiles.watch(
         root,
         watch_filter=_is_session,
         debounce=debounce_ms,
         step=50,
         stop_event=stop,
-        rust_timeout=int(min(rescan, 5.0) * 1000),
+        rust_timeout=1000,
         yield_on_timeout=True,
         raise_interrupt=True,
     ):
         if stop.is_set():
             return
-        if time.monotonic() - last_full >= rescan:
+        now = time.monotonic()
+        if now - last_full >= rescan:
             run(None)
-            last_full = time.monotonic()
+            last_full = now
+            waiting.clear()
             continue
-        keys = set()
         for _, path in changes:
             try:
                 key = Path(path).resolve().relative_to(resolved).as_posix()
             except ValueError:
                 continue
             if (root / key).is_file():
-                keys.add(key)
-        if keys:
-            run(sorted(keys))
+                waiting.add(key)
+        due = sorted(key for key in waiting if now - pushed.get(key, -interval) >= interval)
+        if due:
+            run(due)
+            waiting.difference_update(due)
+            pushed.update(dict.fromkeys(due, time.monotonic()))

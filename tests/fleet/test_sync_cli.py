@@ -84,8 +84,9 @@ def test_sync_watch_pushes_as_a_session_grows_and_stops_cleanly_on_ctrl_c(
 ) -> None:
     made = make_root(tmp_path, 2)
     env = {**os.environ, **s3_bucket.environ(), "SESSLOG_BLOBS": s3_bucket.url}
+    command = ["sync", "--watch", "--json", "--interval", "0", "--root", str(tmp_path)]
     watcher = subprocess.Popen(
-        [sys.executable, "-m", "sesslog", "sync", "--watch", "--json", "--root", str(tmp_path)],
+        [sys.executable, "-m", "sesslog", *command],
         env={**env, "PYTHONUNBUFFERED": "1"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
