@@ -20,7 +20,8 @@ cached under ``/var/tmp/sesslog-bench-fleet/`` (``--fresh`` makes them again).
 ``push``: ``push`` of ``--push-sessions`` (1,000) generated sessions (about 100 KB each) from
 a local folder into a fresh bucket of a local SeaweedFS (``weed mini``), against copying the
 same files with ``obstore`` alone (one ``put`` per file, as many at once as push pushes
-sessions at once): what the segments, manifests and checks cost over a bare copy.
+sessions at once): what the segments, manifests and checks cost over a bare copy. Then the same
+for 10 sessions of about 10 MB each, where bytes rather than requests dominate.
 
 ``tail``: opening the last 50 entries of a 100,000-entry session (about 100 MB, pushed once)
 from the bucket with ``read_tail`` (the manifest, then ranged GETs of the last blocks), against
@@ -452,59 +453,66 @@ def _bucket(target: S3Bucket) -> Any:
     )
 
 
-def _write_sessions(root: Path, count: int) -> list[Path]:
+def _write_sessions(root: Path, count: int, entries: int = 100) -> list[Path]:
     from fixtures.generate import make_v3_session
 
     files = []
     for n in range(count):
         path = root / f"--home-dev-app{n % 20}--" / f"2026-01-05T10-00-00-000Z_{n:08d}.jsonl"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(make_v3_session(100, seed=n, line_bytes=1000))
+        path.write_bytes(make_v3_session(entries, seed=n, line_bytes=1000))
         files.append(path)
     return files
 
 
-def section_push(ctx: Context, args: argparse.Namespace) -> list[Row]:
-    """``push`` of many sessions into a fresh bucket, against ``obstore`` copying the files."""
+def _push_against_copy(server: SeaweedServer, files: list[Path], root: Path, repeat: int) -> Row:
+    """``push`` of ``files`` into a fresh bucket, against ``obstore`` copying them."""
     import obstore
 
     from sesslog.backends.local import LocalFolder
     from sesslog.backends.objectstore.backend import ObjectStoreBackend
     from sesslog.fleet.push import push
 
-    server = ctx.s3()
-    with tempfile.TemporaryDirectory(prefix="sesslog-bench-push-") as folder:
-        root = Path(folder)
-        files = _write_sessions(root, args.push_sessions)
-        total = sum(path.stat().st_size for path in files)
-        pushes, copies = [], []
-        for _ in range(args.push_repeat):
-            remote = ObjectStoreBackend(_bucket(server.bucket()))
-            start = time.perf_counter()
-            report = push(LocalFolder(root), remote, sessions_at_once=8)
-            pushes.append((time.perf_counter() - start) * 1000)
-            assert report.ok and report.sent == total, report
+    total = sum(path.stat().st_size for path in files)
+    pushes, copies = [], []
+    for _ in range(repeat):
+        remote = ObjectStoreBackend(_bucket(server.bucket()))
+        start = time.perf_counter()
+        report = push(LocalFolder(root), remote, sessions_at_once=8)
+        pushes.append((time.perf_counter() - start) * 1000)
+        assert report.ok and report.sent == total, report
 
-            store = _bucket(server.bucket())._store
+        store = _bucket(server.bucket())._store
 
-            def copy(path: Path, store: Any = store) -> None:
-                obstore.put(store, path.relative_to(root).as_posix(), path.read_bytes())
+        def copy(path: Path, store: Any = store) -> None:
+            obstore.put(store, path.relative_to(root).as_posix(), path.read_bytes())
 
-            start = time.perf_counter()
-            with ThreadPoolExecutor(8) as pool:
-                list(pool.map(copy, files))
-            copies.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(copy, files))
+        copies.append((time.perf_counter() - start) * 1000)
     mb = total / 1e6
     push_ms, copy_ms = statistics.median(pushes), statistics.median(copies)
-    return [
-        Row(
-            "push",
-            f"{len(files):,} sessions, {mb:.0f} MB, first push",
-            (push_ms, min(pushes)),
-            (copy_ms, min(copies)),
-            note=f"push {mb / push_ms * 1000:.1f} MB/s, obstore copy {mb / copy_ms * 1000:.1f} MB/s",
-        )
-    ]
+    return Row(
+        "push",
+        f"{len(files):,} sessions, {mb:.0f} MB, first push",
+        (push_ms, min(pushes)),
+        (copy_ms, min(copies)),
+        note=f"push {mb / push_ms * 1000:.1f} MB/s, obstore copy {mb / copy_ms * 1000:.1f} MB/s",
+    )
+
+
+def section_push(ctx: Context, args: argparse.Namespace) -> list[Row]:
+    """``push`` of many small sessions, then of a few large ones, against ``obstore`` copying
+    the same files."""
+    server = ctx.s3()
+    rows = []
+    for count, entries in ((args.push_sessions, 100), (10, 10_000)):
+        with tempfile.TemporaryDirectory(prefix="sesslog-bench-push-") as folder:
+            root = Path(folder)
+            files = _write_sessions(root, count, entries)
+            rows.append(_push_against_copy(server, files, root, args.push_repeat))
+    return rows
 
 
 def section_tail(ctx: Context, args: argparse.Namespace) -> list[Row]:

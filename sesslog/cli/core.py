@@ -11,7 +11,13 @@ from typing import Any
 from sesslog.cli.errors import CommandError
 from sesslog.cli.inputs import existing_file, open_session
 from sesslog.cli.output import EXIT_FOUND, EXIT_OK, Output
-from sesslog.cli.remote import catalog_url, remote_info, remote_options
+from sesslog.cli.remote import (
+    blobs_options,
+    catalog_url,
+    remote_info,
+    remote_options,
+    remote_session,
+)
 from sesslog.format.reader import ReadMode
 from sesslog.projections.sidecar import sidecar_folder
 
@@ -63,12 +69,15 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
 
     # With --catalog URL, FILE names a session of that catalog (id, id prefix or title).
     add("info", "summarise a session: ids, counts, branches, damage", _info, remote_options())
-    tree = add("tree", "show the session's tree of entries", _tree)
+    # With --blobs URL, FILE names a session in that bucket (id, id prefix or key).
+    tree = add("tree", "show the session's tree of entries", _tree, blobs_options())
     tree.add_argument("--active", action="store_true", help="show only the path to the leaf")
     tree.add_argument(
         "--width", type=positive_int, default=60, help="width of entry summaries (default 60)"
     )
-    context = add("context", "show the model context at the leaf (or --leaf ID)", _context)
+    context = add(
+        "context", "show the model context at the leaf (or --leaf ID)", _context, blobs_options()
+    )
     context.add_argument("--leaf", metavar="ID", help="entry to stand on instead of the leaf")
     check = add(
         "check",
@@ -156,7 +165,7 @@ def _info(args: argparse.Namespace, out: Output) -> int:
 
 
 def _tree(args: argparse.Namespace, out: Output) -> int:
-    session = open_session(args.file, args.mode)
+    session = remote_session(args, args.file) or open_session(args.file, args.mode)
     tree = session.tree
     if out.json_mode:
         out.json(
@@ -177,7 +186,7 @@ def _tree(args: argparse.Namespace, out: Output) -> int:
 
 
 def _context(args: argparse.Namespace, out: Output) -> int:
-    session = open_session(args.file, args.mode)
+    session = remote_session(args, args.file) or open_session(args.file, args.mode)
     context = session.context(args.leaf)
     if out.json_mode:
         out.json(context.to_json())

@@ -19,6 +19,7 @@ from typing import Any
 from sesslog.cli.errors import CommandError
 from sesslog.cli.inputs import existing_file, sessions_root
 from sesslog.cli.output import EXIT_OK, EXIT_USAGE, Output
+from sesslog.cli.remote import blobs_options, remote_session
 from sesslog.format.reader import ReadMode
 from sesslog.format.timestamps import iso_to_ms, ms_to_iso
 from sesslog.session import Session
@@ -35,8 +36,17 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     mode_help = "how to treat damage: strict, tolerant (default) or salvage"
     password_help = "read the password from the first line of this file"
 
-    export = _add(subparsers, parents, "export", "write a session as Markdown, JSON, JSONL or HTML")
-    export.add_argument("source", metavar="FILE", help="session .jsonl file or share bundle")
+    export = _add(
+        subparsers,
+        [*parents, blobs_options()],
+        "export",
+        "write a session as Markdown, JSON, JSONL or HTML",
+    )
+    export.add_argument(
+        "source",
+        metavar="FILE",
+        help="session .jsonl file or share bundle (with --blobs: a session id or key in the bucket)",
+    )
     export.add_argument("--format", choices=FORMATS, required=True, help="what to write")
     export.add_argument(
         "--whole-tree",
@@ -143,6 +153,9 @@ def _password(args: argparse.Namespace, *, confirm: bool = False) -> str:
 def _open_for_export(args: argparse.Namespace) -> Session:
     from sesslog.interop.bundle_format import is_bundle
 
+    remote = remote_session(args, args.source)
+    if remote is not None:
+        return remote
     path = resolve_source(args.source)
     with open(path, "rb") as handle:
         start = handle.read(64)

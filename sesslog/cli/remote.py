@@ -7,7 +7,10 @@ meaning and both together are a usage error). The options live in one parent par
 
 ``--blobs s3://bucket[/prefix]`` (or ``$SESSLOG_BLOBS``; :func:`blobs_options`) names the
 bucket of the session bytes, for ``push``, ``pull`` and ``sync``, which take ``--root`` and
-``--catalog`` together (the catalog there also keeps the writer leases). The S3 client reads
+``--catalog`` together (the catalog there also keeps the writer leases). ``info``, ``tree``,
+``context`` and ``export`` read their session from the bucket when ``--blobs`` is given on
+their command line (:func:`remote_session`; the variable alone leaves them on local files):
+their argument is then a session id, id prefix or key in the bucket. The S3 client reads
 the usual ``AWS_*`` variables (``AWS_ENDPOINT_URL`` for an S3-compatible server,
 ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_REGION``). Errors of the bucket become
 one line and an exit code (:func:`remote_errors`): a missing bucket is exit 4, refused
@@ -37,6 +40,7 @@ from sesslog.render.escape import escape_text
 if TYPE_CHECKING:
     from sesslog.backends.objectstore.backend import ObjectStoreBackend
     from sesslog.backends.objectstore.leasing import LeaseKeeper
+    from sesslog.session import Session
 
 __all__ = [
     "BLOBS_ENV",
@@ -49,6 +53,7 @@ __all__ = [
     "remote_errors",
     "remote_info",
     "remote_options",
+    "remote_session",
 ]
 
 #: The environment variable naming the remote catalog.
@@ -208,3 +213,18 @@ def remote_errors() -> Iterator[None]:
         raise CommandError(str(error), EXIT_FOUND) from None
     except (SegmentCorruptError, ManifestCorruptError) as error:
         raise CommandError(str(error), EXIT_CORRUPT) from None
+
+
+def remote_session(args: argparse.Namespace, ref: str) -> Session | None:
+    """The session ``ref`` (an id, id prefix or key) read from the bucket of ``--blobs`` by
+    ranged GETs, or ``None`` when the command line gives no ``--blobs``."""
+    if not getattr(args, "blobs", None):
+        return None
+    from sesslog.fleet.pull import find_key
+    from sesslog.format.reader import ReadMode
+    from sesslog.session import Session
+
+    remote = open_blobs(args)
+    with remote_errors():
+        key = find_key(remote, ref)
+        return Session.open(key, backend=remote, mode=ReadMode(args.mode), read_only=True)

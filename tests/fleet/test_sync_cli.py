@@ -149,3 +149,21 @@ def test_push_with_a_catalog_lists_and_searches_the_pushed_sessions(
         run(env, "push", "--root", str(tmp_path), "--catalog", pg_url, "--json").stdout
     )
     assert again["pushed"] == 1 and again["catalog"] == 1
+
+
+def test_tree_context_and_export_read_a_session_from_the_bucket(
+    tmp_path: Path, s3_bucket: S3Bucket
+) -> None:
+    made = make_root(tmp_path, 1)
+    key, data = next(iter(made.items()))
+    sid = key.rsplit("_", 1)[1].removesuffix(".jsonl")
+    env = s3_bucket.environ()
+    assert run(env, "push", "--root", str(tmp_path), "--blobs", s3_bucket.url).returncode == 0
+    local_file = str(tmp_path / key)
+    for command in (["tree", "--json"], ["context", "--json"], ["export", "--format", "md"]):
+        remote = run(env, *command, sid, "--blobs", s3_bucket.url)
+        local = run(env, *command, local_file)
+        assert remote.returncode == 0, remote.stderr
+        assert remote.stdout == local.stdout and remote.stdout
+    missing = run(env, "tree", "nope", "--blobs", s3_bucket.url)
+    assert missing.returncode == 4 and "no session 'nope'" in missing.stderr
