@@ -220,7 +220,8 @@ def push(
         remote: The bucket they go to.
         keys: Push only these sessions (default: every ``.jsonl`` log of ``local``).
         catalog: Folded in afterwards for the sessions that changed (its ``refresh(keys)``).
-        progress: Told the bytes sent so far and the bytes to send.
+        progress: Told the bytes done so far (sent, or found in the bucket already, or not
+            pushable) and the bytes of every session looked at.
         sessions_at_once: Sessions pushed in parallel.
 
     Returns:
@@ -238,7 +239,8 @@ def push(
         if keys is not None
         else [info.key for info in local.list() if info.key.endswith(".jsonl")]
     )
-    total = sum(local.stat(key).size for key in wanted)
+    sizes = {key: local.stat(key).size for key in wanted}
+    total = sum(sizes.values())
     done = [0]
     lock = threading.Lock()
 
@@ -249,12 +251,20 @@ def push(
                 progress("push", done[0], total)
 
     def one(key: str) -> SessionPush:
+        counted = [0]
+
+        def sent(count: int) -> None:
+            counted[0] += count
+            advance(count)
+
         try:
-            return _push_one(local, remote, key, advance)
+            item = _push_one(local, remote, key, sent)
         except (ObjectStoreError, OSError, ValueError) as error:
             if _whole_store_failure(error):
                 raise
-            return SessionPush(key, "failed", detail=str(error))
+            item = SessionPush(key, "failed", detail=str(error))
+        advance(max(0, sizes.get(key, 0) - counted[0]))  # what was there, or is not pushed
+        return item
 
     report = PushReport(parallel(one, wanted, sessions_at_once))
     changed = [item.key for item in report.sessions if item.status == "pushed"]
