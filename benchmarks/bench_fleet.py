@@ -53,15 +53,11 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "tests" / "fleet"))
 
 import psycopg  # noqa: E402
-from servers import (  # noqa: E402
-    PostgresServer,
-    S3Bucket,
-    SeaweedServer,
-    find_postgres_bin,
-    find_weed,
-)
+from servers import PostgresServer, SeaweedServer, find_postgres_bin, find_weed  # noqa: E402
+from test_objectstore import open_bucket  # noqa: E402
 
 from sesslog.backends.layout import folder_for_cwd, session_file_name  # noqa: E402
 from sesslog.catalog import ListQuery, SearchQuery  # noqa: E402
@@ -441,18 +437,6 @@ def section_catalog(ctx: Context, args: argparse.Namespace) -> list[Row]:
 # --------------------------------------------------------------------------- object storage
 
 
-def _bucket(target: S3Bucket) -> Any:
-    from sesslog.backends.objectstore.bucket import Bucket
-
-    return Bucket.open(
-        target.url,
-        endpoint=target.endpoint,
-        access_key_id=target.access_key_id,
-        secret_access_key=target.secret_access_key,
-        region=target.region,
-    )
-
-
 def _write_sessions(root: Path, count: int, entries: int = 100) -> list[Path]:
     from fixtures.generate import make_v3_session
 
@@ -476,13 +460,13 @@ def _push_against_copy(server: SeaweedServer, files: list[Path], root: Path, rep
     total = sum(path.stat().st_size for path in files)
     pushes, copies = [], []
     for _ in range(repeat):
-        remote = ObjectStoreBackend(_bucket(server.bucket()))
+        remote = ObjectStoreBackend(open_bucket(server.bucket()))
         start = time.perf_counter()
         report = push(LocalFolder(root), remote, sessions_at_once=8)
         pushes.append((time.perf_counter() - start) * 1000)
         assert report.ok and report.sent == total, report
 
-        store = _bucket(server.bucket())._store
+        store = open_bucket(server.bucket())._store
 
         def copy(path: Path, store: Any = store) -> None:
             obstore.put(store, path.relative_to(root).as_posix(), path.read_bytes())
@@ -526,7 +510,7 @@ def section_tail(ctx: Context, args: argparse.Namespace) -> list[Row]:
     server = ctx.s3()
     data = make_v3_session(100_000, seed=7, line_bytes=1000)
     key = "--home-dev-app--/2026-01-05T10-00-00-000Z_tail.jsonl"
-    remote = ObjectStoreBackend(_bucket(server.bucket()))
+    remote = ObjectStoreBackend(open_bucket(server.bucket()))
     remote.create(key, data).close()
     expected = data.splitlines()[-50:]
     tail = read_tail(remote, key, 50)

@@ -6,31 +6,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from servers import S3Bucket
+from test_objectstore import open_bucket
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "contract"))
 
 from test_log_backend import LogBackendContract
 
 from sesslog.backends.objectstore.backend import ObjectStoreBackend
-from sesslog.backends.objectstore.bucket import Bucket
 from sesslog.backends.protocol import LogBackend
 from sesslog.fleet.leases import PostgresLeases
-
-
-def open_bucket(target: S3Bucket, **options: Any) -> Bucket:
-    """The bucket of a test server (``options``: retries and time-outs)."""
-    return Bucket.open(
-        target.url,
-        endpoint=target.endpoint,
-        access_key_id=target.access_key_id,
-        secret_access_key=target.secret_access_key,
-        region=target.region,
-        **options,
-    )
 
 
 class TestObjectStoreBackend(LogBackendContract):

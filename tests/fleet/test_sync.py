@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from servers import REPO_ROOT, S3Bucket
-from test_objectstore_contract import open_bucket
+from test_objectstore import open_bucket
 
 from sesslog.backends.local import LocalFolder
 from sesslog.backends.objectstore.backend import ObjectStoreBackend

@@ -154,8 +154,7 @@ def test_push_with_a_catalog_lists_and_searches_the_pushed_sessions(
 def test_tree_context_and_export_read_a_session_from_the_bucket(
     tmp_path: Path, s3_bucket: S3Bucket
 ) -> None:
-    made = make_root(tmp_path, 1)
-    key, data = next(iter(made.items()))
+    key = next(iter(make_root(tmp_path, 1)))
     sid = key.rsplit("_", 1)[1].removesuffix(".jsonl")
     env = s3_bucket.environ()
     assert run(env, "push", "--root", str(tmp_path), "--blobs", s3_bucket.url).returncode == 0

@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 from servers import PostgresServer, S3Bucket, SeaweedServer
-from test_objectstore_contract import open_bucket
+from test_objectstore import open_bucket
 from test_sync import make_root
+from test_sync_cli import run
 
 import sesslog.fleet.push as push_module
 from sesslog import Session
@@ -143,16 +144,6 @@ def _wait_for(condition: Any, timeout: float = 60.0) -> None:
         time.sleep(0.01)
 
 
-def _run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sesslog", *args],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_a_segment_corrupted_in_the_bucket_is_caught_reported_and_the_rest_reads(
     s3_bucket: S3Bucket, tmp_path: Path
 ) -> None:
@@ -171,13 +162,13 @@ def test_a_segment_corrupted_in_the_bucket_is_caught_reported_and_the_rest_reads
     assert damage.reason == "sha256" and damage.offset == victim.offset
     env = {**s3_bucket.environ(), "SESSLOG_BLOBS": s3_bucket.url}
     sid = key.rsplit("_", 1)[1].removesuffix(".jsonl")
-    refused = _run_cli(env, "pull", sid, "--root", str(tmp_path / "b"))
+    refused = run(env, "pull", sid, "--root", str(tmp_path / "b"))
     assert refused.returncode == 3
     assert refused.stderr.count("\n") == 1 and victim.name in refused.stderr
     assert f"session bytes {victim.offset}..{victim.end} unreadable" in refused.stderr
     assert not (tmp_path / "b" / key).exists()  # nothing half-written
 
-    salvaged = _run_cli(env, "pull", sid, "--salvage", "--json", "--root", str(tmp_path / "b"))
+    salvaged = run(env, "pull", sid, "--salvage", "--json", "--root", str(tmp_path / "b"))
     assert salvaged.returncode == 1
     result = json.loads(salvaged.stdout)
     assert result["status"] == "created" and len(result["damage"]) == 1
@@ -218,7 +209,7 @@ def test_a_second_agent_is_refused_with_the_holders_host_and_pid(
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "s.jsonl").write_bytes(HEADER + entry(0) + b"\n" + entry(1) + b"\n")
     env = {**s3_bucket.environ(), "SESSLOG_BLOBS": s3_bucket.url, "SESSLOG_CATALOG": pg_url}
-    pushed = _run_cli(env, "push", "--root", str(tmp_path), "--json")
+    pushed = run(env, "push", "--root", str(tmp_path), "--json")
     assert pushed.returncode == 5
     [item] = json.loads(pushed.stdout)["sessions"]
     assert item["status"] == "locked" and f"process {os.getpid()}" in item["detail"]
