@@ -217,9 +217,10 @@ class PostgresCatalog:
 
     # ------------------------------------------------------------------ keeping current
 
-    def refresh(self, keys: Collection[str] | None = None) -> RefreshReport:
+    def refresh(self, keys: Collection[str] | None = None, *, full: bool = False) -> RefreshReport:
         """Fold what changed in this catalog's source since the last look (in ``keys`` only,
-        when given: the upsert after a push). Nothing to do without a source."""
+        when given: the upsert after a push). Every session of the source is looked at, so
+        ``full`` changes nothing. Nothing to do without a source."""
         files = self._files
         if files is None:
             return RefreshReport()
@@ -234,6 +235,9 @@ class PostgresCatalog:
 
         with self._write_lock:
             return self._retry(work)
+
+    def watch(self, key: str) -> None:
+        """Nothing to do: every refresh looks at every session of the source."""
 
     def rebuild(self) -> RefreshReport:
         """Forget this source's sessions (their trash too) and read every one again."""
