@@ -72,11 +72,13 @@ from sesslog.catalog.facts import (  # noqa: E402
 )
 from sesslog.catalog.files import FileStat  # noqa: E402
 from sesslog.catalog.postgres import PostgresCatalog  # noqa: E402
+from sesslog.catalog.postgres.migrations import MIGRATIONS  # noqa: E402
 from sesslog.catalog.postgres.rows import SESSION_COLUMNS, session_values  # noqa: E402
 from sesslog.catalog.postgres.text import tsquery, tsvector  # noqa: E402
 from sesslog.catalog.refresh import Position, listing  # noqa: E402
 from sesslog.catalog.shapes import Metadata  # noqa: E402
 from sesslog.catalog.sqlite import SQLiteCatalog  # noqa: E402
+from sesslog.catalog.sqlite_schema import SCHEMA_VERSION  # noqa: E402
 from sesslog.catalog.types import Tokens  # noqa: E402
 from sesslog.format.timestamps import ms_to_iso, now_ms  # noqa: E402
 from sesslog.store.backend import FolderFiles  # noqa: E402
@@ -346,13 +348,13 @@ def _print_sizes(url: str, count: int, sqlite_path: Path) -> None:
 def section_catalog(ctx: Context, args: argparse.Namespace) -> list[Row]:
     """``ls`` and ``search`` through the PostgreSQL catalog beside the SQLite catalog."""
     count = args.sessions
-    folder = CACHE / f"sqlite-{GENERATION}-{count}"
+    folder = CACHE / f"sqlite-{GENERATION}-{SCHEMA_VERSION}-{count}"  # remade for a new schema
     root = folder / "sessions"
     root.mkdir(parents=True, exist_ok=True)
     files = FolderFiles(root, durability=AutosaveDurabilityMode.BALANCED, clock=now_ms)
     sqlite_path = folder / "catalog.sqlite"
     server = ctx.postgres()
-    database = f"bench_{GENERATION}_{count}"
+    database = f"bench_{GENERATION}_{len(MIGRATIONS)}_{count}"
     with psycopg.connect(server.url(), autocommit=True) as conn:
         have = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
         if have is None or args.fresh:

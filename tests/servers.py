@@ -520,14 +520,25 @@ def _seaweed_binary() -> Path:
         _unavailable(f"S3 server unavailable: {error}")
 
 
+#: Attempts at starting ``weed mini``: its ten ports are picked free but only bound later, so
+#: on a busy machine another process can take one in between (the gateway then exits at once).
+SEAWEED_ATTEMPTS = 3
+
+
 def _start_seaweed(root: Path, weed: Path) -> SeaweedServer:
-    server = SeaweedServer(root, weed)
-    try:
-        server.start()
-    except ServerUnavailableError as error:
-        server.kill()
-        _unavailable(f"S3 server unavailable: {error}")
-    return server
+    failures: list[str] = []
+    for attempt in range(1, SEAWEED_ATTEMPTS + 1):
+        folder = root / f"attempt-{attempt}"
+        folder.mkdir()
+        server = SeaweedServer(folder, weed)
+        try:
+            server.start()
+        except ServerUnavailableError as error:
+            server.kill()
+            failures.append(str(error))
+            continue
+        return server
+    _unavailable(f"S3 server unavailable ({SEAWEED_ATTEMPTS} attempts): {failures[-1]}")
 
 
 @pytest.fixture(scope="session")

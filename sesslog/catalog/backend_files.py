@@ -11,7 +11,7 @@ local files (:mod:`sesslog.catalog.refresh`).
 from __future__ import annotations
 
 from sesslog.backends.protocol import LogBackend, LogInfo
-from sesslog.catalog.files import FileStat
+from sesslog.catalog.files import FileStat, FolderStat, in_folder
 
 __all__ = ["BackendFiles"]
 
@@ -35,6 +35,15 @@ class BackendFiles:
     def scan(self) -> list[FileStat]:
         """Every session log (not the trash)."""
         return [_stat(i) for i in self.backend.list() if i.key.endswith(self._suffix)]
+
+    def folders(self) -> list[FolderStat] | None:
+        """``None``: a backend cannot tell which folders changed, so every look lists every
+        log."""
+        return None
+
+    def scan_folder(self, name: str) -> list[FileStat]:
+        """The session logs directly in folder ``name``."""
+        return in_folder(self.scan(), name)
 
     def stat(self, key: str) -> FileStat | None:
         """One log's fingerprint, or ``None`` when it is gone."""

@@ -20,6 +20,8 @@ __all__ = [
     "RESULT_LIMIT",
     "arguments_summary",
     "block_text",
+    "clean_text",
+    "clean_value",
     "modified_files",
     "one_line",
 ]
@@ -77,6 +79,33 @@ def block_text(content: Any, *, thinking: bool = False) -> str:
         if isinstance(text, str):
             parts.append(text)
     return "\n".join(parts)
+
+
+def clean_text(text: str) -> str:
+    """``text`` with each lone surrogate as U+FFFD.
+
+    A line can hold a lone surrogate escape (pi and Claude Code write one when they cut an
+    emoji in half); the reader keeps it, but a catalog's text must be valid UTF-8 for SQLite,
+    PostgreSQL and JSON. The session file keeps the original; only the catalog's copy changes.
+    """
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text
+
+
+def clean_value(value: Any) -> Any:
+    """A decoded JSON value with :func:`clean_text` applied to every string and key in it."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [clean_value(item) for item in value]
+    if isinstance(value, dict):
+        return {clean_text(key): clean_value(item) for key, item in value.items()}
+    return value
 
 
 def one_line(text: str, limit: int) -> str:

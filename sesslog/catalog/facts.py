@@ -29,6 +29,8 @@ from sesslog.catalog.extract import (
     RESULT_LIMIT,
     arguments_summary,
     block_text,
+    clean_text,
+    clean_value,
     modified_files,
     one_line,
 )
@@ -166,7 +168,9 @@ def _decode(raw: bytes) -> _Line:
     try:
         return _LINE.decode(raw)
     except (msgspec.DecodeError, UnicodeDecodeError):
-        value = decode_object(raw)
+        # msgspec refuses lone surrogate escapes; the standard library keeps them, and the
+        # catalog's copy of the text gets U+FFFD in their place.
+        value = clean_value(decode_object(raw))
         if not isinstance(value, dict):
             return _Line()
         try:
@@ -225,15 +229,16 @@ class Fold:
         for field, key in (("id", "id"), ("cwd", "cwd")):
             value = header.get(key)
             if isinstance(value, str):
-                setattr(state, field, value)
+                setattr(state, field, clean_text(value))
         stamp = header.get("timestamp")
         if isinstance(stamp, str):
+            stamp = clean_text(stamp)
             state.created = stamp
             state.created_ms = iso_to_ms(stamp) or 0
             if not state.updated:
                 state.updated, state.updated_ms = stamp, state.created_ms
         parent = header.get("parentSession", header.get("branchedFrom"))
-        state.parent = parent if isinstance(parent, str) else None
+        state.parent = clean_text(parent) if isinstance(parent, str) else None
 
     def add_all(self, records: list[Record]) -> None:
         """Fold ``records`` in order."""
@@ -249,7 +254,7 @@ class Fold:
         state = self.state
         state.entries += 1
         state.leaf = rec.id
-        stamp = rec.timestamp if type(rec.timestamp) is str else None
+        stamp = clean_text(rec.timestamp) if type(rec.timestamp) is str else None
         if stamp is not None and _later(stamp, state.updated):
             state.updated = stamp
         kind = rec.type
@@ -261,7 +266,7 @@ class Fold:
                 self._model(model)
         elif kind == "session_info":
             if isinstance(rec.name, str) and rec.name:
-                state.meta.title = rec.name
+                state.meta.title = clean_text(rec.name)
         elif kind == "custom":
             line = _decode(rec.raw)
             if line.custom_type == META_CUSTOM_TYPE:

@@ -11,7 +11,7 @@ from typing import Protocol
 
 import msgspec
 
-__all__ = ["FileStat", "SessionFiles", "file_id"]
+__all__ = ["FileStat", "FolderStat", "SessionFiles", "file_id", "in_folder"]
 
 
 class FileStat(msgspec.Struct, frozen=True):
@@ -34,11 +34,35 @@ class FileStat(msgspec.Struct, frozen=True):
     problem: str | None = None
 
 
+class FolderStat(msgspec.Struct, frozen=True):
+    """One folder of a store as listed: a file added, removed or renamed in it changes its
+    modification time.
+
+    Attributes:
+        name: The folder's name in the store root (``""`` for the root itself).
+        mtime_ns: Last modification time.
+        ino: Inode number: a folder replaced gets a new one.
+    """
+
+    name: str
+    mtime_ns: int
+    ino: int
+
+
 class SessionFiles(Protocol):
     """The session files of one store, as a catalog reads them."""
 
     def scan(self) -> list[FileStat]:
         """Every session file of the store (not the trash), in no particular order."""
+        ...
+
+    def folders(self) -> list[FolderStat] | None:
+        """The root and each folder of session files, or ``None`` when the storage cannot
+        tell which folders changed (every look then lists every session)."""
+        ...
+
+    def scan_folder(self, name: str) -> list[FileStat]:
+        """The session files of one folder (``""``: those directly in the root)."""
         ...
 
     def stat(self, key: str) -> FileStat | None:
@@ -64,3 +88,11 @@ def file_id(key: str) -> str:
     name = key.rsplit("/", 1)[-1]
     stem = name[: -len(".jsonl")] if name.endswith(".jsonl") else name
     return stem.split("_", 1)[1] if "_" in stem else stem
+
+
+def in_folder(stats: list[FileStat], name: str) -> list[FileStat]:
+    """The sessions of ``stats`` directly in folder ``name`` (``""``: the root)."""
+    prefix = name + "/" if name else ""
+    return [
+        stat for stat in stats if stat.key.startswith(prefix) and "/" not in stat.key[len(prefix) :]
+    ]

@@ -33,10 +33,17 @@ __all__ = ["Catalog"]
 class Catalog(Protocol):
     """A store's catalog."""
 
-    def refresh(self, keys: Collection[str] | None = None) -> RefreshReport:
+    def refresh(self, keys: Collection[str] | None = None, *, full: bool = False) -> RefreshReport:
         """Fold what changed in the store since the last look (only the appended bytes of a
         session that grew; the whole file when it was rewritten). With ``keys``, look at
-        those sessions only (a caller that knows what it changed)."""
+        those sessions only (a caller that knows what it changed). A catalog may look at
+        fewer files than all (see :mod:`sesslog.catalog.detect`); ``full`` makes it look at
+        every one."""
+        ...
+
+    def watch(self, key: str) -> None:
+        """A session is about to be written by this store: look at it on every refresh for
+        a while, however long it was idle (any process using the catalog)."""
         ...
 
     def rebuild(self) -> RefreshReport:

@@ -25,15 +25,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Collection, Mapping
 from contextlib import AbstractContextManager
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import msgspec
 
-from sesslog.catalog.facts import Fold, FoldState, SeenKeys, summary_of
 from sesslog.catalog.files import FileStat, SessionFiles, file_id
 from sesslog.catalog.types import RefreshReport, SessionInfo
-from sesslog.format.entries import SESSION_VERSION
-from sesslog.format.reader import ReadMode, SessionData, read_bytes
+
+if TYPE_CHECKING:  # the fold's code is imported when something is folded
+    from sesslog.catalog.facts import Fold, FoldState
+    from sesslog.format.reader import SessionData
 
 __all__ = [
     "BATCH_BYTES",
@@ -43,6 +44,7 @@ __all__ = [
     "FoldSink",
     "Position",
     "Step",
+    "fold_changes",
     "fresh",
     "listing",
     "plan",
@@ -118,6 +120,8 @@ class FoldSink(Protocol):
 def listing(files: SessionFiles, key: str, position: Position, state: FoldState) -> SessionInfo:
     """The listing facts a catalog keeps for a folded session (the id from the file name when
     the file could not be read)."""
+    from sesslog.catalog.facts import summary_of
+
     info = summary_of(
         state, key=key, path=files.describe(key), size=position.stat.size, error=position.error
     )
@@ -138,6 +142,8 @@ def fresh(known: FileStat | None, stat: FileStat) -> bool:
 
 def plan(position: Position | None, stat: FileStat) -> Step:
     """What a session needs: nothing, a catch-up from its offset, or a rebuild."""
+    from sesslog.format.entries import SESSION_VERSION
+
     if position is None:
         return "rebuild"
     if fresh(position.stat, stat):
@@ -178,6 +184,26 @@ def refresh(
         found = [(key, files.stat(key)) for key in keys]
         stats = [stat for _, stat in found if stat is not None]
         gone = [key for key, stat in found if stat is None and key in known]
+    return fold_changes(files, sink, stats, known, gone)
+
+
+def fold_changes(
+    files: SessionFiles,
+    sink: FoldSink,
+    stats: list[FileStat],
+    known: Mapping[str, FileStat],
+    gone: list[str],
+) -> RefreshReport:
+    """Fold the sessions of ``stats`` whose fingerprint differs from ``known`` and drop those
+    ``gone``, in short write transactions (see :func:`refresh`).
+
+    Args:
+        files: The store's session files.
+        sink: The catalog's storage.
+        stats: The sessions looked at, as they are now.
+        known: Their fingerprints as the catalog last saw them (missing: not held).
+        gone: Sessions the catalog holds whose file is gone.
+    """
     report = RefreshReport(checked=len(stats))
     get = known.get
     changed = [s for s in stats if get(s.key) != s]
@@ -224,6 +250,9 @@ def _apply(
 
 
 def _rebuild(files: SessionFiles, sink: FoldSink, stat: FileStat, report: RefreshReport) -> None:
+    from sesslog.catalog.facts import Fold, FoldState, SeenKeys
+    from sesslog.format.reader import ReadMode, read_bytes
+
     fold = Fold(FoldState(), SeenKeys())
     if stat.problem is not None:
         sink.put(stat.key, Position(stat=stat, error=stat.problem), fold, whole=True)
@@ -264,6 +293,9 @@ def _catch_up(
     report: RefreshReport,
 ) -> bool:
     """Fold the bytes appended since ``position``; False when the file must be read whole."""
+    from sesslog.catalog.facts import Fold, SeenKeys
+    from sesslog.format.reader import ReadMode, read_bytes
+
     offset = position.offset
     tail_start = max(0, offset - TAIL_BYTES)
     try:

@@ -92,9 +92,13 @@ class ResilientCatalog:
             self._fall_back(str(exc))
             return work(self._inner)
 
-    def refresh(self, keys: Collection[str] | None = None) -> RefreshReport:
+    def refresh(self, keys: Collection[str] | None = None, *, full: bool = False) -> RefreshReport:
         """See :meth:`Catalog.refresh`."""
-        return self._call(lambda c: c.refresh(keys))
+        return self._call(lambda c: c.refresh(keys, full=full))
+
+    def watch(self, key: str) -> None:
+        """See :meth:`Catalog.watch`."""
+        self._call(lambda c: c.watch(key))
 
     def rebuild(self) -> RefreshReport:
         """See :meth:`Catalog.rebuild`."""

@@ -141,10 +141,14 @@ class ScanCatalog:
 
     # ------------------------------------------------------------------ the catalog
 
-    def refresh(self, keys: Collection[str] | None = None) -> RefreshReport:
-        """Fold what changed since the last look (in ``keys`` only, when given)."""
+    def refresh(self, keys: Collection[str] | None = None, *, full: bool = False) -> RefreshReport:
+        """Fold what changed since the last look (in ``keys`` only, when given; every session
+        file is looked at each time, so ``full`` changes nothing)."""
         with self._lock:
             return refresh(self._files, self, keys)
+
+    def watch(self, key: str) -> None:
+        """Nothing to do: every refresh looks at every session file."""
 
     def rebuild(self) -> RefreshReport:
         """Forget everything and read every session again."""

@@ -16,13 +16,14 @@ import contextlib
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import msgspec
 
-from sesslog.catalog.facts import Fold, FoldState
+from sesslog.catalog.detect import HOT_NS, Stamp, look
 from sesslog.catalog.files import FileStat, SessionFiles
 from sesslog.catalog.query import fts_match
 from sesslog.catalog.refresh import Position, listing, refresh
@@ -70,6 +71,9 @@ from sesslog.catalog.types import (
 from sesslog.errors import CatalogError, InvalidQueryError
 from sesslog.format.timestamps import ms_to_iso
 
+if TYPE_CHECKING:
+    from sesslog.catalog.facts import Fold, FoldState
+
 __all__ = ["SQLiteCatalog"]
 
 _MARKS = str.maketrans({"\x02": MARK_OPEN, "\x03": MARK_CLOSE})
@@ -78,8 +82,14 @@ _SQLITE_CORRUPT = 11
 _SQLITE_NOTADB = 26
 
 _info = msgspec.json.Decoder(SessionInfo)
-_state = msgspec.msgpack.Decoder(FoldState)
 _position = msgspec.msgpack.Decoder(Position)
+
+
+def _fold_state(data: bytes) -> FoldState:
+    """A session's fold state, as kept (the fold's code is imported when first needed)."""
+    from sesslog.catalog.facts import FoldState
+
+    return msgspec.msgpack.decode(data, type=FoldState)
 
 
 def _corrupt(exc: sqlite3.DatabaseError) -> bool:
@@ -214,11 +224,13 @@ class SQLiteCatalog:
 
     def state(self, key: str) -> FoldState:
         """The fold state of a session held."""
+        from sesslog.catalog.facts import FoldState
+
         row = self._con.execute(
             "SELECT state FROM folds JOIN sessions ON folds.session = sessions.rowid WHERE key = ?",
             (key,),
         ).fetchone()
-        return FoldState() if row is None else _state.decode(row[0])
+        return FoldState() if row is None else _fold_state(row[0])
 
     def seen(self, key: str) -> Callable[[str], bool]:
         """Asks whether a session already holds an id."""
@@ -261,11 +273,67 @@ class SQLiteCatalog:
         if self._fp is not None:
             self._fp.pop(key, None)
 
+    # ------------------------------------------------------------------ the looks
+
+    def looked(self) -> tuple[int | None, dict[str, Stamp]]:
+        """When the last full look started, and each folder's stamp."""
+        run = self._con.execute
+        row = run("SELECT value FROM meta WHERE name = 'full_look'").fetchone()
+        stamps = {name: (mtime, ino) for name, mtime, ino in run("SELECT * FROM folders")}
+        return (None if row is None else int(row[0])), stamps
+
+    def known_in(self, folders: Collection[str], hot_since: int) -> dict[str, FileStat]:
+        """Fingerprints of the sessions in ``folders``, the live ones and the unreadable."""
+        run = self._con.execute
+        columns = "SELECT key, size, mtime_ns, ino, ctime_ns, problem FROM sessions"
+        rows = run(f"{columns} WHERE mtime_ns >= ?", (hot_since,)).fetchall()
+        rows += run(
+            f"{columns} INDEXED BY sessions_trouble WHERE error IS NOT NULL OR problem IS NOT NULL"
+        ).fetchall()
+        rows += run(
+            f"{columns} WHERE key IN (SELECT key FROM watched WHERE since >= ?)", (hot_since,)
+        ).fetchall()
+        for name in folders:
+            if name:
+                rows += run(f"{columns} WHERE key >= ? AND key < ?", (name + "/", name + "0"))
+            else:
+                rows += run(f"{columns} WHERE instr(key, '/') = 0")
+        return {row[0]: FileStat(*row) for row in rows}
+
+    def record_look(
+        self, stamps: Mapping[str, Stamp], forget: Collection[str], full_at: int | None
+    ) -> None:
+        """Keep folder stamps and the time of a full look."""
+        with self.writing():
+            run = self._con.execute
+            self._con.executemany(
+                "INSERT OR REPLACE INTO folders VALUES (?, ?, ?)",
+                [(name, mtime, ino) for name, (mtime, ino) in stamps.items()],
+            )
+            self._con.executemany("DELETE FROM folders WHERE name = ?", [(n,) for n in forget])
+            if full_at is not None:
+                run("INSERT OR REPLACE INTO meta VALUES ('full_look', ?)", (str(full_at),))
+
+    def watch(self, key: str) -> None:
+        """Look at a session on every refresh for the next while (see
+        :mod:`sesslog.catalog.detect`), and forget watches that ran out."""
+
+        def work() -> None:
+            now = time.time_ns()
+            with self.writing():
+                self._con.execute("DELETE FROM watched WHERE since < ?", (now - HOT_NS,))
+                self._con.execute("INSERT OR REPLACE INTO watched VALUES (?, ?)", (key, now))
+
+        self._guard(work)
+
     # ------------------------------------------------------------------ the catalog
 
-    def refresh(self, keys: Collection[str] | None = None) -> RefreshReport:
-        """Fold what changed since the last look (in ``keys`` only, when given)."""
-        return self._guard(lambda: refresh(self._files, self, keys))
+    def refresh(self, keys: Collection[str] | None = None, *, full: bool = False) -> RefreshReport:
+        """Fold what changed since the last look (in ``keys`` only, when given; every session
+        file looked at with ``full``, else as :mod:`sesslog.catalog.detect` says)."""
+        if keys is not None:
+            return self._guard(lambda: refresh(self._files, self, keys))
+        return self._guard(lambda: look(self._files, self, full=full))
 
     def rebuild(self) -> RefreshReport:
         """Empty the catalog and read every session again."""
@@ -279,9 +347,12 @@ class SQLiteCatalog:
                     "tools",
                     "responses",
                     "activity",
+                    "folders",
+                    "watched",
                     "docs",
                 ):
                     self._con.execute(f"DELETE FROM {table}")
+                self._con.execute("DELETE FROM meta WHERE name = 'full_look'")
                 self._fp = {}
             return refresh(self._files, self)
 
@@ -338,7 +409,7 @@ class SQLiteCatalog:
                     (row[0],),
                 )
             ]
-            files = _state.decode(row[2]).files
+            files = _fold_state(row[2]).files
             return SessionDetails(info=_info.decode(row[1]), files=files, tools=tools)
 
         return self._guard(work)

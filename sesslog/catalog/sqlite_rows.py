@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from sesslog.catalog.facts import Fold, FoldState
 from sesslog.catalog.refresh import Position
 from sesslog.catalog.types import SessionInfo
+from sesslog.render.escape import escape_json
+
+if TYPE_CHECKING:
+    from sesslog.catalog.facts import Fold, FoldState
 
 __all__ = [
     "delete_rows",
@@ -70,7 +73,7 @@ def session_values(info: SessionInfo, state: FoldState, position: Position) -> t
         info.cost,
         info.errors,
         info.error,
-        _json.encode(info),
+        escape_json(_json.encode(info).decode()).encode(),
         stat.size,
         stat.mtime_ns,
         stat.ino,

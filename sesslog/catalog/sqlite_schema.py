@@ -6,7 +6,9 @@ rows; kept small, as listings read every row), ``folds`` (the fold state
 and the file position of each session, as msgpack, read only to catch up), ``seen`` (entry and response ids per
 session, so appended duplicates are not counted twice), ``tools`` (tool executions),
 ``responses`` (assistant usage, keyed to count a response once across the store),
-``activity`` (messages per session and day) and ``docs``, the FTS5 full-text index.
+``activity`` (messages per session and day), ``watched`` (sessions opened to write),
+``folders`` (each folder's time at the last look,
+see :mod:`sesslog.catalog.detect`) and ``docs``, the FTS5 full-text index.
 
 The full-text tokenizer is ``unicode61`` with ``remove_diacritics 2`` and ``_`` as a token
 character. Words of prose, identifiers (``snake_case`` stays one token) and every part of a
@@ -28,6 +30,7 @@ import sqlite3
 from pathlib import Path
 
 __all__ = [
+    "MMAP_BYTES",
     "SCHEMA_VERSION",
     "TOKENIZER",
     "connect",
@@ -37,7 +40,9 @@ __all__ = [
 ]
 
 #: Bumped whenever the tables change; a catalog with another version is rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
+#: Bytes of the catalog file read through a memory map.
+MMAP_BYTES = 1 << 30
 #: The FTS5 tokenizer (see the module docstring).
 TOKENIZER = "unicode61 remove_diacritics 2 tokenchars '_'"
 
@@ -76,6 +81,11 @@ CREATE TABLE folds (
 CREATE INDEX sessions_cwd ON sessions (cwd, updated);
 CREATE INDEX sessions_id ON sessions (id);
 CREATE INDEX sessions_fingerprint ON sessions (key, size, mtime_ns, ino, ctime_ns, problem);
+CREATE INDEX sessions_mtime ON sessions (mtime_ns);
+CREATE INDEX sessions_trouble ON sessions (key) WHERE error IS NOT NULL OR problem IS NOT NULL;
+CREATE TABLE watched (key TEXT PRIMARY KEY, since INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE folders (name TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, ino INTEGER NOT NULL)
+    WITHOUT ROWID;
 CREATE TABLE seen (
     session INTEGER NOT NULL, key TEXT NOT NULL, PRIMARY KEY (session, key)
 ) WITHOUT ROWID;
@@ -129,6 +139,9 @@ def connect(path: str, *, timeout: float) -> sqlite3.Connection:
             if str(mode).lower() != "wal":
                 raise sqlite3.OperationalError(f"cannot use WAL mode ({mode})")
         con.execute("PRAGMA synchronous=NORMAL")
+        # Reads straight from the page cache of the operating system: a listing visits
+        # every session's row, scattered through the file, without a read call per page.
+        con.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     except BaseException:
         con.close()
         raise

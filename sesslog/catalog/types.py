@@ -11,6 +11,8 @@ from typing import Any, Literal, overload
 
 import msgspec
 
+from sesslog.render.escape import escape_json
+
 __all__ = [
     "MARK_CLOSE",
     "MARK_OPEN",
@@ -177,10 +179,21 @@ class SessionList(Sequence[SessionInfo]):
     __hash__ = None  # type: ignore[assignment]
 
     def json(self) -> bytes:
-        """The sessions as a JSON array (the catalog's own bytes when it keeps JSON)."""
+        """The sessions as a JSON array, safe to print on a terminal (every character a
+        terminal would obey escaped, as :func:`~sesslog.render.escape.escape_json` does): the
+        catalog's own bytes when it keeps JSON, which it stores so escaped."""
         if self._rows is not None:
             return b"[" + b",".join(self._rows) + b"]"
-        return msgspec.json.encode(self._infos or [])
+        return escape_json(msgspec.json.encode(self._infos or []).decode()).encode()
+
+    def json_parts(self) -> list[bytes]:
+        """:meth:`json` in pieces, to write out without joining them into one object."""
+        rows = self._rows
+        if rows is None:
+            return [self.json()]
+        parts = [b","] * (2 * len(rows) - 1) if rows else []
+        parts[::2] = rows
+        return [b"[", *parts, b"]"]
 
     def __repr__(self) -> str:
         return f"SessionList({len(self)} sessions)"

@@ -23,6 +23,7 @@ __all__ = [
     "not_a_link",
     "open_session",
     "require_session",
+    "session_file",
     "sessions_root",
 ]
 
@@ -113,3 +114,35 @@ def sessions_root(root: str | os.PathLike[str] | None) -> Path:
     from sesslog.backends.layout import default_sessions_root
 
     return default_sessions_root()
+
+
+def session_file(ref: str, root: str | os.PathLike[str] | None) -> Path:
+    """The session file a SESSION argument names: a file, else a session of the store at
+    :func:`sessions_root` by id, unique id prefix or unique title.
+
+    Raises:
+        CommandError: Neither (exit 4), several sessions match (exit 2), or the file is not a
+            regular file (exit 2).
+    """
+    if os.path.lexists(ref):
+        return existing_file(ref)
+    from sesslog.errors import AmbiguousSessionError, InvalidIdError, SessionNotFoundError
+
+    folder = sessions_root(root)
+    missing = CommandError(
+        f"{ref}: no such file, and no session of the store {folder} has that id, id prefix "
+        "or title",
+        EXIT_MISSING,
+    )
+    if not folder.is_dir():
+        raise missing
+    from sesslog.store import SessionStore
+
+    try:
+        with SessionStore(folder) as store:
+            info = store.resolve(ref)
+    except (SessionNotFoundError, InvalidIdError):
+        raise missing from None
+    except AmbiguousSessionError as exc:
+        raise CommandError(f"{exc}; give more of the id, or the file", EXIT_USAGE) from None
+    return existing_file(info.path)

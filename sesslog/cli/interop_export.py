@@ -1,8 +1,8 @@
 """``sesslog export``, ``sesslog share`` and ``sesslog unshare``: sessions out to Markdown, JSON,
 JSONL and HTML, and share bundles out and in.
 
-A SOURCE is a session file or (for ``export``) a share bundle. Opening a session by id
-through the session store is the job of :func:`resolve_source`.
+A SOURCE is a session file, a session of the store (by id, unique id prefix or unique title,
+with ``--root`` as for every store command) or, for ``export``, a share bundle.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sesslog.cli.errors import CommandError
-from sesslog.cli.inputs import existing_file, sessions_root
+from sesslog.cli.inputs import existing_file, session_file, sessions_root
 from sesslog.cli.output import EXIT_OK, EXIT_USAGE, Output
 from sesslog.cli.remote import blobs_options, remote_session
 from sesslog.format.reader import ReadMode
@@ -35,6 +35,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     """Add the ``export``, ``share`` and ``unshare`` commands."""
     mode_help = "how to treat damage: strict, tolerant (default) or salvage"
     password_help = "read the password from the first line of this file"
+    root_help = "the sessions folder (default: $SESSLOG_ROOT, else pi's ~/.pi/agent/sessions)"
 
     export = _add(
         subparsers,
@@ -44,9 +45,11 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     )
     export.add_argument(
         "source",
-        metavar="FILE",
-        help="session .jsonl file or share bundle (with --blobs: a session id or key in the bucket)",
+        metavar="SESSION",
+        help="session id, id prefix or title in the store, or a session .jsonl file or bundle "
+        "(with --blobs: a session id or key in the bucket)",
     )
+    export.add_argument("--root", metavar="DIR", help=root_help)
     export.add_argument("--format", choices=FORMATS, required=True, help="what to write")
     export.add_argument(
         "--whole-tree",
@@ -55,6 +58,12 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     )
     export.add_argument(
         "--leaf", metavar="ID", help="the path (or first branch shown) to this entry"
+    )
+    export.add_argument(
+        "--uncompressed",
+        action="store_true",
+        help="html: embed the session as plain JSON, not gzip-compressed (larger; for "
+        "browsers without DecompressionStream)",
     )
     export.add_argument("--output", "-o", metavar="PATH", help="write here (default: stdout)")
     export.add_argument(
@@ -66,7 +75,12 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     share = _add(
         subparsers, parents, "share", "write a session as one share bundle (optionally encrypted)"
     )
-    share.add_argument("source", metavar="FILE", help="session .jsonl file")
+    share.add_argument(
+        "source",
+        metavar="SESSION",
+        help="session id, id prefix or title in the store, or a session .jsonl file",
+    )
+    share.add_argument("--root", metavar="DIR", help=root_help)
     share.add_argument("--output", "-o", metavar="PATH", help="bundle file ('-': stdout)")
     share.add_argument(
         "--text", action="store_true", help="write the bundle as base64 text for pasting"
@@ -99,9 +113,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     unshare.add_argument(
         "bundle", metavar="BUNDLE", help="bundle file, binary or text ('-': stdin)"
     )
-    unshare.add_argument(
-        "--root", metavar="DIR", help="sessions root (default: $SESSLOG_ROOT, else pi's)"
-    )
+    unshare.add_argument("--root", metavar="DIR", help=root_help)
     unshare.add_argument("--password-file", metavar="FILE", help=password_help)
     unshare.add_argument(
         "--info", action="store_true", help="show the bundle's header; import nothing"
@@ -116,13 +128,15 @@ def _add(subparsers: Any, parents: list[argparse.ArgumentParser], name: str, tex
 # ---------------------------------------------------------------------- sources and passwords
 
 
-def resolve_source(source: str) -> Path:
-    """The session file a SOURCE argument names.
+def resolve_source(source: str, root: str | None = None) -> Path:
+    """The file a SOURCE argument names: a file, else a session of the store at ``root``
+    (see :func:`~sesslog.cli.inputs.session_file`).
 
     Raises:
-        CommandError: No such file (exit 4), or not a regular file (exit 2).
+        CommandError: No such file or session (exit 4), several sessions match (exit 2), or
+            not a regular file (exit 2).
     """
-    return existing_file(source)
+    return session_file(source, root)
 
 
 def _password(args: argparse.Namespace, *, confirm: bool = False) -> str:
@@ -156,7 +170,7 @@ def _open_for_export(args: argparse.Namespace) -> Session:
     remote = remote_session(args, args.source)
     if remote is not None:
         return remote
-    path = resolve_source(args.source)
+    path = resolve_source(args.source, args.root)
     with open(path, "rb") as handle:
         start = handle.read(64)
     if not is_bundle(start):
@@ -204,7 +218,7 @@ def _export(args: argparse.Namespace, out: Output) -> int:
     elif args.format == "html":
         from sesslog.interop.export_html import export_html
 
-        data = export_html(session, leaf_id=args.leaf)
+        data = export_html(session, leaf_id=args.leaf, compress=not args.uncompressed)
     elif args.format == "md":
         from sesslog.interop.export_markdown import export_markdown
 
@@ -257,7 +271,7 @@ def _share(args: argparse.Namespace, out: Output) -> int:
     from sesslog.interop.bundle_format import bundle_to_text
     from sesslog.interop.share import share_file
 
-    path = resolve_source(args.source)
+    path = resolve_source(args.source, args.root)
     try:
         expires = parse_expiry(args.expires) if args.expires else None
     except ValueError as exc:
@@ -325,7 +339,10 @@ def _unshare(args: argparse.Namespace, out: Output) -> int:
                 out.line(f"{key:<13} {value}")
         return EXIT_OK
     password = _password(args) if header.encrypted else None
-    result = unshare(blob, sessions_root(args.root), password=password, source=source)
+    from sesslog.store import SessionStore
+
+    with SessionStore(sessions_root(args.root)) as store:
+        result = unshare(blob, store, password=password, source=source)
     if out.json_mode:
         out.json(result)
         return EXIT_OK

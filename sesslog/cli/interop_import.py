@@ -1,4 +1,4 @@
-"""``sesslog import PATH...``: import Claude Code, Codex CLI and pi sessions into a sessions root."""
+"""``sesslog import PATH...``: import Claude Code, Codex CLI and pi sessions into a session store."""
 
 from __future__ import annotations
 
@@ -12,18 +12,18 @@ from sesslog.cli.progress import progress_bar
 __all__ = ["register"]
 
 _DESCRIPTION = """\
-Import Claude Code transcripts, Codex CLI rollouts and pi or OpenClaw sessions into a sessions
-root in pi's layout. PATH is a file or a folder (searched recursively for *.jsonl). Each file's
-format is detected unless --from says it. Importing is idempotent: the same source again adds
-nothing, a longer version of it adds only what is new. Exit 1 when a file failed or was not
-recognised."""
+Import Claude Code transcripts, Codex CLI rollouts and pi or OpenClaw sessions into the session
+store (pi's layout), where ls and search find them at once. PATH is a file or a folder (searched
+recursively for *.jsonl). Each file's format is detected unless --from says it. Importing is
+idempotent: the same source again adds nothing, a longer version of it adds only what is new.
+Exit 1 when a file failed or was not recognised."""
 
 
 def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     """Add the ``import`` command."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "import",
-        help="import Claude Code, Codex and pi sessions into a sessions root",
+        help="import Claude Code, Codex and pi sessions into the session store",
         description=_DESCRIPTION,
         parents=parents,
     )
@@ -37,7 +37,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--root",
         metavar="DIR",
-        help="sessions root (default: $SESSLOG_ROOT, else pi's sessions folder)",
+        help="the sessions folder (default: $SESSLOG_ROOT, else pi's ~/.pi/agent/sessions)",
     )
     parser.set_defaults(handler=_import)
 

@@ -16,7 +16,7 @@ from typing import Any
 from sesslog.cli.inputs import sessions_root
 from sesslog.cli.output import EXIT_FOUND, EXIT_OK, Output
 from sesslog.cli.remote import catalog_url, open_remote_store, remote_options
-from sesslog.render.escape import escape_json, escape_text
+from sesslog.render.escape import escape_text
 
 __all__ = ["register"]
 
@@ -105,12 +105,12 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
 def _store(args: argparse.Namespace, out: Output) -> Iterator[Any]:
     """Open the store, printing a catalog fallback warning once on stderr."""
     from sesslog.errors import CatalogUnavailableWarning
-    from sesslog.store import SessionStore
+    from sesslog.store.core import StoreCore  # listing and searching need no more
 
     url = catalog_url(args)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CatalogUnavailableWarning)
-        store = SessionStore(sessions_root(args.root)) if url is None else open_remote_store(url)
+        store = StoreCore(sessions_root(args.root)) if url is None else open_remote_store(url)
         try:
             yield store
         finally:
@@ -143,8 +143,8 @@ def _ls(args: argparse.Namespace, out: Output) -> int:
             limit=args.limit,
             offset=args.offset,
         )
-        if out.json_mode:  # the catalog's JSON as it is (no entry decoded), made terminal-safe
-            out.stdout.write(escape_json(sessions.json().decode("utf-8")) + "\n")
+        if out.json_mode:  # the catalog's JSON as it keeps it (terminal-safe), not decoded
+            _write_bytes(out, [*sessions.json_parts(), b"\n"])
             return EXIT_OK
         for info in sessions:
             label = info.title or info.preview or ""
@@ -156,6 +156,16 @@ def _ls(args: argparse.Namespace, out: Output) -> int:
         return EXIT_OK
 
     return _run(args, out, work)
+
+
+def _write_bytes(out: Output, parts: list[bytes]) -> None:
+    """Write UTF-8 bytes to the command's stdout (through its binary buffer when it has one)."""
+    buffer = getattr(out.stdout, "buffer", None)
+    if buffer is None:
+        out.stdout.write(b"".join(parts).decode("utf-8"))
+        return
+    out.stdout.flush()
+    buffer.writelines(parts)
 
 
 def _search(args: argparse.Namespace, out: Output) -> int:

@@ -1,7 +1,7 @@
 """Interoperability with other coding agents' session files.
 
 Importers turn Claude Code transcripts, Codex CLI rollouts and pi or OpenClaw sessions found
-elsewhere into pi-format sessions under a sessions root: :func:`import_paths` (in
+elsewhere into pi-format sessions of a session store: :func:`import_paths` (in
 :mod:`sesslog.interop.importer`) and its :class:`ImportReport`, one module per source format
 (:mod:`~sesslog.interop.claude`, :mod:`~sesslog.interop.codex`, :mod:`~sesslog.interop.pi`) and
 format detection (:mod:`~sesslog.interop.detect`); see ``docs/interop.md``. Exporters

@@ -30,7 +30,7 @@ from sesslog.interop.claude_convert import ClaudeLine, Converter
 from sesslog.interop.entries import Clock, hash_key, safe_id
 from sesslog.interop.framing import RecordDecoder, SourceRecord, frame_records
 from sesslog.interop.plan import ConvertedFile, PlannedSession
-from sesslog.interop.target import SessionsRoot
+from sesslog.interop.target import ImportTarget
 
 __all__ = ["convert_claude", "record_key"]
 
@@ -61,13 +61,13 @@ def _partition(line: ClaudeLine) -> str:
     return ""
 
 
-def convert_claude(path: Path, data: bytes, root: SessionsRoot) -> ConvertedFile:
+def convert_claude(path: Path, data: bytes, root: ImportTarget) -> ConvertedFile:
     """Read a Claude Code file and plan what to add to each of its target sessions.
 
     Args:
         path: The source file (recorded in the sessions it gives).
         data: Its bytes.
-        root: Where the sessions go (read to see what earlier imports left).
+        root: The store the sessions go to (read to see what earlier imports left).
     """
     framed = frame_records(data, _DECODE)
     out = ConvertedFile(list(framed.damage), len(framed.records))
@@ -138,7 +138,7 @@ def _header(
     items: list[Item],
     path: Path,
     out: ConvertedFile,
-    root: SessionsRoot,
+    root: ImportTarget,
 ) -> dict[str, Any]:
     """The header of a new target session: when and where it started, and its source."""
     clock = Clock()
@@ -171,6 +171,6 @@ def _header(
             source["agentId"] = part[len("agent-") :]
         main = root.find(main_id)
         if main is not None:
-            header["parentSession"] = str(main)
+            header["parentSession"] = root.path_of(main)
     header["importedFrom"] = source
     return header

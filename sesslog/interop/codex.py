@@ -46,7 +46,7 @@ from sesslog.interop.entries import (
 )
 from sesslog.interop.framing import RecordDecoder, SourceRecord, frame_records
 from sesslog.interop.plan import ConvertedFile, PlannedSession
-from sesslog.interop.target import ExistingSession, SessionsRoot
+from sesslog.interop.target import ExistingSession, ImportTarget
 
 __all__ = ["CodexLine", "convert_codex"]
 
@@ -64,13 +64,13 @@ class CodexLine(msgspec.Struct):
 _DECODE = RecordDecoder(CodexLine)
 
 
-def convert_codex(path: Path, data: bytes, root: SessionsRoot) -> ConvertedFile:
+def convert_codex(path: Path, data: bytes, root: ImportTarget) -> ConvertedFile:
     """Read a rollout and plan what to add to its target session.
 
     Args:
         path: The source file (recorded in the session).
         data: Its bytes.
-        root: Where the session goes (read to see what earlier imports left).
+        root: The store the session goes to (read to see what earlier imports left).
     """
     framed = frame_records(data, _DECODE)
     out = ConvertedFile(list(framed.damage), len(framed.records))

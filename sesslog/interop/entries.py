@@ -17,6 +17,7 @@ from typing import Any
 import msgspec
 
 from sesslog.format.codec import encode_raw
+from sesslog.format.ids import id_problem
 from sesslog.format.timestamps import iso_to_ms, ms_to_iso
 
 __all__ = [
@@ -42,19 +43,16 @@ IMPORT_CUSTOM_TYPE = "sesslog.import"
 SOURCE_FIELD = "sourceRecords"
 
 _ENCODER = msgspec.json.Encoder()
-_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 _NAMESPACE = uuid.UUID("5b0f3f9e-6d4c-4f5e-9a41-0c8f2d7e9b13")
 _EXACT_ISO = re.compile(r"\d{4}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-6]\d\.\d{3}Z\Z")
 _EPOCH = "1970-01-01T00:00:00.000Z"
 
 
 def safe_id(text: str) -> str:
-    """``text`` when it is safe as an id and a file name part, else a UUID derived from it.
-
-    Safe means: letters, digits, ``-``, ``_`` and ``.``, not starting with ``.``, ``-`` or
-    ``_``, at most 64 characters. The derived UUID (version 5) is the same for the same text.
+    """``text`` when it follows the id rule (:func:`~sesslog.format.ids.check_id`: it names
+    a file of the store), else a UUID derived from it (version 5: the same for the same text).
     """
-    if _SAFE_ID.match(text):
+    if id_problem(text) is None:
         return text
     return str(uuid.uuid5(_NAMESPACE, text))
 

@@ -1,4 +1,4 @@
-"""Import Claude Code, Codex CLI and pi sessions into a sessions root: :func:`import_paths`.
+"""Import Claude Code, Codex CLI and pi sessions into a session store: :func:`import_paths`.
 
 >>> import tempfile, pathlib
 >>> from sesslog.interop.importer import import_paths
@@ -13,6 +13,10 @@
 ('imported', 1)
 >>> import_paths([source], folder / "sessions").files[0].status
 'unchanged'
+>>> from sesslog.store import SessionStore
+>>> with SessionStore(folder / "sessions") as store:
+...     [info.id for info in store.list()]
+['s1']
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ from sesslog.format.diagnostics import Diagnostic, Reason
 from sesslog.interop.detect import SourceFormat, detect_bytes
 from sesslog.interop.plan import PlannedSession
 from sesslog.interop.report import FileReport, FileStatus, ImportedSession, ImportReport
-from sesslog.interop.target import ExistingSession, SessionsRoot
+from sesslog.interop.target import ExistingSession, ImportTarget
+from sesslog.store import SessionStore
 
 __all__ = ["Progress", "collect_files", "import_file", "import_paths"]
 
@@ -65,19 +70,22 @@ def _is_subagent(path: Path) -> bool:
 
 def import_paths(
     paths: Iterable[str | os.PathLike[str]],
-    root: str | os.PathLike[str],
+    store: SessionStore | str | os.PathLike[str],
     *,
     source: str = "auto",
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Import session files (and folders of them) into the sessions root ``root``.
+    """Import session files (and folders of them) into a session store.
 
     Importing is idempotent: a source imported again adds nothing, and a longer version of a
-    source adds only its new records.
+    source adds only its new records. The new sessions are placed by the store (its layout and
+    id rule) and its catalog reads them on its next refresh, which every store operation does
+    first: they are listed and searchable at once.
 
     Args:
         paths: Files, or folders searched recursively for ``*.jsonl``.
-        root: The sessions root (pi's folder layout).
+        store: The store (in a folder), or its folder (opened here without its catalog, which
+            the import does not read, and closed).
         source: ``auto`` (detect each file's format), ``claude``, ``codex`` or ``pi``.
         progress: Called with bytes done and bytes in total after each file.
 
@@ -86,15 +94,33 @@ def import_paths(
 
     Raises:
         FileNotFoundError: A path does not exist (nothing is imported).
-        ValueError: ``source`` is not a known format.
+        ValueError: ``source`` is not a known format, or the store lives in memory.
+        StoreRootError: ``store`` names something that is not a folder.
+        OSError, SesslogError: A new session could not be written (its folder in the store is
+            a symbolic link, the disk is full...): raised when the import ends, the other
+            sessions written.
     """
     forced = None if source == "auto" else SourceFormat(source)
     files = collect_files(paths)
+    if isinstance(store, SessionStore):
+        return _import_files(files, store, forced, progress)
+    # The import reads no catalog: a store opened here does without one (the next store
+    # operation that lists or searches brings the catalog up to date).
+    with SessionStore(Path(store), catalog=False) as opened:
+        return _import_files(files, opened, forced, progress)
+
+
+def _import_files(
+    files: list[Path],
+    store: SessionStore,
+    forced: SourceFormat | None,
+    progress: Progress | None,
+) -> ImportReport:
     sizes = [_size(file) for file in files]
     total = sum(sizes)
-    report = ImportReport(root=str(root))
+    report = ImportReport(root=str(store.root))
     done = 0
-    with SessionsRoot(root) as target:
+    with ImportTarget(store) as target:
         for file, size in zip(files, sizes, strict=True):
             report.add(import_file(file, target, forced), size)
             done += size
@@ -110,7 +136,7 @@ def _size(path: Path) -> int:
         return 0
 
 
-def import_file(path: Path, target: SessionsRoot, forced: SourceFormat | None) -> FileReport:
+def import_file(path: Path, target: ImportTarget, forced: SourceFormat | None) -> FileReport:
     """Import one file; errors are reported in the result, not raised."""
     try:
         data = path.read_bytes()
@@ -139,7 +165,7 @@ def import_file(path: Path, target: SessionsRoot, forced: SourceFormat | None) -
 
 
 def _import_converted(
-    path: Path, data: bytes, fmt: SourceFormat, target: SessionsRoot
+    path: Path, data: bytes, fmt: SourceFormat, target: ImportTarget
 ) -> FileReport:
     if fmt is SourceFormat.CLAUDE:
         from sesslog.interop.claude import convert_claude
@@ -167,14 +193,14 @@ def _import_converted(
             written = target.create(plan.header, entries)
             created = True
         else:
-            written = existing.path
+            written = existing.key
             if entries:
                 target.append(written, entries)
                 updated = True
         result.sessions.append(
             ImportedSession(
                 id=plan.session_id,
-                path=str(written),
+                path=target.path_of(written),
                 created=existing is None,
                 entries_added=len(entries),
                 custom_added=custom,

@@ -1,4 +1,4 @@
-"""pi and OpenClaw sessions from another folder, copied into the sessions root unchanged.
+"""pi and OpenClaw sessions from another folder, copied into the session store unchanged.
 
 The file is copied byte for byte (damage included: the copy reports what the original does) to
 its place in pi's layout, and one ``custom`` entry ``sesslog.import`` is appended whose parent
@@ -28,20 +28,19 @@ from sesslog.format.reader import ReadMode, SessionData, read_bytes
 from sesslog.format.timestamps import now_iso
 from sesslog.interop.entries import IMPORT_CUSTOM_TYPE, safe_id
 from sesslog.interop.report import FileReport, FileStatus, ImportedSession
-from sesslog.interop.target import SessionsRoot
-from sesslog.session import Session
+from sesslog.interop.target import ImportTarget
 from sesslog.tree.index import SessionTree
 
 __all__ = ["import_pi"]
 
 
-def import_pi(path: Path, data: bytes, root: SessionsRoot) -> FileReport:
-    """Copy one pi session file into the sessions root (or add what it has that is new).
+def import_pi(path: Path, data: bytes, root: ImportTarget) -> FileReport:
+    """Copy one pi session file into the store (or add what it has that is new).
 
     Args:
         path: The source file.
         data: Its bytes.
-        root: The sessions root.
+        root: The store.
     """
     read = read_bytes(data, ReadMode.SALVAGE, path=str(path))
     tree = SessionTree(read.records, read.diagnostics)
@@ -76,7 +75,7 @@ def import_pi(path: Path, data: bytes, root: SessionsRoot) -> FileReport:
         grown = _grow(root, found, data, read, path, writable)
         if grown is None:
             result.status = FileStatus.FAILED.value
-            result.error = f"differs from {found}, the copy already in the sessions root"
+            result.error = f"differs from {root.path_of(found)}, the copy already in the store"
             return result
         added = grown
         if added:
@@ -84,7 +83,11 @@ def import_pi(path: Path, data: bytes, root: SessionsRoot) -> FileReport:
     result.entries_added = added
     result.sessions.append(
         ImportedSession(
-            id=session_id, path=str(target), created=created, entries_added=added, custom_added=0
+            id=session_id,
+            path=root.path_of(target),
+            created=created,
+            entries_added=added,
+            custom_added=0,
         )
     )
     return result
@@ -111,14 +114,14 @@ def _provenance(
 
 
 def _create(
-    root: SessionsRoot,
+    root: ImportTarget,
     placed: dict[str, Any],
     data: bytes,
     read: SessionData,
     tree: SessionTree,
     path: Path,
     writable: bool,
-) -> Path:
+) -> str:
     """Copy the file; add the provenance entry in the same write when its end is clean."""
     if not writable:
         return root.create_raw(placed, data)
@@ -127,17 +130,16 @@ def _create(
         ending = b"" if data.endswith(b"\n") else b"\n"
         return root.create_raw(placed, data + ending + encode_line(entry))
     target = root.create_raw(placed, data)  # a torn tail: appending moves it aside first
-    root.commit()
     root.append(target, [entry])
     return target
 
 
 def _grow(
-    root: SessionsRoot, found: Path, data: bytes, read: SessionData, path: Path, writable: bool
+    root: ImportTarget, found: str, data: bytes, read: SessionData, path: Path, writable: bool
 ) -> int | None:
     """Append what the source has that the copy lacks; ``None`` when they disagree."""
     if not writable:
-        have = found.read_bytes()
+        have = root.store.files.read(found)
         if data == have:
             return 0
         if not data.startswith(have) or not have.endswith(b"\n"):
@@ -145,12 +147,12 @@ def _grow(
         rest = data[len(have) :]
         root.append_lines(found, [rest.removesuffix(b"\n")])
         return rest.count(b"\n") + (0 if rest.endswith(b"\n") else 1)
-    copy = Session.open(found, mode=ReadMode.SALVAGE, read_only=True)
-    new = [rec for rec in read.records if rec.id not in copy.tree.ids]
+    copy = root.load(found)
+    new = [rec for rec in read.records if rec.id not in copy.ids]
     if not new:
         return 0
     root.append_lines(found, [rec.raw for rec in new])
     leaf = new[-1].id
-    taken = set(copy.tree.ids) | {rec.id for rec in new}
+    taken = copy.ids | {rec.id for rec in new}
     root.append(found, [_provenance(path, read, leaf, taken, len(new))])
     return len(new)

@@ -73,7 +73,7 @@ class ImportReport(msgspec.Struct, rename="camel", kw_only=True):
     """The outcome of :func:`sesslog.interop.importer.import_paths`.
 
     Attributes:
-        root: The sessions root written to.
+        root: The folder of the session store written to.
         files: One report per source file, in the order they were imported.
         entries_added: Entries appended in total.
         bytes_read: Bytes of source read in total.

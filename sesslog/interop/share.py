@@ -2,13 +2,14 @@
 
 :func:`share_file` makes a bundle of a session file: its bytes as they are (every branch), or
 with ``show_history=False`` only the header and the path to one entry, each line copied byte
-for byte. :func:`unshare` checks a bundle and writes its session into a sessions root in pi's
-layout, then appends one ``custom`` entry (``customType`` ``"sesslog.unshare"``) saying where
-it came from; the shared bytes stay a byte-for-byte prefix of the new file.
+for byte. :func:`unshare` checks a bundle and writes its session into a session store
+(:meth:`~sesslog.store.SessionStore.write_session`: the store's layout and id rule), then
+appends one ``custom`` entry (``customType`` ``"sesslog.unshare"``) saying where it came from;
+the shared bytes stay a byte-for-byte prefix of the new file.
 
 Nothing in a bundle is trusted: the session id that names the new file must follow the id
 rule (:func:`~sesslog.format.ids.check_id`), its timestamp must be an ISO time, the folder made
-of its working directory must be a safe name, and the file is written only inside the root,
+of its working directory must be a safe name, and the file is written only inside the store,
 never through a symlink.
 """
 
@@ -22,9 +23,8 @@ from typing import Any
 
 import msgspec
 
-from sesslog.backends.fs import ensure_folder
-from sesslog.backends.layout import folder_for_cwd, session_file_name
-from sesslog.backends.local import LocalFolder
+from sesslog.backends.layout import folder_for_cwd
+from sesslog.errors import UnsafeSessionFileError
 from sesslog.format.ids import check_id
 from sesslog.format.reader import read_bytes
 from sesslog.format.timestamps import ms_to_iso, now_ms
@@ -32,11 +32,14 @@ from sesslog.interop.bundle_format import (
     BundleError,
     BundleHeader,
     BundleRefusedError,
+    OpenedBundle,
     UnsafeBundleError,
     read_bundle,
     write_bundle,
 )
 from sesslog.session import Session
+from sesslog.store import SessionStore
+from sesslog.store.backend import key_for
 from sesslog.tree.text import message_text
 
 __all__ = [
@@ -144,17 +147,18 @@ class UnshareResult(msgspec.Struct, frozen=True):
 
 def unshare(
     blob: bytes,
-    root: str | os.PathLike[str],
+    store: SessionStore | str | os.PathLike[str],
     *,
     password: str | None = None,
     source: str | None = None,
     now: int | None = None,
 ) -> UnshareResult:
-    """Import a bundle as a new session under ``root`` (pi's folder layout).
+    """Import a bundle as a new session of a session store (its layout and id rule place it;
+    ``ls`` and ``search`` find it at once).
 
     Args:
         blob: The bundle's bytes (binary form).
-        root: The sessions root.
+        store: The store, or its folder (opened and closed here).
         password: The password of an encrypted bundle.
         source: Where the bundle came from (a file name), recorded in the provenance entry.
         now: The time to check the expiry against, Unix milliseconds (default: now).
@@ -165,8 +169,9 @@ def unshare(
         BundleRefusedError: The bundle does not allow importing (``allowFork`` is off).
         InvalidIdError: The session id, or the folder its working directory makes, would not
             make a safe path (the id rule).
-        UnsafeBundleError: The timestamp or working directory is not usable.
-        FileExistsError: The session is already in the root.
+        UnsafeBundleError: The timestamp or working directory is not usable, or the session's
+            folder in the store is a symbolic link.
+        FileExistsError: The session is already in the store.
     """
     opened = read_bundle(blob, password=password, now=now)
     header = opened.header
@@ -178,39 +183,72 @@ def unshare(
     data = read_bytes(opened.jsonl)
     if data.header is None:
         raise BundleError("the bundle holds no session header; nothing imported")
-    target = _target(Path(root), data.header)
-    _write_new(target, opened.jsonl)
+    names = _checked_names(data.header)
     warnings = [str(diag) for diag in data.diagnostics.diagnostics]
-    session = Session.open(target)
-    provenance_id = None
-    if session.read_only:
-        warnings.append(f"where it came from is not recorded: {session.read_only_reason}")
-    else:
-        record = session.append_custom(
-            UNSHARE_CUSTOM_TYPE,
-            {
-                "source": "bundle",
-                "file": source,
-                "bundleSha256": opened.digest,
-                "title": header.title,
-                "tags": header.tags,
-                "created": header.created,
-                "expires": header.expires,
-                "showHistory": header.show_history,
-                "encrypted": header.encrypted,
-                "sharedBytes": len(opened.jsonl),
-                "importedAt": ms_to_iso(now if now is not None else now_ms()),
-            },
-        )
-        provenance_id = record.id
-    session.close()
+    if isinstance(store, SessionStore):
+        return _add_to_store(store, opened, names, source, now, warnings)
+    with SessionStore(Path(store)) as own:
+        return _add_to_store(own, opened, names, source, now, warnings)
+
+
+def _add_to_store(
+    store: SessionStore,
+    opened: OpenedBundle,
+    names: tuple[str, str, str],
+    source: str | None,
+    now: int | None,
+    warnings: list[str],
+) -> UnshareResult:
+    """Write the bundle's session into the store, then record where it came from."""
+    cwd, session_id, timestamp = names
+    try:
+        key = store.write_session(opened.jsonl, cwd=cwd, session_id=session_id, timestamp=timestamp)
+    except UnsafeSessionFileError as exc:
+        raise UnsafeBundleError(str(exc)) from None
+    except FileExistsError:
+        where = store.files.describe(key_for(cwd, timestamp, session_id))
+        raise FileExistsError(errno.EEXIST, "this session is already in the store", where) from None
+    session = store.open(key)
+    try:
+        provenance_id = _record_provenance(session, opened, source, now, warnings)
+    finally:
+        session.close()
+    header = opened.header
     return UnshareResult(
-        str(target), str(data.header["id"]), header.entries, provenance_id, header, warnings
+        store.files.describe(key), session_id, header.entries, provenance_id, header, warnings
     )
 
 
-def _target(root: Path, session_header: dict[str, Any]) -> Path:
-    """The new file's path under ``root``, after checking every name taken from the bundle."""
+def _record_provenance(
+    session: Session, opened: OpenedBundle, source: str | None, now: int | None, warnings: list[str]
+) -> str | None:
+    """Append the ``sesslog.unshare`` entry; its id (``None`` when the session is read-only)."""
+    if session.read_only:
+        warnings.append(f"where it came from is not recorded: {session.read_only_reason}")
+        return None
+    header = opened.header
+    record = session.append_custom(
+        UNSHARE_CUSTOM_TYPE,
+        {
+            "source": "bundle",
+            "file": source,
+            "bundleSha256": opened.digest,
+            "title": header.title,
+            "tags": header.tags,
+            "created": header.created,
+            "expires": header.expires,
+            "showHistory": header.show_history,
+            "encrypted": header.encrypted,
+            "sharedBytes": len(opened.jsonl),
+            "importedAt": ms_to_iso(now if now is not None else now_ms()),
+        },
+    )
+    return str(record.id)
+
+
+def _checked_names(session_header: dict[str, Any]) -> tuple[str, str, str]:
+    """The working directory, id and timestamp that place the session, each checked: the id
+    and the folder by the id rule, the timestamp as an ISO 8601 UTC time."""
     session_id = check_id(session_header.get("id"))
     cwd = session_header.get("cwd")
     timestamp = session_header.get("timestamp")
@@ -218,23 +256,5 @@ def _target(root: Path, session_header: dict[str, Any]) -> Path:
         raise UnsafeBundleError(f"session timestamp {timestamp!r} is not an ISO 8601 UTC time")
     if not isinstance(cwd, str):
         raise UnsafeBundleError(f"session working directory {cwd!r} is not a string")
-    folder_name = folder_for_cwd(cwd)  # InvalidIdError: a control character, too long
-    base = ensure_folder(root).resolve()
-    folder = base / folder_name
-    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
-        raise UnsafeBundleError(f"{folder} is a symlink or not a folder; nothing written")
-    ensure_folder(folder)
-    if folder.resolve().parent != base:
-        raise UnsafeBundleError(f"{folder} leads outside {base}; nothing written")
-    return folder / session_file_name(timestamp, session_id)
-
-
-def _write_new(target: Path, data: bytes) -> None:
-    """Create ``target`` holding ``data`` (born complete, never over another file)."""
-    backend, key = LocalFolder.for_file(target)
-    try:
-        backend.create(key, data).close()
-    except FileExistsError:
-        raise FileExistsError(
-            errno.EEXIST, "this session is already in the root", str(target)
-        ) from None
+    folder_for_cwd(cwd)  # InvalidIdError: a control character, too long
+    return cwd, session_id, timestamp

@@ -8,7 +8,8 @@ by the store that uses it, not by the facade.
 
 :func:`load_session` is what :meth:`sesslog.Session.open` asks: the first registered session
 projection that exists, is fresh and loads cleanly gives the session; otherwise the caller reads
-the log. Store projections are listed for stores to keep up to date (:func:`entries`).
+the log. A store gets its catalog from the store projection registered as ``catalog``
+(:func:`store_projection`); store projections are listed with :func:`entries`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sesslog.backends.protocol import LogBackend
 from sesslog.errors import ProjectionError
 from sesslog.format.reader import ReadMode
 from sesslog.projections.protocol import Loaded, OpenScope, SessionProjection, StoreProjection
-from sesslog.projections.sidecar import sidecar_exists
+from sesslog.projections.sidecar import catalog_exists, sidecar_exists
 
 __all__ = [
     "Entry",
@@ -31,6 +32,7 @@ __all__ = [
     "projection",
     "register",
     "session_projection",
+    "store_projection",
     "unregister",
 ]
 
@@ -73,6 +75,7 @@ _entries: dict[str, Entry] = {
     "v2_sidecar": Entry(
         "v2_sidecar", "session", sidecar_exists, "sesslog.v2.projection:V2_SIDECAR"
     ),
+    "catalog": Entry("catalog", "store", catalog_exists, "sesslog.catalog.projection:CATALOG"),
 }
 
 
@@ -109,15 +112,23 @@ def session_projection(name: str) -> SessionProjection:
     Raises:
         ProjectionError: None is, or it is a store projection.
     """
-    entry = _entry(name)
-    if entry.role != "session":
-        raise ProjectionError(f"{name!r} is a store projection; it does not open sessions")
-    return cast("SessionProjection", entry.load())
+    return cast("SessionProjection", _entry(name, "session").load())
 
 
-def _entry(name: str) -> Entry:
+def store_projection(name: str) -> StoreProjection:
+    """The store projection registered as ``name`` (a store asks for ``catalog``).
+
+    Raises:
+        ProjectionError: None is, or it is a session projection.
+    """
+    return cast("StoreProjection", _entry(name, "store").load())
+
+
+def _entry(name: str, role: Literal["session", "store"] | None = None) -> Entry:
     with _lock:
         entry = _entries.get(name)
+    if entry is not None and role is not None and entry.role != role:
+        raise ProjectionError(f"{name!r} is a {entry.role} projection, not a {role} projection")
     if entry is None:
         raise ProjectionError(f"no projection named {name!r} is registered")
     return entry

@@ -22,9 +22,10 @@ import msgspec
 
 from sesslog.backends.fs import ensure_folder, fsync_folder
 from sesslog.backends.layout import folder_for_cwd, session_file_name
-from sesslog.catalog.files import FileStat, SessionFiles, file_id
+from sesslog.catalog.files import FileStat, FolderStat, SessionFiles, file_id
 from sesslog.errors import SessionNotFoundError, UnsafeSessionFileError
 from sesslog.format.timestamps import ms_to_iso
+from sesslog.projections.sidecar import STATE_FOLDER
 from sesslog.write.modes import Durability
 
 if TYPE_CHECKING:
@@ -39,8 +40,6 @@ __all__ = [
     "key_for",
 ]
 
-#: The folder inside a store root that holds the catalog and the trash.
-STATE_FOLDER = ".sesslog"
 _SYMLINK = "a symlink (not followed)"
 _FORMAT = stat_mode.S_IFMT(0o177777)
 _REGULAR = stat_mode.S_IFREG
@@ -141,45 +140,55 @@ class FolderFiles:
     def scan(self) -> list[FileStat]:
         """Every ``*.jsonl`` file in the root and its folders (not the hidden ones)."""
         out: list[FileStat] = []
-        try:
-            top = os.scandir(self.root)
-        except FileNotFoundError:
-            return out
-        with top:
-            folders = []
-            for entry in top:
-                name = entry.name
-                if name.startswith("."):
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append(name)
-                elif name.endswith(".jsonl"):
-                    self._add(out, name, entry.stat(follow_symlinks=False))
-        for folder in folders:
-            self._scan_folder(folder, out)
+        for folder in self.folders():
+            out += self.scan_folder(folder.name)
         return out
 
-    def _scan_folder(self, folder: str, out: list[FileStat]) -> None:
-        # The hot loop of every refresh (one ``stat`` per session file): kept lean.
+    def folders(self) -> list[FolderStat]:
+        """The root (``""``) and its folders (not the hidden ones), with their times."""
         try:
-            fd = os.open(self.root / folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+            info = os.stat(self.root)
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        out = [FolderStat("", info.st_mtime_ns, info.st_ino)]
+        try:
+            top = os.scandir(self.root)
         except OSError:
-            return
-        try:
-            prefix = folder + "/"
-            stat = os.stat
-            append = out.append
-            for name in os.listdir(fd):
-                if not name.endswith(".jsonl"):
+            return out
+        with top:
+            for entry in top:
+                if entry.name.startswith(".") or not entry.is_dir(follow_symlinks=False):
                     continue
                 try:
-                    info = stat(name, dir_fd=fd, follow_symlinks=False)
+                    info = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                out.append(FolderStat(entry.name, info.st_mtime_ns, info.st_ino))
+        return out
+
+    def scan_folder(self, name: str) -> list[FileStat]:
+        """The ``*.jsonl`` files of one folder (``""``: those directly in the root)."""
+        out: list[FileStat] = []
+        # The hot loop of a full look (one ``stat`` per session file): kept lean.
+        try:
+            fd = os.open(self.root / name, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        except OSError:
+            return out
+        try:
+            prefix = name + "/" if name else ""
+            stat = os.stat
+            append = out.append
+            for entry in os.listdir(fd):
+                if not entry.endswith(".jsonl") or (not name and entry.startswith(".")):
+                    continue
+                try:
+                    info = stat(entry, dir_fd=fd, follow_symlinks=False)
                 except OSError:
                     continue
                 if info.st_mode & _FORMAT == _REGULAR:
                     append(
                         FileStat(
-                            prefix + name,
+                            prefix + entry,
                             info.st_size,
                             info.st_mtime_ns,
                             info.st_ino,
@@ -187,9 +196,10 @@ class FolderFiles:
                         )
                     )
                 else:
-                    self._add(out, prefix + name, info)
+                    self._add(out, prefix + entry, info)
         finally:
             os.close(fd)
+        return out
 
     @staticmethod
     def _add(out: list[FileStat], key: str, info: os.stat_result) -> None:
@@ -271,10 +281,16 @@ class FolderFiles:
         return f"{session.path.parent.name}/{session.path.name}", session
 
     def write_new(self, cwd: str, session_id: str, timestamp: str, data: bytes) -> str:
-        """Create a session file from whole bytes (born complete, never over another file)."""
+        """Create a session file from whole bytes (born complete, never over another file,
+        never through a folder that is a symbolic link)."""
         from sesslog.backends.local import LocalFolder
 
         key = key_for(cwd, timestamp, session_id)
+        folder = self.root / key.split("/", 1)[0]
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            raise UnsafeSessionFileError(
+                f"{folder}: the session folder is a symlink or not a folder; nothing written"
+            )
         LocalFolder(self.root).create(key, data).close()
         return key
 

@@ -13,14 +13,13 @@ import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sesslog._closing import Closing
 from sesslog.backends.fs import ensure_folder
 from sesslog.backends.layout import default_sessions_root
 from sesslog.catalog.files import SessionFiles
 from sesslog.catalog.protocol import Catalog
-from sesslog.catalog.resilient import ResilientCatalog, open_catalog
 from sesslog.catalog.types import (
     CatalogStatus,
     ListQuery,
@@ -36,22 +35,23 @@ from sesslog.catalog.types import (
 from sesslog.errors import (
     AmbiguousSessionError,
     InvalidIdError,
+    ProjectionError,
     SessionNotFoundError,
     StoreRootError,
 )
 from sesslog.format.ids import check_id
 from sesslog.format.timestamps import iso_to_ms, now_ms
-from sesslog.store import metadata as meta
+from sesslog.projections import registry
 from sesslog.store.backend import (
     STATE_FOLDER,
     FolderFiles,
     StoreBackend,
     check_regular_file,
 )
-from sesslog.store.validate import check_name
 from sesslog.write.modes import AutosaveDurabilityMode, Durability
 
 if TYPE_CHECKING:
+    from sesslog.catalog.projection import CatalogProjection
     from sesslog.session import Session
 
 __all__ = ["StoreCore", "TimeLike"]
@@ -73,6 +73,16 @@ def _ms(value: TimeLike | None) -> int | None:
     if parsed is None:
         raise ValueError(f"not a time: {value!r}")
     return parsed
+
+
+def _catalog_projection() -> CatalogProjection:
+    """The catalog, as registered with the projection registry under ``catalog``."""
+    found = registry.store_projection("catalog")
+    if not callable(getattr(found, "open", None)):
+        raise ProjectionError(
+            "the projection registered as 'catalog' cannot open a store's catalog"
+        )
+    return cast("CatalogProjection", found)
 
 
 def _looks_like_path(ref: str) -> bool:
@@ -117,7 +127,9 @@ class StoreCore(Closing):
         backend = FolderFiles(base, durability=durability, clock=clock, lock_wait=lock_wait)
         found: Catalog
         if catalog:
-            found = open_catalog(backend, base / STATE_FOLDER, root=str(base.resolve()))
+            found = _catalog_projection().open(
+                backend, base / STATE_FOLDER, root=str(base.resolve())
+            )
         else:
             from sesslog.catalog.scan import ScanCatalog
 
@@ -127,14 +139,11 @@ class StoreCore(Closing):
     @classmethod
     def in_memory(cls: type[_S], *, clock: Any = now_ms) -> _S:
         """A store whose sessions live in memory, with an in-memory SQLite catalog."""
-        from sesslog.catalog.sqlite import SQLiteCatalog
         from sesslog.store.memory import MemoryFiles
 
         store = cls.__new__(cls)
         backend = MemoryFiles(clock=clock)
-        catalog = ResilientCatalog(
-            backend, lambda: SQLiteCatalog(backend, ":memory:", root="memory")
-        )
+        catalog = _catalog_projection().open(backend, None, root="memory")
         store._setup(None, backend, catalog, clock)
         return store
 
@@ -170,17 +179,24 @@ class StoreCore(Closing):
 
     # ------------------------------------------------------------------ catalog
 
-    def refresh(self) -> RefreshReport:
-        """Bring the catalog up to date with the files (every operation does this first)."""
-        return self._catalog.refresh()
+    def refresh(self, *, full: bool = False) -> RefreshReport:
+        """Bring the catalog up to date with the files (every operation does this first).
+
+        Args:
+            full: Look at every session file's fingerprint, rather than at the folders, the
+                sessions modified in the last 15 minutes and, every few seconds, everything
+                (see :mod:`sesslog.catalog.detect`).
+        """
+        return self._catalog.refresh(full=full)
 
     def rebuild_catalog(self) -> RefreshReport:
         """Throw the catalog away and read every session again."""
         return self._catalog.rebuild()
 
     def catalog_status(self) -> CatalogStatus:
-        """The catalog's kind, file, size, sessions held, and why it fell back if it did."""
-        self.refresh()
+        """The catalog's kind, file, size, sessions held, and why it fell back if it did
+        (after a full look at every session file)."""
+        self.refresh(full=True)
         return self._catalog.status()
 
     # ------------------------------------------------------------------ finding sessions
@@ -359,6 +375,9 @@ class StoreCore(Closing):
         """
         if session_id is not None:
             check_id(session_id)
+        from sesslog.store import metadata as meta
+        from sesslog.store.validate import check_name
+
         name = None if title is None else check_name("title", title)
         data = meta.meta_data(**metadata)
         parent_path = None if parent is None else self.resolve(parent).path
@@ -371,6 +390,29 @@ class StoreCore(Closing):
             meta.update_metadata(session, **metadata)
         return session
 
+    def write_session(self, data: bytes, *, cwd: str, session_id: str, timestamp: str) -> str:
+        """Add a session from whole bytes (its header line and entries, kept byte for byte) in
+        the store's layout, ``<folder of cwd>/<timestamp>_<id>.jsonl`` (imports, unshared
+        bundles). The file is born complete and never replaces another; a session folder that
+        is a symbolic link is refused. The catalog reads the session on its next refresh
+        (every store operation refreshes first). Safe to call from several threads at once.
+
+        Args:
+            data: The session's bytes.
+            cwd: The working directory of its header (names its folder).
+            session_id: The id of its header (names its file; the id rule applies).
+            timestamp: The timestamp of its header (names its file).
+
+        Returns:
+            The new session's key.
+
+        Raises:
+            InvalidIdError: The id, the timestamp or the folder name breaks the id rule.
+            UnsafeSessionFileError: The session's folder is a symbolic link or not a folder.
+            FileExistsError: The store holds that session file already.
+        """
+        return self._backend.write_new(cwd, check_id(session_id), timestamp, data)
+
     def open(self, ref: str, *, read_only: bool = False) -> Session:
         """Open the session ``ref`` names (see :meth:`resolve`); a path outside the store
         opens that file. Close it when done."""
@@ -381,7 +423,7 @@ class StoreCore(Closing):
 
                 check_regular_file(path)
                 return Session.open(path, read_only=read_only)
-        return self._backend.open(self.resolve(ref).key, read_only=read_only)
+        return self._open_key(self.resolve(ref).key, read_only=read_only)
 
     def open_latest(self, cwd: str | None = None, *, read_only: bool = False) -> Session:
         """Open the most recently updated session (of ``cwd``, when given).
@@ -393,11 +435,18 @@ class StoreCore(Closing):
         if info is None:
             where = f" for {cwd}" if cwd is not None else ""
             raise SessionNotFoundError(f"no session{where} in {self.root or 'memory'}")
-        return self._backend.open(info.key, read_only=read_only)
+        return self._open_key(info.key, read_only=read_only)
+
+    def _open_key(self, key: str, *, read_only: bool) -> Session:
+        """Open a session of the store; one opened to write is watched by the catalog (its
+        appends are seen on the next refresh, however long it was idle)."""
+        if not read_only:
+            self._catalog.watch(key)
+        return self._backend.open(key, read_only=read_only)
 
     @contextmanager
     def _writing(self, ref: str) -> Iterator[Session]:
-        session = self._backend.open(self.resolve(ref).key)
+        session = self._open_key(self.resolve(ref).key, read_only=False)
         try:
             yield session
         finally:

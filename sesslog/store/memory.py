@@ -1,53 +1,43 @@
-"""Sessions kept in memory, for tests and for callers that persist elsewhere."""
+"""Sessions kept in memory, for tests and for callers that persist elsewhere.
+
+Every byte lives in a :class:`~sesslog.backends.memory.MemoryBackend` (the storage seam's
+in-memory backend): sessions are created, opened, appended to, trashed, restored and deleted
+through it, and the catalog reads their bytes from it, as a folder store does through its
+files.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 
-from msgspec import UNSET
-
-from sesslog.catalog.files import FileStat, file_id
+from sesslog.backends.memory import MemoryBackend
+from sesslog.catalog.backend_files import BackendFiles
+from sesslog.catalog.files import file_id
 from sesslog.errors import SessionNotFoundError
-from sesslog.format import entries as E
-from sesslog.format.codec import encode_line
-from sesslog.format.ids import new_session_id
-from sesslog.format.reader import read_bytes
 from sesslog.format.timestamps import ms_to_iso
-from sesslog.projections.protocol import SessionStoreKind
 from sesslog.session import Session
 from sesslog.store.backend import TrashItem, key_for
 
 __all__ = ["MemoryFiles"]
 
 
-class MemoryFiles:
-    """Sessions kept in memory, in pi's layout of keys.
+class MemoryFiles(BackendFiles):
+    """Sessions in a memory backend, in pi's layout of keys (read as any backend's logs,
+    :class:`~sesslog.catalog.backend_files.BackendFiles`).
 
-    Sessions opened from it are shared: what a caller appends to one is what the store lists.
+    Args:
+        clock: Unix milliseconds, for new sessions' headers.
+        backend: The memory backend (default: a new one).
+
+    Attributes:
+        backend: Where the sessions' bytes live.
     """
 
-    def __init__(self, *, clock: Callable[[], int]) -> None:
+    def __init__(self, *, clock: Callable[[], int], backend: MemoryBackend | None = None) -> None:
+        super().__init__(backend if backend is not None else MemoryBackend())
         self._clock = clock
-        self._sessions: dict[str, Session] = {}
-        self._trash: dict[str, tuple[TrashItem, Session]] = {}
-
-    def scan(self) -> list[FileStat]:
-        """Every session, its size as its fingerprint."""
-        return [FileStat(key, len(s.export_jsonl()), 0) for key, s in self._sessions.items()]
-
-    def stat(self, key: str) -> FileStat | None:
-        """A session's size as its fingerprint, or ``None`` when it is gone."""
-        session = self._sessions.get(key)
-        return None if session is None else FileStat(key, len(session.export_jsonl()), 0)
-
-    def read(self, key: str, offset: int = 0, length: int | None = None) -> bytes:
-        """A session's bytes from ``offset``."""
-        try:
-            data = self._sessions[key].export_jsonl()
-        except KeyError:
-            raise FileNotFoundError(f"{key}: no such session") from None
-        return data[offset:] if length is None else data[offset : offset + length]
+        self._trash: dict[str, tuple[TrashItem, str]] = {}  # trash key: item, backend's key
 
     def describe(self, key: str) -> str:
         """The key itself."""
@@ -59,63 +49,58 @@ class MemoryFiles:
 
     def key_of(self, path: Path) -> str | None:
         """The key a path-like reference names, when it is a session here."""
-        text = path.as_posix()
-        return text if text in self._sessions else None
+        return path.as_posix() if self.stat(path.as_posix()) is not None else None
 
     def create(
         self, *, cwd: str, session_id: str | None, parent: str | None
     ) -> tuple[str, Session]:
-        """Create a session in memory."""
-        header = E.SessionHeader(
-            version=E.SESSION_VERSION,
-            id=session_id or new_session_id(),
-            timestamp=ms_to_iso(self._clock()),
+        """Create a session in the memory backend (each append is there when it returns)."""
+        session = Session.create(
             cwd=cwd,
-            parent_session=parent if parent is not None else UNSET,
+            session_id=session_id,
+            parent_session=parent,
+            clock=self._clock,
+            durability="strict",
+            backend=self.backend,
         )
-        key = key_for(cwd, str(header.timestamp), str(header.id))
-        if key in self._sessions:
-            raise FileExistsError(f"{key}: session already exists")
-        session = self._session(encode_line(header))
-        self._sessions[key] = session
-        return key, session
+        return session.key, session
 
     def write_new(self, cwd: str, session_id: str, timestamp: str, data: bytes) -> str:
         """Create a session from whole bytes."""
         key = key_for(cwd, timestamp, session_id)
-        if key in self._sessions:
-            raise FileExistsError(f"{key}: session already exists")
-        self._sessions[key] = self._session(data)
+        self.backend.create(key, data).close()
         return key
 
-    def _session(self, data: bytes) -> Session:
-        return Session.from_data(
-            read_bytes(data), path=None, clock=self._clock, store_kind=SessionStoreKind.MEMORY
+    def open(self, key: str, *, read_only: bool = False) -> Session:
+        """Open a session of the backend."""
+        if self.stat(key) is None:
+            raise SessionNotFoundError(f"{key}: no such session")
+        return Session.open(
+            key,
+            backend=self.backend,
+            read_only=read_only,
+            clock=self._clock,
+            durability="strict",
         )
 
-    def open(self, key: str, *, read_only: bool = False) -> Session:
-        """The session itself (shared)."""
-        try:
-            return self._sessions[key]
-        except KeyError:
-            raise SessionNotFoundError(f"{key}: no such session") from None
-
     def release(self, session: Session) -> None:
-        """Nothing to release in memory."""
+        """Close a session opened for a store operation."""
+        session.close()
 
     def trash(self, key: str, when_ms: int) -> TrashItem:
-        """Move a session to the trash."""
-        session = self.open(key)
+        """Move a session to the trash (refused while a writer holds it)."""
+        size = self.backend.stat(key).size
+        moved = self.backend.trash(key)
         trash_key = f"{when_ms}/{key}"
         item = TrashItem(
             trash_key=trash_key,
             key=key,
             id=file_id(key),
-            location=trash_key,
+            location=moved,
             deleted=ms_to_iso(when_ms),
-            bytes=len(session.export_jsonl()),
+            bytes=size,
         )
-        self._trash[trash_key] = (item, self._sessions.pop(key))
+        self._trash[trash_key] = (item, moved)
         return item
 
     def list_trash(self) -> list[TrashItem]:
@@ -124,13 +109,17 @@ class MemoryFiles:
         return sorted(items, key=lambda i: (int(i.trash_key.split("/", 1)[0]), i.trash_key))
 
     def restore(self, item: TrashItem) -> str:
-        """Move a session back."""
-        if item.key in self._sessions:
-            raise FileExistsError(f"{item.key}: a session is already there")
-        _, session = self._trash.pop(item.trash_key)
-        self._sessions[item.key] = session
-        return item.key
+        """Move a session back.
+
+        Raises:
+            FileExistsError: A session is back in its place.
+        """
+        _, moved = self._trash[item.trash_key]
+        key = self.backend.restore(moved)
+        del self._trash[item.trash_key]
+        return key
 
     def delete(self, item: TrashItem) -> None:
-        """Forget a trashed session."""
-        del self._trash[item.trash_key]
+        """Delete a trashed session for good."""
+        _, moved = self._trash.pop(item.trash_key)
+        self.backend.delete(moved)

@@ -171,7 +171,7 @@ class SessionStore(StoreCore):
             changes = lifecycle.template_changes(source)
         finally:
             self._backend.release(source)
-        session = self._backend.open(key)
+        session = self._open_key(key, read_only=False)
         meta.update_metadata(session, **changes)
         if name is not None:
             session.set_name(name)

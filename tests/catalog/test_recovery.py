@@ -122,3 +122,32 @@ def test_rebuild_command(root: Path) -> None:
         report = store.rebuild_catalog()
         assert report.added == 30
         assert _answers(store) == before
+
+
+def test_lone_surrogates_are_listed_and_searched_with_a_replacement_character(
+    tmp_path: Path,
+) -> None:
+    """A cut emoji (a lone surrogate escape, as pi and Claude Code write) in a working
+    directory, a message and a title: the catalog keeps U+FFFD in its place, the file keeps
+    its bytes, and listing and search still work."""
+    folder = tmp_path / "--home-dev-cut--"
+    folder.mkdir()
+    path = folder / "2026-01-05T10-00-00-000Z_0192f2c8-0000-7000-8000-00000000cafe.jsonl"
+    path.write_bytes(
+        b'{"type":"session","version":3,"id":"0192f2c8-0000-7000-8000-00000000cafe",'
+        b'"timestamp":"2026-01-05T10:00:00.000Z","cwd":"/home/dev/cut\\ud83d"}\n'
+        b'{"type":"message","id":"u1","parentId":null,"timestamp":"2026-01-05T10:00:01.000Z",'
+        b'"message":{"role":"user","content":"the tokenizer \\ud83d cut here","timestamp":1}}\n'
+        b'{"type":"session_info","id":"i1","parentId":"u1",'
+        b'"timestamp":"2026-01-05T10:00:02.000Z","name":"half \\ud83d emoji"}\n'
+    )
+    before = path.read_bytes()
+    with SessionStore(tmp_path) as store:
+        (info,) = store.list()
+        assert info.title == "half \ufffd emoji"
+        assert info.cwd == "/home/dev/cut\ufffd"
+        assert info.preview == "the tokenizer \ufffd cut here"
+        (hit,) = store.search("tokenizer")
+        assert (hit.session.id, hit.entry) == (info.id, "u1")
+        assert "\ufffd" in hit.snippet
+    assert path.read_bytes() == before

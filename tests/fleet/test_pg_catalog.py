@@ -21,6 +21,7 @@ from sesslog.catalog.backend_files import BackendFiles
 from sesslog.catalog.postgres import PostgresCatalog
 from sesslog.catalog.postgres.connect import CatalogConnectionError
 from sesslog.catalog.sqlite import SQLiteCatalog
+from sesslog.errors import CatalogError, InvalidQueryError
 from sesslog.format.timestamps import now_ms
 from sesslog.store.backend import FolderFiles
 from sesslog.write.modes import AutosaveDurabilityMode
@@ -289,3 +290,24 @@ def test_nothing_listening_is_one_clear_error() -> None:
     with pytest.raises(CatalogConnectionError, match="cannot be reached") as caught:
         PostgresCatalog(url, timeout=2)
     assert "secret" not in str(caught.value)
+
+
+def test_a_schema_newer_than_this_sesslog_is_refused_in_one_line(pg_url: str) -> None:
+    PostgresCatalog(pg_url).close()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO sesslog_migrations (version) VALUES (99)")
+    with pytest.raises(CatalogError, match="newer than this sesslog knows") as caught:
+        PostgresCatalog(pg_url)
+    assert ":***@" in str(caught.value)
+
+
+def test_raw_searches_use_tsquery_syntax(tmp_path: Path, pg_url: str) -> None:
+    root = tmp_path / "sessions"
+    _write_sessions(root, 3)
+    catalog = PostgresCatalog(pg_url, _files(root), source=str(root))
+    catalog.refresh()
+    hits = catalog.search(SearchQuery(text="parser & !number1", raw=True))
+    assert len(hits) == 2 and all("number1" not in h.snippet for h in hits)
+    with pytest.raises(InvalidQueryError, match="cannot read search"):
+        catalog.search(SearchQuery(text="parser & (", raw=True))
+    catalog.close()

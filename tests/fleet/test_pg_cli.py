@@ -102,3 +102,20 @@ def test_bad_remote_arguments_and_servers_are_one_line(
     nobody = f"postgresql://sesslog:pw@127.0.0.1:{free_port()}/x"
     code, _, err = run("search", "--catalog", nobody, "word")
     assert code == 1 and "cannot be reached" in err and "Traceback" not in err
+
+
+def test_remote_listings_are_safe_on_a_terminal(tmp_path: Path, pg_url: str) -> None:
+    root = tmp_path / "machine"
+    s = SessionFile(root, "/home/dev/app")
+    s.user("hello")
+    s.name("\x1b]0;owned\x07 title")
+    files = FolderFiles(root, durability=AutosaveDurabilityMode.BALANCED, clock=now_ms)
+    catalog = PostgresCatalog(pg_url, files, source=str(root))
+    catalog.refresh()
+    catalog.close()
+    for argv in (["ls", "--json"], ["ls"], ["info", s.id]):
+        code, out, _ = run(*argv, "--catalog", pg_url)
+        assert code == 0 and "\x1b" not in out and "\x07" not in out
+        assert "owned" in out
+    code, out, _ = run("ls", "--json", "--catalog", pg_url)
+    assert json.loads(out)[0]["title"] == "\x1b]0;owned\x07 title"

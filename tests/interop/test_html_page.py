@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
 import math
@@ -14,17 +15,22 @@ import pytest
 from export_samples import branched_session
 
 from sesslog import Session
-from sesslog.interop.export_html import export_html
+from sesslog.interop.export_html import GZIP_BASE64, export_html
 
 SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
 STYLE = re.compile(rb"<style>(.*?)</style>", re.DOTALL)
 DATA = re.compile(rb'<script type="application/json" id="sesslog-data">(.*?)</script>', re.DOTALL)
+PACKED = re.compile(
+    rb'<script type="application/x-sesslog-gzip-base64" id="sesslog-data">(.*?)</script>', re.DOTALL
+)
 CSP = re.compile(rb'http-equiv="Content-Security-Policy" content="([^"]*)"')
 
 
 def page_of(tmp_path: Path, data: bytes, **options: Any) -> bytes:
+    """The page of a session, its data as plain JSON unless ``compress=True`` is given."""
     path = tmp_path / "s.jsonl"
     path.write_bytes(data)
+    options.setdefault("compress", False)
     return export_html(Session.open(path, read_only=True), **options)
 
 
@@ -99,3 +105,17 @@ def test_empty_session_and_unknown_leaf(tmp_path: Path, lines: Any) -> None:
 
     with pytest.raises(EntryNotFoundError):
         page_of(tmp_path, branched_session(lines), leaf_id="nope")
+
+
+def test_compressed_data_is_the_same_json(tmp_path: Path, lines: Any) -> None:
+    """The default page carries the plain page's JSON, gzip-compressed in base64 (nothing in
+    it can end the block), and the script knows the block's type."""
+    data = lines.session(lines.user("u1", None, "</script><script>alert(1)</script>" * 50))
+    plain = DATA.search(page_of(tmp_path, data)).group(1).replace(b"\\u003c", b"<")
+    page = page_of(tmp_path, data, compress=True)
+    assert DATA.search(page) is None
+    block = PACKED.search(page).group(1)
+    assert re.fullmatch(rb"[A-Za-z0-9+/=]*", block)
+    assert strict_json(gzip.decompress(base64.b64decode(block))) == strict_json(plain)
+    assert GZIP_BASE64.encode() in SCRIPT.search(page).group(1)
+    assert len(page) < len(page_of(tmp_path, data))

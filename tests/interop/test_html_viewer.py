@@ -42,10 +42,12 @@ def open_folds(page: Any, selector: str = "details") -> None:
     )
 
 
+@pytest.mark.parametrize("compress", [True, False], ids=["gzip-data", "plain-data"])
 def test_loads_clean_and_shows_the_path_to_the_leaf(
-    chromium: Any, tmp_path: Path, lines: Any
+    chromium: Any, tmp_path: Path, lines: Any, compress: bool
 ) -> None:
-    page, log, url = open_page(chromium, export(tmp_path, branched_session(lines), "branched"))
+    exported = export(tmp_path, branched_session(lines), "branched", compress=compress)
+    page, log, url = open_page(chromium, exported)
     assert log.problems(url) == []
     shown = visible_entries(page)
     for word in ("Please list the files", "Explain the alpha plan", "alpha-branch-marker"):
@@ -63,7 +65,7 @@ def test_loads_clean_and_shows_the_path_to_the_leaf(
     assert "acme.state" in shown
     side = page.locator("#side").inner_text()
     assert "$0.0400" in side  # cost of the two assistant replies on the path and the other one
-    screenshot(page, "branched-leaf")
+    screenshot(page, "branched-leaf" if compress else "branched-leaf-plain")
     page.close()
 
 

@@ -1,4 +1,4 @@
-"""The pieces under the importers: salvage framing, format detection, ids, staged writes."""
+"""The pieces under the importers: salvage framing, format detection, ids, entry encoding."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import msgspec
 import pytest
 from import_sources import SOURCES
 
+from sesslog.format.ids import check_id
 from sesslog.interop.detect import SourceFormat, detect_bytes, detect_format
 from sesslog.interop.entries import Clock, encode_entry, safe_id
 from sesslog.interop.framing import RecordDecoder, frame_records
-from sesslog.interop.staging import StagedFiles
 
 
 class _Any(msgspec.Struct):
@@ -117,9 +117,11 @@ def test_detect_glued_first_line_and_unknowns() -> None:
 def test_safe_ids() -> None:
     uuid = "5f1c2b0e-8d7a-4c3e-9b1f-2a6d4e8c0f11"
     assert safe_id(uuid) == uuid
-    for unsafe in ("../../etc/passwd", ".hidden", "a/b", "x" * 65, "", "-x", "a b"):
+    assert safe_id("x" * 128) == "x" * 128  # the store's id rule: up to 128 characters
+    for unsafe in ("../../etc/passwd", ".hidden", "a/b", "x" * 129, "", "-x", "a b", "a..b", "a."):
         made = safe_id(unsafe)
         assert made != unsafe and len(made) == 36
+        assert check_id(made) == made
         assert made == safe_id(unsafe)  # the same every time
 
 
@@ -142,34 +144,6 @@ def test_encode_entry_embeds_records_byte_for_byte_even_with_lone_surrogates() -
     assert json.loads(line)["text"] == "cut \ud83d"
     custom = {"type": "custom", "id": "y", "note": "\udc00", "data": msgspec.Raw(raw)}
     assert encode_entry(custom).endswith(b',"data":' + raw + b"}")
-
-
-def test_staged_files_appear_together(tmp_path: Path) -> None:
-    staged = StagedFiles(max_files=10)
-    first, second = tmp_path / "a" / "one.jsonl", tmp_path / "b" / "c" / "two.jsonl"
-    staged.add(first, b"1\n")
-    staged.add(second, b"2\n")
-    assert not first.exists() and not second.exists()
-    assert first in staged
-    with pytest.raises(FileExistsError):
-        staged.add(first, b"again\n")
-    staged.commit()
-    assert first.read_bytes() == b"1\n" and second.read_bytes() == b"2\n"
-    assert oct(first.stat().st_mode & 0o777) == "0o600"
-    assert oct(second.parent.stat().st_mode & 0o777) == "0o700"
-    assert not list(tmp_path.rglob("*.tmp"))
-    with pytest.raises(FileExistsError):
-        staged.add(first, b"3\n")
-    staged.add(tmp_path / "gone.jsonl", b"x")
-    staged.discard()
-    assert not (tmp_path / "gone.jsonl").exists() and not list(tmp_path.glob(".*.tmp"))
-
-
-def test_staged_files_commit_on_their_own(tmp_path: Path) -> None:
-    staged = StagedFiles(max_files=2)
-    staged.add(tmp_path / "1.jsonl", b"1")
-    staged.add(tmp_path / "2.jsonl", b"2")
-    assert (tmp_path / "1.jsonl").exists()
 
 
 def test_fixtures_are_up_to_date(tmp_path: Path) -> None:

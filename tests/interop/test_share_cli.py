@@ -36,7 +36,7 @@ def test_share_then_unshare(session_file: Path, tmp_path: Path) -> None:
     assert Path(result["path"]).read_bytes().startswith(session_file.read_bytes())
     assert Path(result["path"]).parent.parent == root
     again = run_cli("unshare", str(bundle), "--root", str(root))
-    assert again.returncode == 1 and b"already in the root" in again.stderr
+    assert again.returncode == 1 and b"already in the store" in again.stderr
 
 
 def test_text_form_through_a_pipe_with_a_password(session_file: Path, tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from sesslog.interop.bundle_format import (
     write_bundle,
 )
 from sesslog.interop.share import UNSHARE_CUSTOM_TYPE, share_file, unshare
+from sesslog.store import SessionStore
 
 CHEAP = {"name": "argon2id", "memory_kib": 64, "passes": 1, "lanes": 1, "log_n": 0}
 
@@ -60,7 +61,7 @@ def test_unshare_writes_the_shared_bytes_and_records_where_they_came_from(
     assert imported.labels == original.labels and imported.name == original.name
     assert oct(os.stat(result.path).st_mode & 0o777) == "0o600"
     assert result.warnings == []
-    with pytest.raises(FileExistsError, match="already in the root"):
+    with pytest.raises(FileExistsError, match="already in the store"):
         unshare(blob, root, password="pw")
 
 
@@ -152,7 +153,11 @@ def test_dotted_working_directories_stay_inside_the_root(
     root = tmp_path / "store"
     result = unshare(write_bundle(session_with(lines, cwd=cwd), title="x", entries=1), root)
     assert Path(result.path).resolve().parent.parent == root.resolve()
-    assert {p for p in tmp_path.rglob("*") if p.is_file()} == {Path(result.path)}
+    state = root / ".sesslog"  # the store's catalog
+    written = {p for p in tmp_path.rglob("*") if p.is_file() and state not in p.parents}
+    assert written == {Path(result.path)}
+    with SessionStore(root) as store:
+        assert [info.path for info in store.list()] == [str(result.path)]
 
 
 def test_a_planted_symlink_is_not_followed(tmp_path: Path, lines: Any) -> None:

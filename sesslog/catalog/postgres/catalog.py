@@ -40,7 +40,12 @@ from sesslog.catalog.facts import Fold, FoldState
 from sesslog.catalog.files import FileStat, SessionFiles
 from sesslog.catalog.postgres import sql as q
 from sesslog.catalog.postgres.connect import ATTEMPTS, open_pool, redact, retrying
-from sesslog.catalog.postgres.migrations import current_version, migrate
+from sesslog.catalog.postgres.migrations import (
+    MIGRATIONS,
+    SchemaTooNewError,
+    current_version,
+    migrate,
+)
 from sesslog.catalog.postgres.rows import (
     delete_rows,
     pg_text,
@@ -68,7 +73,7 @@ from sesslog.catalog.types import (
     Tokens,
     ToolExecution,
 )
-from sesslog.errors import InvalidQueryError
+from sesslog.errors import CatalogError, InvalidQueryError
 from sesslog.format.timestamps import ms_to_iso
 
 __all__ = ["PostgresCatalog"]
@@ -96,7 +101,7 @@ class PostgresCatalog:
 
     Raises:
         CatalogConnectionError: The server refuses or cannot be reached.
-        SchemaTooNewError: The database was migrated by a newer sesslog.
+        CatalogError: The database was migrated by a newer sesslog.
     """
 
     kind = "postgresql"
@@ -120,7 +125,10 @@ class PostgresCatalog:
         self._scope: list[str] | None = None
         self._pool = open_pool(url, max_size=max_connections, timeout=timeout)
         try:
-            self._retry(lambda: self._with(migrate))
+            self._retry(lambda: self._with(_prepare))
+        except SchemaTooNewError as exc:
+            self._pool.close()
+            raise CatalogError(f"{redact(url)}: {exc}") from None
         except BaseException:
             self._pool.close()
             raise
@@ -209,9 +217,10 @@ class PostgresCatalog:
 
     # ------------------------------------------------------------------ keeping current
 
-    def refresh(self, keys: Collection[str] | None = None) -> RefreshReport:
+    def refresh(self, keys: Collection[str] | None = None, *, full: bool = False) -> RefreshReport:
         """Fold what changed in this catalog's source since the last look (in ``keys`` only,
-        when given: the upsert after a push). Nothing to do without a source."""
+        when given: the upsert after a push). Every session of the source is looked at, so
+        ``full`` changes nothing. Nothing to do without a source."""
         files = self._files
         if files is None:
             return RefreshReport()
@@ -226,6 +235,9 @@ class PostgresCatalog:
 
         with self._write_lock:
             return self._retry(work)
+
+    def watch(self, key: str) -> None:
+        """Nothing to do: every refresh looks at every session of the source."""
 
     def rebuild(self) -> RefreshReport:
         """Forget this source's sessions (their trash too) and read every one again."""
@@ -363,6 +375,13 @@ class PostgresCatalog:
     def close(self) -> None:
         """Close the connection pool."""
         self._pool.close()
+
+
+def _prepare(conn: Any) -> None:
+    """Migrate the schema when it is behind (a reader with no right to change the schema opens
+    a current one without trying)."""
+    if current_version(conn) != len(MIGRATIONS):
+        migrate(conn)
 
 
 def _aggregates(conn: Any) -> Aggregates:

@@ -11,6 +11,7 @@ from sesslog.catalog.facts import Fold, FoldState
 from sesslog.catalog.postgres.text import tsvector
 from sesslog.catalog.refresh import Position
 from sesslog.catalog.types import SessionInfo
+from sesslog.render.escape import escape_json
 
 __all__ = [
     "SESSION_COLUMNS",
@@ -96,7 +97,7 @@ def session_values(
         info.cost,
         info.errors,
         _opt(info.error),
-        _json.encode(info),
+        escape_json(_json.encode(info).decode()).encode(),  # as SessionList.json() promises
         _pack.encode(position.stat),
         _pack.encode(state),
         _pack.encode(position),

@@ -4,9 +4,35 @@
 // page through textContent and text nodes only; links are made for http(s) URLs only; images
 // only from base64 data of a few raster types.
 'use strict';
+const GZIP_BASE64 = 'application/x-sesslog-gzip-base64';
 (function () {
+  // ------------------------------------------------------------------ the data
+  // The session travels as JSON, or (by default) as gzip-compressed JSON in base64, which the
+  // browser's own DecompressionStream inflates: no network, no library.
+  const block = document.getElementById('sesslog-data');
+  const failed = (why) => {
+    const note = document.createElement('p');
+    note.className = 'noscript';
+    note.textContent = 'This page cannot show the session: ' + String(why);
+    document.getElementById('entries').appendChild(note);
+    document.body.dataset.error = String(why);
+  };
+  if (block.type === GZIP_BASE64) {
+    if (typeof DecompressionStream !== 'function') {
+      failed('this browser has no DecompressionStream (export with --uncompressed for older browsers)');
+      return;
+    }
+    const text = atob(block.textContent);
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    const inflated = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+    new Response(inflated).text().then((json) => view(JSON.parse(json)), failed);
+  } else {
+    view(JSON.parse(block.textContent));
+  }
+
+  function view(data) {
   const CHUNK = 100;
-  const data = JSON.parse(document.getElementById('sesslog-data').textContent);
   const meta = data.meta;
   const entries = data.entries;
   const parents = data.parents;
@@ -578,4 +604,5 @@
   });
   show(N ? data.leaf : -1);
   document.body.dataset.ready = '1';
+  }
 })();
