@@ -25,6 +25,8 @@ from sesslog.backends.local import LocalFolder
 from sesslog.backends.objectstore.backend import ObjectStoreBackend
 from sesslog.backends.objectstore.bucket import Bucket
 from sesslog.backends.objectstore.errors import ObjectStoreUnavailableError, StaleFenceError
+from sesslog.catalog.backend_files import BackendFiles
+from sesslog.catalog.postgres import PostgresCatalog
 from sesslog.catalog.postgres.leases import LeaseHeldError
 from sesslog.errors import WriterFailedError
 from sesslog.fleet.leases import PostgresLeases
@@ -116,10 +118,17 @@ def test_postgresql_restarted_during_a_push(
     def progress(phase: str, sent: int, total: int) -> None:
         done.append(sent)
 
+    catalog = PostgresCatalog(pg_url, BackendFiles(remote), source=remote.bucket.where())
     reports: list[push_module.PushReport] = []
     pusher = threading.Thread(
         target=lambda: reports.append(
-            push(LocalFolder(tmp_path), remote, progress=progress, sessions_at_once=2)
+            push(
+                LocalFolder(tmp_path),
+                remote,
+                catalog=catalog,
+                progress=progress,
+                sessions_at_once=2,
+            )
         )
     )
     pusher.start()
@@ -132,7 +141,9 @@ def test_postgresql_restarted_during_a_push(
         leases.close()
     [report] = reports
     assert report.ok, [item.detail for item in report.sessions if item.detail]
-    assert report.count("pushed") == 40
+    assert report.count("pushed") == 40 and report.catalog == 40
+    assert catalog.count() == 40  # folded into the catalog after the restart
+    catalog.close()
     assert_same_everywhere(remote, made)
     # The fences taken before and after the restart are all recorded in the manifests.
     assert all(remote.log(key).load().manifest.fence >= 1 for key in made)
