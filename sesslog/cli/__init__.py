@@ -46,6 +46,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "watch": ("watch",),
     "interop_import": ("import",),
     "interop_export": ("export", "share", "unshare"),
+    "fleet": ("push", "pull", "sync"),
+    "analytics": ("analytics",),
     "demo": ("demo",),
 }
 

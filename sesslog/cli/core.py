@@ -13,6 +13,13 @@ import msgspec
 from sesslog.cli.errors import CommandError
 from sesslog.cli.inputs import accept_session_ref, existing_file, open_session
 from sesslog.cli.output import EXIT_FOUND, EXIT_OK, Output
+from sesslog.cli.remote import (
+    blobs_options,
+    catalog_url,
+    remote_info,
+    remote_options,
+    remote_session,
+)
 from sesslog.format.reader import ReadMode
 from sesslog.projections.partial import PartialTree
 from sesslog.projections.sidecar import sidecar_folder
@@ -54,9 +61,11 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     """Add this module's commands."""
     mode_help = "how to treat damage: strict, tolerant (default) or salvage"
 
-    def add(name: str, help_text: str, handler: Any) -> argparse.ArgumentParser:
+    def add(
+        name: str, help_text: str, handler: Any, *more: argparse.ArgumentParser
+    ) -> argparse.ArgumentParser:
         parser: argparse.ArgumentParser = subparsers.add_parser(
-            name, help=help_text, description=help_text, parents=parents
+            name, help=help_text, description=help_text, parents=[*parents, *more]
         )
         parser.add_argument("file", help="session .jsonl file")
         parser.add_argument(
@@ -65,13 +74,19 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         parser.set_defaults(handler=handler)
         return parser
 
-    info = add("info", "summarise a session: ids, counts, branches, damage", _info)
-    tree = add("tree", "show the session's tree of entries", _tree)
+    # With --catalog URL, FILE names a session of that catalog (id, id prefix or title).
+    info = add(
+        "info", "summarise a session: ids, counts, branches, damage", _info, remote_options()
+    )
+    # With --blobs URL, FILE names a session in that bucket (id, id prefix or key).
+    tree = add("tree", "show the session's tree of entries", _tree, blobs_options())
     tree.add_argument("--active", action="store_true", help="show only the path to the leaf")
     tree.add_argument(
         "--width", type=positive_int, default=60, help="width of entry summaries (default 60)"
     )
-    context = add("context", "show the model context at the leaf (or --leaf ID)", _context)
+    context = add(
+        "context", "show the model context at the leaf (or --leaf ID)", _context, blobs_options()
+    )
     context.add_argument("--leaf", metavar="ID", help="entry to stand on instead of the leaf")
     context.add_argument(
         "--last", type=positive_int, metavar="N", help="show only the last N messages"
@@ -112,6 +127,9 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 
 def _info(args: argparse.Namespace, out: Output) -> int:
+    url = catalog_url(args)
+    if url is not None and (args.catalog or not os.path.lexists(args.file)):
+        return remote_info(url, args.file, out)
     session = open_session(args.file, args.mode)
     tree = session.tree
     types: Counter[str] = Counter()
@@ -166,7 +184,7 @@ def _info(args: argparse.Namespace, out: Output) -> int:
 
 
 def _tree(args: argparse.Namespace, out: Output) -> int:
-    session = open_session(args.file, args.mode)
+    session = remote_session(args, args.file) or open_session(args.file, args.mode)
     tree = session.tree
     if out.json_mode:
         nodes = tree.nodes()  # first: it links the whole tree, which the path then follows
@@ -188,10 +206,11 @@ def _tree(args: argparse.Namespace, out: Output) -> int:
 
 
 def _context(args: argparse.Namespace, out: Output) -> int:
+    remote = remote_session(args, args.file)
     if args.tokens:
-        return _context_tokens(open_session(args.file, args.mode), args, out)
-    if args.leaf is not None:
-        context = open_session(args.file, args.mode).context(args.leaf)
+        return _context_tokens(remote or open_session(args.file, args.mode), args, out)
+    if remote is not None or args.leaf is not None:
+        context = (remote or open_session(args.file, args.mode)).context(args.leaf)
     else:
         context = _leaf_context(args.file, args.mode)
     if args.last is not None:

@@ -158,6 +158,17 @@ def session_path(
             ) from None
 
 
+def _names_a_remote_store(args: argparse.Namespace) -> bool:
+    """Whether the command reads a fleet's bucket (``--blobs``) or catalog (``--catalog``)."""
+    if getattr(args, "blobs", None):
+        return True
+    if not hasattr(args, "catalog"):
+        return False
+    from sesslog.cli.remote import catalog_url
+
+    return catalog_url(args) is not None
+
+
 def accept_session_ref(parser: argparse.ArgumentParser) -> None:
     """Let a command that reads one session (its ``file`` argument) be given a session of the
     store by id, id prefix or title, found under ``--root``."""
@@ -173,7 +184,8 @@ def accept_session_ref(parser: argparse.ArgumentParser) -> None:
     handler: Callable[[argparse.Namespace, Output], int] = parser.get_default("handler")
 
     def resolving(args: argparse.Namespace, out: Output) -> int:
-        args.file = str(session_path(args.file, args.root, out))
+        if not _names_a_remote_store(args):  # there, the command looks the session up itself
+            args.file = str(session_path(args.file, args.root, out))
         return handler(args, out)
 
     parser.set_defaults(handler=resolving)

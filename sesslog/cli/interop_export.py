@@ -19,6 +19,7 @@ from typing import Any
 from sesslog.cli.errors import CommandError
 from sesslog.cli.inputs import existing_file, session_path, sessions_root
 from sesslog.cli.output import EXIT_OK, EXIT_USAGE, Output
+from sesslog.cli.remote import blobs_options, remote_session
 from sesslog.format.reader import ReadMode
 from sesslog.format.timestamps import iso_to_ms, ms_to_iso
 from sesslog.session import Session
@@ -36,11 +37,17 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     password_help = "read the password from the first line of this file"
     root_help = "the sessions folder (default: $SESSLOG_ROOT, else pi's ~/.pi/agent/sessions)"
 
-    export = _add(subparsers, parents, "export", "write a session as Markdown, JSON, JSONL or HTML")
+    export = _add(
+        subparsers,
+        [*parents, blobs_options()],
+        "export",
+        "write a session as Markdown, JSON, JSONL or HTML",
+    )
     export.add_argument(
         "source",
         metavar="SESSION",
-        help="session id, id prefix or title in the store, or a session .jsonl file or bundle",
+        help="session id, id prefix or title in the store, or a session .jsonl file or bundle "
+        "(with --blobs: a session id or key in the bucket)",
     )
     export.add_argument("--root", metavar="DIR", help=root_help)
     export.add_argument("--format", choices=FORMATS, required=True, help="what to write")
@@ -160,6 +167,9 @@ def _password(args: argparse.Namespace, *, confirm: bool = False) -> str:
 def _open_for_export(args: argparse.Namespace, out: Output) -> Session:
     from sesslog.interop.bundle_format import is_bundle
 
+    remote = remote_session(args, args.source)
+    if remote is not None:
+        return remote
     path = resolve_source(args.source, args.root, out)
     with open(path, "rb") as handle:
         start = handle.read(64)

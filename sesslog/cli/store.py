@@ -12,6 +12,7 @@ from typing import Any
 
 from sesslog.cli.output import EXIT_FOUND, EXIT_OK, Output
 from sesslog.cli.progress import progress_bar
+from sesslog.cli.remote import remote_options
 from sesslog.cli.store_access import info_line, root_options, run_store
 from sesslog.render.escape import escape_text
 
@@ -23,12 +24,13 @@ _ORDERS = ("updated", "created", "bytes", "cost", "entries", "title", "id")
 def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     """Add this module's commands."""
     common = [*parents, root_options()]
+    remote = [*common, remote_options()]
 
     ls = subparsers.add_parser(
         "ls",
         help="list the sessions of a store",
         description="list the sessions of a store",
-        parents=common,
+        parents=remote,
     )
     ls.add_argument("--cwd", help="only sessions of this working directory")
     ls.add_argument("--title", help="only titles holding this text")
@@ -61,7 +63,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         "search",
         help="find entries by words, tool calls, commands or paths (exit 1 when none)",
         description="find entries by words, tool calls, commands or paths (exit 1 when none)",
-        parents=common,
+        parents=remote,
     )
     search.add_argument(
         "words", nargs="+", help="words that must all occur (paths match as phrases)"
@@ -77,7 +79,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         "stats",
         help="store-wide totals, activity per day, usage per model and tool",
         description="store-wide totals, activity per day, usage per model and tool",
-        parents=common,
+        parents=remote,
     )
     stats.set_defaults(handler=_stats)
 

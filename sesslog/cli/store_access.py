@@ -120,6 +120,15 @@ def _refused() -> tuple[type[BaseException], ...]:
     )
 
 
+def _catalog_url(args: argparse.Namespace) -> str | None:
+    """The fleet catalog of a command that takes ``--catalog`` (else ``None``: local)."""
+    if not hasattr(args, "catalog"):
+        return None
+    from sesslog.cli.remote import catalog_url
+
+    return catalog_url(args)
+
+
 @contextmanager
 def opened_store(
     args: argparse.Namespace, out: Output, *, core: bool = False
@@ -143,8 +152,13 @@ def opened_store(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CatalogUnavailableWarning)
         try:
+            url = _catalog_url(args)
             root = sessions_root(getattr(args, "root", None))
-            if core:
+            if url is not None:
+                from sesslog.cli.remote import open_remote_store
+
+                store = cast("SessionStore", open_remote_store(url))
+            elif core:
                 from sesslog.store.core import StoreCore
 
                 store = cast("SessionStore", StoreCore(root))

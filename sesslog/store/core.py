@@ -147,6 +147,17 @@ class StoreCore(Closing):
         store._setup(None, backend, catalog, clock)
         return store
 
+    @classmethod
+    def over_catalog(cls: type[_S], catalog: Catalog, *, clock: Any = now_ms) -> _S:
+        """A store that reads a catalog kept by others (a fleet's PostgreSQL catalog, fed by
+        the machines that hold the sessions): listing, search, statistics and facts, with no
+        session file here. Refreshing it does nothing: its catalog has no source."""
+        from sesslog.store.memory import MemoryFiles
+
+        store = cls.__new__(cls)
+        store._setup(None, MemoryFiles(clock=clock), catalog, clock)
+        return store
+
     def _setup(
         self, root: Path | None, backend: StoreBackend, catalog: Catalog, clock: Any
     ) -> None:

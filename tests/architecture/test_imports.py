@@ -48,7 +48,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("store", ("sesslog.store",)),
-    ("interop", ("sesslog.interop",)),
+    ("interop", ("sesslog.interop", "sesslog.analytics")),
+    ("fleet", ("sesslog.fleet",)),
     ("edges", ("sesslog.render", "sesslog.cli", "sesslog.__main__")),
 ]
 

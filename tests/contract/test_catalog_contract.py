@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from servers import pg_url, postgres_server
 from store_builders import PI_REAL, PI_WILD, SHARED, SessionFile, usage
 
 from sesslog.catalog import Catalog, ListQuery, SearchQuery, SessionInfo
@@ -363,7 +364,7 @@ class CatalogContract:
     def test_status(self, catalog: Catalog, corpus: Corpus) -> None:
         status = catalog.status()
         assert status.sessions == 3
-        assert status.kind in ("sqlite", "scan")
+        assert status.kind in ("sqlite", "scan", "postgresql")
 
     def test_an_empty_store(self, catalog: Catalog) -> None:
         assert catalog.refresh().checked == 0
@@ -395,6 +396,22 @@ class TestScanCatalog(CatalogContract):
 
     def make(self, files: FolderFiles) -> Catalog:
         return ScanCatalog(files)
+
+
+class TestPostgresCatalog(CatalogContract):
+    """The PostgreSQL catalog on a real server (a fresh database per test)."""
+
+    @pytest.fixture(autouse=True)
+    def _database(self, pg_url: str) -> None:
+        self.url = pg_url
+
+    def make(self, files: FolderFiles) -> Catalog:
+        from sesslog.catalog.postgres import PostgresCatalog
+
+        return PostgresCatalog(self.url, files, source=str(files.root))
+
+
+__all__ = ["pg_url", "postgres_server"]  # the server fixtures the PostgreSQL subclass uses
 
 
 def test_the_fixtures_give_the_same_answers_from_every_catalog(tmp_path: Path) -> None:

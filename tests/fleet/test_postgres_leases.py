@@ -50,7 +50,7 @@ def test_migrations_apply_once_and_record_their_version(pg_url: str) -> None:
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
             )
         }
-    assert {"sessions", "docs", "tools", "files", "writer_leases"} <= tables
+    assert {"sessions", "docs", "tools", "seen", "writer_leases"} <= tables
 
 
 def test_many_processes_starting_at_once_migrate_once(pg_url: str) -> None:
@@ -65,33 +65,14 @@ def test_many_processes_starting_at_once_migrate_once(pg_url: str) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(results, key=len) == [[]] * 5 + [list(range(1, len(MIGRATIONS) + 1))]
+    # Each migration is applied once, by whichever process got to it first.
+    assert sorted(v for applied in results for v in applied) == list(range(1, len(MIGRATIONS) + 1))
 
 
 def test_a_newer_schema_is_refused(conn: Any) -> None:
     conn.execute("INSERT INTO sesslog_migrations (version) VALUES (%s)", (len(MIGRATIONS) + 1,))
     with pytest.raises(SchemaTooNewError, match="newer than this sesslog"):
         migrate(conn)
-
-
-def test_full_text_and_trigram_indexes_answer(conn: Any) -> None:
-    sid = conn.execute(
-        "INSERT INTO sessions (key, id, created, updated) VALUES (%s, 'x', now(), now())"
-        " RETURNING sid",
-        (KEY,),
-    ).fetchone()[0]
-    conn.execute(
-        "INSERT INTO docs (sid, n, entry, kind, line, text) VALUES (%s, 0, 'e1', 'user', 2, %s)",
-        (sid, "Refactor parse_config so the retry_budget is honoured"),
-    )
-    conn.execute("INSERT INTO files (sid, path) VALUES (%s, 'src/app/config_loader.py')", (sid,))
-    hit = conn.execute(
-        "SELECT entry FROM docs WHERE tsv @@ plainto_tsquery('simple', 'retry_budget honoured')"
-    ).fetchall()
-    assert hit == [("e1",)]
-    assert conn.execute("SELECT path FROM files WHERE path LIKE '%config_load%'").fetchall() == [
-        ("src/app/config_loader.py",)
-    ]
 
 
 def test_a_second_writer_is_refused_with_the_holders_host_and_pid(conn: Any) -> None:

@@ -4,7 +4,7 @@
 ``s3://bucket/prefix`` URL plus the usual ``AWS_*`` environment variables (``AWS_ENDPOINT_URL``,
 ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_REGION``, ...), and offers the few calls
 the layer makes: conditional puts (``If-None-Match: *`` to create, ``If-Match: <etag>`` to
-replace), whole and ranged gets, heads, listings and deletes. Every client error is translated
+replace), whole and ranged gets, heads, listings, server-side copies and deletes. Every client error is translated
 into :mod:`sesslog.backends.objectstore.errors` here and nowhere else.
 
 Requests are retried by the client (5xx answers, dropped connections, time-outs) with
@@ -227,6 +227,15 @@ class Bucket:
             for chunk in obstore.list(self._store, prefix=prefix):
                 found.extend(ObjectInfo(m["path"], m["size"], m["e_tag"]) for m in chunk)
         return sorted(found, key=lambda info: info.key)
+
+    def copy(self, source: str, target: str) -> None:
+        """Copy ``source`` to ``target`` on the server (replacing ``target`` if it exists).
+
+        Raises:
+            FileNotFoundError: No object has the key ``source``.
+        """
+        with self._translated(source):
+            obstore.copy(self._store, source, target, overwrite=True)
 
     def delete(self, key: str) -> None:
         """Delete ``key`` (no error when it is already gone)."""

@@ -55,6 +55,7 @@ __all__ = [
     "ManifestVersion",
     "ReadResult",
     "SegmentLog",
+    "parallel",
 ]
 
 _T = TypeVar("_T")
@@ -100,11 +101,13 @@ class AppendResult:
         version: The manifest now stored.
         written: Segments uploaded by this call.
         reused: Segments already in the bucket with the same name (a resumed upload).
+        written_bytes: Bytes of the segments uploaded by this call.
     """
 
     version: ManifestVersion
     written: int
     reused: int
+    written_bytes: int = 0
 
 
 @dataclass
@@ -132,6 +135,15 @@ class ReadResult:
     def complete(self) -> bool:
         """Every byte asked for was read and checked."""
         return not self.damage
+
+
+def parallel(work: Callable[[_T], _R], items: list[_T], concurrency: int) -> list[_R]:
+    """``work`` over ``items``, results in order, up to ``concurrency`` at once (inline for
+    one item)."""
+    if len(items) <= 1:
+        return [work(item) for item in items]
+    with ThreadPoolExecutor(min(concurrency, len(items))) as pool:
+        return list(pool.map(work, items))
 
 
 class SegmentLog:
@@ -178,11 +190,7 @@ class SegmentLog:
         return f"{self.session}/~segments/{ref.name}"
 
     def _map(self, work: Callable[[_T], _R], items: list[_T]) -> list[_R]:
-        """``work`` over ``items`` in order, up to ``concurrency`` at once (inline for one)."""
-        if len(items) <= 1:
-            return [work(item) for item in items]
-        with ThreadPoolExecutor(min(self.concurrency, len(items))) as pool:
-            return list(pool.map(work, items))
+        return parallel(work, items, self.concurrency)
 
     # ------------------------------------------------------------------ manifest
 
@@ -250,7 +258,9 @@ class SegmentLog:
         self.bucket.put_replacing(key, data, etag)
         return True
 
-    def append(self, data: bytes, *, base: ManifestVersion, fence: int = 0) -> AppendResult:
+    def append(
+        self, data: bytes, *, base: ManifestVersion, fence: int = 0, unfinished: bool = False
+    ) -> AppendResult:
         """Add whole lines after the session's end, as new segments, and commit the manifest.
 
         Args:
@@ -258,25 +268,76 @@ class SegmentLog:
             base: The manifest version this write follows (from :meth:`load` or a previous
                 append): the write is refused if the stored one is no longer it.
             fence: The writer lease's fencing number (``0`` when leases are not used).
+            unfinished: Accept bytes that do not end with a newline (a log created with a torn
+                tail, or a newline completing one): the bytes after the last newline become a
+                segment of their own, counted by the manifest's ``torn``.
 
         Raises:
-            ValueError: ``data`` is empty or does not end with a newline.
+            ValueError: ``data`` is empty or (without ``unfinished``) does not end with a
+                newline.
             StaleFenceError: A writer with a higher fencing number has written the session.
             StaleManifestError: The manifest changed since ``base`` was read.
         """
         current = base.manifest
         if current.fence > fence:
             raise StaleFenceError(self.session, fence, current.fence)
+        cut = data.rfind(b"\n") + 1
+        if not unfinished or cut == len(data):
+            runs = cut_lines(data, self.segment_size)
+        else:
+            runs = [*(cut_lines(data[:cut], self.segment_size) if cut else []), data[cut:]]
+        torn = len(data) - cut if cut else current.torn + len(data)
         refs: list[SegmentRef] = []
-        runs = cut_lines(data, self.segment_size)
         offset = current.size
         for run in runs:
             refs.append(seal(offset, run, current.block_size))
             offset += len(run)
         fresh = self._map(lambda pair: self._upload(*pair), list(zip(refs, runs, strict=True)))
-        version = self._swap(base, current.appended(refs, fence), fence)
+        version = self._swap(base, current.appended(refs, fence, torn=torn), fence)
         written = sum(fresh)
-        return AppendResult(version, written, len(refs) - written)
+        sent = sum(ref.size for ref, new in zip(refs, fresh, strict=True) if new)
+        return AppendResult(version, written, len(refs) - written, sent)
+
+    def claim(self, base: ManifestVersion, fence: int) -> ManifestVersion:
+        """Record ``fence`` in the manifest without adding bytes, so that every writer holding
+        an older fence is refused from now on (a new lease holder does this first).
+
+        Raises:
+            StaleFenceError: A higher fence has written the session already.
+            StaleManifestError: The manifest changed since ``base`` was read.
+        """
+        current = base.manifest
+        if current.fence > fence:
+            raise StaleFenceError(self.session, fence, current.fence)
+        if current.fence == fence and base.etag is not None:
+            return base
+        return self._swap(base, current.appended([], fence, torn=current.torn), fence)
+
+    def cut_back(self, base: ManifestVersion, size: int, *, fence: int = 0) -> ManifestVersion:
+        """End the session at ``size`` (just after a newline): the segments past it leave the
+        manifest, and the one it falls inside is replaced by a new segment of its first bytes.
+        Nothing stored is changed in place: the dropped segments become orphans.
+
+        Raises:
+            ValueError: ``size`` lies outside the session.
+            SegmentCorruptError: The segment to shorten cannot be read whole.
+            StaleFenceError: A writer with a higher fencing number has written the session.
+            StaleManifestError: The manifest changed since ``base`` was read.
+        """
+        current = base.manifest
+        if current.fence > fence:
+            raise StaleFenceError(self.session, fence, current.fence)
+        if not 0 <= size <= current.size:
+            raise ValueError(f"{self.session}: cannot cut back to {size} of {current.size}")
+        kept = [ref for ref in current.segments if ref.end <= size]
+        at = kept[-1].end if kept else 0
+        if at < size:
+            inside = current.overlapping(at, size)[0]
+            head = self._fetch(inside, 0, size - inside.offset, current.block_size)
+            ref = seal(inside.offset, head, current.block_size)
+            self._upload(ref, head)
+            kept.append(ref)
+        return self._swap(base, current.rewritten(kept, fence), fence)
 
     # ------------------------------------------------------------------ reading
 

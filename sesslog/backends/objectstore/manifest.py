@@ -5,7 +5,9 @@ line. It is the session's commit point: segments are written first, then the man
 replaced by a compare-and-swap (``If-Match`` on the ETag it was read with, or ``If-None-Match``
 for the first one), so a writer working from a stale manifest is refused and nothing it wrote is
 listed. ``generation`` counts the updates; ``fence`` is the highest fencing number of a writer
-lease that has written the session (a write under a lower one is refused).
+lease that has written the session (a write under a lower one is refused). ``torn`` counts the
+bytes after the session's last newline: a session created with an unfinished last line keeps it
+until a writer repairs the tail (see :mod:`sesslog.backends.objectstore.log`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class Manifest(msgspec.Struct, frozen=True, rename="camel"):
         block_size: Bytes per CRC-32 block of every segment.
         segments: The segments, in order.
         updated_at: ISO 8601 UTC time of the last update.
+        torn: Bytes after the last newline (an unfinished last line), usually ``0``.
     """
 
     session: str
@@ -54,23 +57,43 @@ class Manifest(msgspec.Struct, frozen=True, rename="camel"):
     updated_at: str
     format: str = FORMAT_NAME
     format_version: int = FORMAT_VERSION
+    torn: int = 0
 
     @classmethod
     def empty(cls, session: str, block_size: int) -> Manifest:
         """The manifest of a session with no bytes yet (never stored)."""
         return cls(session, 0, 0, 0, 0, block_size, [], "")
 
-    def appended(self, refs: list[SegmentRef], fence: int) -> Manifest:
-        """A new generation with ``refs`` added after the last segment."""
+    def appended(self, refs: list[SegmentRef], fence: int, *, torn: int = 0) -> Manifest:
+        """A new generation with ``refs`` added after the last segment (``torn``: bytes after
+        the last newline once they are added)."""
+        return self.rewritten([*self.segments, *refs], fence, torn=torn)
+
+    def rewritten(self, segments: list[SegmentRef], fence: int, *, torn: int = 0) -> Manifest:
+        """A new generation listing ``segments`` (the old ones with a new end)."""
         return msgspec.structs.replace(
             self,
             generation=self.generation + 1,
             fence=max(self.fence, fence),
-            size=refs[-1].end if refs else self.size,
-            lines=self.lines + sum(ref.lines for ref in refs),
-            segments=[*self.segments, *refs],
+            size=segments[-1].end if segments else 0,
+            lines=sum(ref.lines for ref in segments),
+            segments=segments,
             updated_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            torn=torn,
         )
+
+    def prefix_digest(self, size: int) -> str | None:
+        """A digest standing for the session's bytes ``0 .. size``: the SHA-256 of the names
+        of the segments tiling them (names carry their content's SHA-256). ``None`` when no
+        segment ends exactly at ``size``."""
+        names = []
+        for ref in self.segments:
+            if ref.end > size:
+                break
+            names.append(ref.name)
+        if (self.segments[len(names) - 1].end if names else 0) != size:
+            return None
+        return "segments:" + hashlib.sha256("\n".join(names).encode()).hexdigest()
 
     def overlapping(self, start: int, end: int) -> list[SegmentRef]:
         """The segments holding any of the session's bytes ``start .. end``, in order."""
@@ -101,6 +124,8 @@ class Manifest(msgspec.Struct, frozen=True, rename="camel"):
             at = ref.end
         if at != self.size:
             found.append(f"segments end at {at}, size says {self.size}")
+        if not 0 <= self.torn <= self.size:
+            found.append(f"torn tail of {self.torn} bytes")
         return found
 
 

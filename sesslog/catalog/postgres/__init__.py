@@ -1,10 +1,21 @@
-"""The PostgreSQL catalog of a fleet's sessions (``psycopg`` 3, the ``fleet`` extra).
+"""The PostgreSQL catalog of a fleet's sessions (``psycopg`` 3 and ``psycopg_pool``, the
+``fleet`` extra).
 
-Now: the schema as migrations (:mod:`~sesslog.catalog.postgres.migrations`) and the writer
-leases with fencing numbers (:mod:`~sesslog.catalog.postgres.leases`). The catalog interface of
-the SQLite catalog comes on top of these tables.
+:class:`~sesslog.catalog.postgres.catalog.PostgresCatalog` implements the catalog interface
+over the tables of :mod:`~sesslog.catalog.postgres.migrations`; the writer leases with fencing
+numbers are :mod:`~sesslog.catalog.postgres.leases`. Importing this package imports no driver:
+the catalog is loaded on first use.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from typing import TYPE_CHECKING
+
+from sesslog._lazy import lazy_getattr
+
+if TYPE_CHECKING:
+    from sesslog.catalog.postgres.catalog import PostgresCatalog
+
+__all__ = ["PostgresCatalog"]
+
+__getattr__ = lazy_getattr(globals(), {"PostgresCatalog": "sesslog.catalog.postgres.catalog"})

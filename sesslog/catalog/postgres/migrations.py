@@ -142,6 +142,101 @@ MIGRATIONS: tuple[str, ...] = (
         expires_at timestamptz NOT NULL
     );
     """,
+    # 2: the catalog tables as the catalog writes them (version 1's were never written to).
+    # Fingerprint, fold state and position per session as msgpack (read only to catch up),
+    # the listing facts as JSON (``summary``, handed out as they are), times as Unix
+    # milliseconds (the catalog's queries compare them exactly), documents with a tsvector
+    # the catalog builds itself from the shared tokenizer, and trash as a time.
+    """
+    DROP TABLE docs, activity, responses, files, tools, sessions;
+
+    CREATE TABLE sessions (
+        sid bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        key text NOT NULL UNIQUE,
+        source text NOT NULL,
+        id text NOT NULL,
+        cwd text NOT NULL,
+        title text,
+        status text NOT NULL,
+        "user" text,
+        parent text,
+        tags text[] NOT NULL,
+        models text[] NOT NULL,
+        created_ms bigint NOT NULL,
+        updated_ms bigint NOT NULL,
+        entries integer NOT NULL,
+        messages integer NOT NULL,
+        bytes bigint NOT NULL,
+        cost double precision NOT NULL,
+        errors integer NOT NULL,
+        error text,
+        summary bytea NOT NULL,
+        fingerprint bytea NOT NULL,
+        state bytea NOT NULL,
+        position bytea NOT NULL,
+        trashed_at timestamptz
+    );
+    CREATE INDEX sessions_updated ON sessions (updated_ms DESC, key COLLATE "C")
+        WHERE trashed_at IS NULL;
+    CREATE INDEX sessions_cwd ON sessions (cwd, updated_ms DESC) WHERE trashed_at IS NULL;
+    CREATE INDEX sessions_id ON sessions (id text_pattern_ops);
+    CREATE INDEX sessions_source ON sessions (source);
+    CREATE INDEX sessions_tags ON sessions USING gin (tags);
+    CREATE INDEX sessions_trashed ON sessions (trashed_at) WHERE trashed_at IS NOT NULL;
+
+    CREATE TABLE seen (
+        sid bigint NOT NULL REFERENCES sessions ON DELETE CASCADE,
+        key text NOT NULL,
+        PRIMARY KEY (sid, key)
+    );
+
+    CREATE TABLE tools (
+        sid bigint NOT NULL REFERENCES sessions ON DELETE CASCADE,
+        seq integer NOT NULL,
+        call_id text NOT NULL,
+        tool text NOT NULL,
+        summary text NOT NULL,
+        entry text NOT NULL,
+        ok boolean,
+        started_ms bigint,
+        duration_ms bigint,
+        PRIMARY KEY (sid, seq)
+    );
+    CREATE INDEX tools_call ON tools (sid, call_id);
+
+    CREATE TABLE responses (
+        sid bigint NOT NULL REFERENCES sessions ON DELETE CASCADE,
+        key text NOT NULL,
+        model text NOT NULL,
+        day text NOT NULL,
+        input bigint NOT NULL,
+        output bigint NOT NULL,
+        cache_read bigint NOT NULL,
+        cache_write bigint NOT NULL,
+        total bigint NOT NULL,
+        cost double precision NOT NULL,
+        PRIMARY KEY (sid, key)
+    );
+
+    CREATE TABLE activity (
+        sid bigint NOT NULL REFERENCES sessions ON DELETE CASCADE,
+        day text NOT NULL,
+        messages integer NOT NULL,
+        PRIMARY KEY (sid, day)
+    );
+
+    CREATE TABLE docs (
+        sid bigint NOT NULL REFERENCES sessions ON DELETE CASCADE,
+        n integer NOT NULL,
+        entry text NOT NULL,
+        kind text NOT NULL,
+        line integer NOT NULL,
+        text text NOT NULL,
+        tsv tsvector NOT NULL,
+        PRIMARY KEY (sid, n)
+    );
+    CREATE INDEX docs_tsv ON docs USING gin (tsv);
+    """,
 )
 
 

@@ -1,0 +1,178 @@
+"""SQL of the PostgreSQL catalog's queries: listing filters and order, search, statistics.
+
+The meaning of every filter is that of :mod:`sesslog.catalog.query` (the SQLite catalog says
+the same in its own dialect, :mod:`sesslog.catalog.sql`). Text is compared and sorted byte by
+byte (``COLLATE "C"``) whatever the database's locale, and only ASCII letters are folded in a
+title filter, as SQLite's ``lower()`` does. Trashed sessions are left out of everything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sesslog.catalog.query import ascii_lower
+from sesslog.catalog.types import ListQuery, SearchQuery
+
+__all__ = [
+    "DAYS_SQL",
+    "LIVE",
+    "MODELS_SQL",
+    "TOOLS_SQL",
+    "TOTALS_SQL",
+    "USAGE_SQL",
+    "list_sql",
+    "search_sql",
+    "where",
+]
+
+#: The condition of a session that is not in the trash.
+LIVE = "trashed_at IS NULL"
+
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_ORDER = {
+    "updated": "updated_ms",
+    "created": "created_ms",
+    "bytes": "bytes",
+    "cost": "cost",
+    "entries": "entries",
+    "title": "coalesce(title, '') COLLATE \"C\"",
+    "id": 'id COLLATE "C"',
+}
+
+
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def where(query: ListQuery) -> tuple[str, list[Any]]:
+    """The ``WHERE`` clause and its parameters for ``query``'s filters (live sessions)."""
+    q = query
+    parts: list[str] = [LIVE]
+    params: list[Any] = []
+
+    def add(sql: str, *values: Any) -> None:
+        parts.append(sql)
+        params.extend(values)
+
+    if q.cwd is not None:
+        add("cwd = %s", q.cwd)
+    if q.title is not None:
+        add(
+            f"strpos(translate(title, '{_UPPER}', '{_UPPER.lower()}'), %s) > 0",
+            ascii_lower(q.title),
+        )
+    if q.tags:
+        add("tags @> %s::text[]", list(q.tags))
+    if q.status is not None:
+        add("status = %s", q.status)
+    if q.model is not None:
+        add("models @> ARRAY[%s]::text[]", q.model)
+    if q.user is not None:
+        add('"user" = %s', q.user)
+    if q.id_prefix is not None:
+        add("id LIKE %s", _like_prefix(q.id_prefix))
+    if q.parent is not None:
+        suffix = f"_{q.parent}.jsonl"
+        add("(parent = %s OR right(parent, %s) = %s)", q.parent, len(suffix), suffix)
+    if q.has_errors is not None:
+        parts.append("errors > 0" if q.has_errors else "errors = 0")
+    for column, after, before in (
+        ("created_ms", q.created_after, q.created_before),
+        ("updated_ms", q.updated_after, q.updated_before),
+    ):
+        if after is not None:
+            add(f"{column} >= %s", after)
+        if before is not None:
+            add(f"{column} < %s", before)
+    return " WHERE " + " AND ".join(parts), params
+
+
+def list_sql(query: ListQuery, columns: str) -> tuple[str, list[Any]]:
+    """``SELECT columns FROM sessions`` filtered, ordered and paged as ``query`` says."""
+    clause, params = where(query)
+    direction = "DESC" if query.descending else "ASC"
+    sql = (
+        f"SELECT {columns} FROM sessions{clause} "
+        f'ORDER BY {_ORDER[query.order]} {direction}, key COLLATE "C"'
+    )
+    if query.limit is not None:
+        sql += " LIMIT %s"
+        params.append(query.limit)
+    if query.offset:
+        sql += " OFFSET %s"
+        params.append(query.offset)
+    return sql, params
+
+
+def search_sql(query: SearchQuery, raw: bool) -> tuple[str, list[Any]]:
+    """Matching documents with their session, best first (``ts_rank`` with the document
+    length's logarithm as normalisation; ties by session key and document order).
+
+    The first parameter is the query: a ``tsquery`` literal, or text for ``to_tsquery`` when
+    ``raw``.
+    """
+    parse = "to_tsquery('simple', %s)" if raw else "%s::tsquery"
+    sql = (
+        "SELECT d.entry, d.kind, d.line, d.text, ts_rank(d.tsv, q.q, 1) AS rank, s.summary "
+        f"FROM (SELECT {parse} AS q) q, docs d JOIN sessions s ON s.sid = d.sid "
+        f"WHERE d.tsv @@ q.q AND s.{LIVE}"
+    )
+    params: list[Any] = []
+    if query.cwd is not None:
+        sql += " AND s.cwd = %s"
+        params.append(query.cwd)
+    if query.key is not None:
+        sql += " AND s.key = %s"
+        params.append(query.key)
+    sql += ' ORDER BY rank DESC, s.key COLLATE "C", d.n LIMIT %s OFFSET %s'
+    params += [query.limit, query.offset]
+    return sql, params
+
+
+_LIVE_SIDS = f"SELECT sid FROM sessions WHERE {LIVE}"
+
+TOTALS_SQL = (
+    "SELECT count(*), count(error), coalesce(sum(entries), 0), coalesce(sum(messages), 0), "
+    f"coalesce(sum(bytes), 0) FROM sessions WHERE {LIVE}"
+)
+
+# Each response once across the store: rows of one key in several sessions are copies.
+_DISTINCT_RESPONSES = (
+    "SELECT key, max(model) AS model, max(day) AS day, max(input) AS input, "
+    "max(output) AS output, max(cache_read) AS cache_read, max(cache_write) AS cache_write, "
+    "max(total) AS total, max(cost) AS cost FROM responses "
+    f"WHERE sid IN ({_LIVE_SIDS}) GROUP BY key"
+)
+
+USAGE_SQL = (
+    "SELECT count(*), coalesce(sum(input), 0), coalesce(sum(output), 0), "
+    "coalesce(sum(cache_read), 0), coalesce(sum(cache_write), 0), coalesce(sum(total), 0), "
+    f"coalesce(sum(cost), 0.0) FROM ({_DISTINCT_RESPONSES}) r"
+)
+
+MODELS_SQL = (
+    "SELECT model, count(*), sum(input), sum(output), sum(cache_read), sum(cache_write), "
+    f"sum(total), sum(cost) FROM ({_DISTINCT_RESPONSES}) r GROUP BY model"
+)
+
+DAYS_SQL = {
+    "responses": (
+        f"SELECT day, count(*), sum(total), sum(cost) FROM ({_DISTINCT_RESPONSES}) r "
+        "WHERE day <> '' GROUP BY day"
+    ),
+    "messages": (
+        f"SELECT day, sum(messages) FROM activity WHERE sid IN ({_LIVE_SIDS}) GROUP BY day"
+    ),
+    "sessions": (
+        "SELECT to_char(to_timestamp(created_ms / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD'), "
+        f"count(*) FROM sessions WHERE created_ms > 0 AND {LIVE} GROUP BY 1"
+    ),
+}
+
+# Each tool call once across the store: a fork copies a call with its entry's id.
+TOOLS_SQL = (
+    "SELECT tool, count(*), coalesce(sum(failed), 0), avg(duration) FROM ("
+    "SELECT max(tool) AS tool, max(CASE WHEN ok = false THEN 1 ELSE 0 END) AS failed, "
+    "max(duration_ms) AS duration FROM tools "
+    f"WHERE sid IN ({_LIVE_SIDS}) GROUP BY call_id, entry) t GROUP BY tool"
+)
