@@ -16,7 +16,9 @@ SYNOPSIS = re.compile(r"^- `sesslog ([a-z][\w-]*)([^`]*)`", re.MULTILINE)
 OPTION = re.compile(r"(?<![\w-])(--?[a-zA-Z][\w-]*)")
 #: Options every command (or every command of a section) shares, each documented once in the
 #: section introducing them rather than in every synopsis.
-SHARED = {"-h", "--help", "--json", "--color", "--root", "--mode"}
+#: Options many commands share, each documented once in its own paragraph of docs/cli.md rather
+#: than in every synopsis (the fleet's --blobs and --catalog: "A fleet's catalog", "Pushing").
+SHARED = {"-h", "--help", "--json", "--color", "--root", "--mode", "--blobs", "--catalog"}
 
 
 def _commands() -> dict[str, list[tuple[str, ...]]]:
@@ -61,3 +63,8 @@ def test_each_synopsis_names_exactly_the_options_of_its_command() -> None:
 def test_the_shared_options_are_documented() -> None:
     text = DOC.read_text(encoding="utf-8")
     assert [o for o in sorted(SHARED - {"-h"}) if f"`{o}" not in text] == []
+
+
+def test_every_shared_option_is_documented() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    assert [o for o in sorted(SHARED - {"-h", "--help"}) if f"`{o}" not in text] == []
