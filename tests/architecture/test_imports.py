@@ -269,11 +269,13 @@ def test_a_read_command_loads_no_write_path_and_no_other_command(tmp_path: Path)
     modules = _loaded(code)
     assert "sesslog.cli.core" in modules
     loaded = [m for m in modules if m.startswith(("sesslog.write", "sesslog.cli.", "sesslog.v2"))]
-    # store_access: how a REF is looked up in a store (its store imports wait for a REF)
+    # store_access: how a REF is looked up in a store; remote: the --blobs and --catalog
+    # options (the store and fleet imports of both wait for a REF or a URL)
     assert loaded == [
         "sesslog.cli.core", "sesslog.cli.errors", "sesslog.cli.inputs", "sesslog.cli.output",
-        "sesslog.cli.store_access",
+        "sesslog.cli.remote", "sesslog.cli.store_access",
     ]  # fmt: skip
+    assert "sesslog.fleet" not in modules and "obstore" not in modules and "psycopg" not in modules
     assert "sesslog.store" not in modules and "sesslog.catalog" not in modules
     assert "importlib.metadata" not in modules
 
