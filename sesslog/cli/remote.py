@@ -11,13 +11,21 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from typing import Any
 
 from sesslog.cli.errors import CommandError
 from sesslog.cli.output import EXIT_FOUND, EXIT_OK, EXIT_USAGE, Output
 from sesslog.render.escape import escape_text
 
-__all__ = ["CATALOG_ENV", "catalog_url", "open_remote_store", "remote_info", "remote_options"]
+__all__ = [
+    "CATALOG_ENV",
+    "answer_from_catalog",
+    "catalog_url",
+    "open_remote_store",
+    "remote_info",
+    "remote_options",
+]
 
 #: The environment variable naming the remote catalog.
 CATALOG_ENV = "SESSLOG_CATALOG"
@@ -72,6 +80,20 @@ def open_remote_store(url: str) -> Any:
     from sesslog.store.core import StoreCore
 
     return StoreCore.over_catalog(PostgresCatalog(url, max_connections=2))
+
+
+def answer_from_catalog(parser: argparse.ArgumentParser) -> None:
+    """Make ``info`` answer from the remote catalog when one is named: always with
+    ``--catalog``; with ``$SESSLOG_CATALOG`` when its ``file`` argument is not a file."""
+    local: Callable[[argparse.Namespace, Output], int] = parser.get_default("handler")
+
+    def either(args: argparse.Namespace, out: Output) -> int:
+        url = catalog_url(args)
+        if url is not None and (args.catalog or not os.path.lexists(args.file)):
+            return remote_info(url, args.file, out)
+        return local(args, out)
+
+    parser.set_defaults(handler=either)
 
 
 def remote_info(url: str, ref: str, out: Output) -> int:

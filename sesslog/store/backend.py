@@ -134,6 +134,8 @@ class FolderFiles:
         self._durability = durability
         self._clock = clock
         self._lock_wait = lock_wait
+        #: Called with the size of every read (the progress of a catalog rebuild).
+        self.on_read: Callable[[int], None] | None = None
 
     # ------------------------------------------------------------------ reading
 
@@ -238,7 +240,10 @@ class FolderFiles:
                 parts.append(part)
                 offset += len(part)
                 length -= len(part)
-            return b"".join(parts)
+            data = b"".join(parts)
+            if self.on_read is not None:
+                self.on_read(len(data))
+            return data
         finally:
             os.close(fd)
 

@@ -134,7 +134,7 @@ def test_export_and_share_find_the_store_through_the_environment(
 def test_unknown_and_ambiguous_references(store_root: Path) -> None:
     done = run_cli("export", "nothing-like-it", "--root", str(store_root), "--format", "md")
     assert done.returncode == 4
-    assert b"no such file, and no session of the store" in done.stderr
+    assert b"nothing-like-it: no such file, nor a session with that id" in done.stderr
     with SessionStore(store_root) as store:
         (other,) = [info.id for info in store.list() if info.id != SMALL_ID]
         store.set_title(other, "Listing the shop")
