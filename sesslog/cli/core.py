@@ -14,9 +14,8 @@ from sesslog.cli.errors import CommandError
 from sesslog.cli.inputs import accept_session_ref, existing_file, open_session
 from sesslog.cli.output import EXIT_FOUND, EXIT_OK, Output
 from sesslog.cli.remote import (
+    answer_from_catalog,
     blobs_options,
-    catalog_url,
-    remote_info,
     remote_options,
     remote_session,
 )
@@ -98,6 +97,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     )
     for reader in (info, tree, context):
         accept_session_ref(reader)
+    answer_from_catalog(info)  # --catalog URL: REF is a session of that catalog
     check = add(
         "check",
         "report every anomaly with line and byte offset; exit 1 if anything was lost",
@@ -127,9 +127,6 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 
 def _info(args: argparse.Namespace, out: Output) -> int:
-    url = catalog_url(args)
-    if url is not None and (args.catalog or not os.path.lexists(args.file)):
-        return remote_info(url, args.file, out)
     session = open_session(args.file, args.mode)
     tree = session.tree
     types: Counter[str] = Counter()

@@ -159,14 +159,8 @@ def session_path(
 
 
 def _names_a_remote_store(args: argparse.Namespace) -> bool:
-    """Whether the command reads a fleet's bucket (``--blobs``) or catalog (``--catalog``)."""
-    if getattr(args, "blobs", None):
-        return True
-    if not hasattr(args, "catalog"):
-        return False
-    from sesslog.cli.remote import catalog_url
-
-    return catalog_url(args) is not None
+    """Whether the command reads its session from a fleet's bucket (``--blobs``)."""
+    return bool(getattr(args, "blobs", None))
 
 
 def accept_session_ref(parser: argparse.ArgumentParser) -> None:

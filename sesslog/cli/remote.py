@@ -22,7 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from sesslog.cli.errors import CommandError
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BLOBS_ENV",
     "CATALOG_ENV",
+    "answer_from_catalog",
     "blobs_options",
     "catalog_url",
     "open_blobs",
@@ -128,6 +129,20 @@ def open_remote_store(url: str) -> Any:
     from sesslog.store.core import StoreCore
 
     return StoreCore.over_catalog(PostgresCatalog(url, max_connections=2))
+
+
+def answer_from_catalog(parser: argparse.ArgumentParser) -> None:
+    """Make ``info`` answer from the remote catalog when one is named: always with
+    ``--catalog``; with ``$SESSLOG_CATALOG`` when its ``file`` argument is not a file."""
+    local: Callable[[argparse.Namespace, Output], int] = parser.get_default("handler")
+
+    def either(args: argparse.Namespace, out: Output) -> int:
+        url = catalog_url(args)
+        if url is not None and (args.catalog or not os.path.lexists(args.file)):
+            return remote_info(url, args.file, out)
+        return local(args, out)
+
+    parser.set_defaults(handler=either)
 
 
 def remote_info(url: str, ref: str, out: Output) -> int:

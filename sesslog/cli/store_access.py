@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sesslog.cli.errors import CommandError
 from sesslog.cli.output import EXIT_OK, EXIT_USAGE, Output
+from sesslog.cli.remote import catalog_url, open_remote_store
 from sesslog.render.escape import escape_text
 
 if TYPE_CHECKING:
@@ -122,11 +123,7 @@ def _refused() -> tuple[type[BaseException], ...]:
 
 def _catalog_url(args: argparse.Namespace) -> str | None:
     """The fleet catalog of a command that takes ``--catalog`` (else ``None``: local)."""
-    if not hasattr(args, "catalog"):
-        return None
-    from sesslog.cli.remote import catalog_url
-
-    return catalog_url(args)
+    return catalog_url(args) if hasattr(args, "catalog") else None
 
 
 @contextmanager
@@ -154,9 +151,7 @@ def opened_store(
         try:
             url = _catalog_url(args)
             root = sessions_root(getattr(args, "root", None))
-            if url is not None:
-                from sesslog.cli.remote import open_remote_store
-
+            if url is not None:  # --catalog: a fleet's catalog, read only
                 store = cast("SessionStore", open_remote_store(url))
             elif core:
                 from sesslog.store.core import StoreCore
