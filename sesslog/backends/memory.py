@@ -13,6 +13,7 @@ local backend's; trashed logs get the key ``.trash/<n>/<key>``.
 
 from __future__ import annotations
 
+import builtins
 import os
 import threading
 import time
@@ -22,6 +23,7 @@ from sesslog._closing import Closing
 from sesslog.backends.fingerprints import edges_of_bytes
 from sesslog.backends.protocol import (
     Fingerprint,
+    FolderInfo,
     Lease,
     LeaseHolder,
     LogInfo,
@@ -227,6 +229,19 @@ class MemoryBackend:
         with self._lock:
             logs = self._trash if trash else self._logs
             return [LogInfo(k, len(v.data), v.mtime_ns) for k, v in sorted(logs.items())]
+
+    def folders(self) -> builtins.list[FolderInfo] | None:
+        """``None``: a memory backend keeps no folder stamps (a listing is cheap here)."""
+        return None
+
+    def list_folder(self, name: str) -> builtins.list[LogInfo]:
+        """The logs directly in folder ``name`` (``""``: the root)."""
+        prefix = name + "/" if name else ""
+        return [
+            info
+            for info in self.list()
+            if info.key.startswith(prefix) and "/" not in info.key[len(prefix) :]
+        ]
 
     def active_writer(self, key: str) -> LeaseHolder | None:
         """The lease's holder, or ``None``."""

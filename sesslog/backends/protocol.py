@@ -25,6 +25,7 @@ The promises every implementation keeps (``tests/contract/test_log_backend.py`` 
 
 from __future__ import annotations
 
+import builtins
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
@@ -34,6 +35,7 @@ from sesslog.errors import WriterFailedError
 
 __all__ = [
     "Fingerprint",
+    "FolderInfo",
     "Lease",
     "LeaseHolder",
     "LogBackend",
@@ -108,17 +110,40 @@ class Fingerprint(msgspec.Struct, frozen=True):
 
 
 class LogInfo(msgspec.Struct, frozen=True):
-    """One log as a listing shows it.
+    """One log as a listing shows it: its key and the facts that tell when it changed.
 
     Attributes:
         key: The log's key (for a trashed log, its key in the trash).
         size: Its length in bytes.
         mtime_ns: When it last changed, in nanoseconds since the epoch.
+        ino: The identity of the stored object (a file's inode), or 0 where the backend has
+            none: a log replaced whole gets a new one.
+        ctime_ns: When its metadata last changed (a rename, a permission change), or 0.
+        problem: Why the log is listed but cannot be read (a symlink in a local folder), or
+            ``None``; reading it raises.
     """
 
     key: str
     size: int
     mtime_ns: int
+    ino: int = 0
+    ctime_ns: int = 0
+    problem: str | None = None
+
+
+class FolderInfo(msgspec.Struct, frozen=True):
+    """One folder of logs as :meth:`LogBackend.folders` shows it: a log added, removed or
+    renamed in it changes its stamp.
+
+    Attributes:
+        name: The folder's key (``""`` for the backend's root).
+        mtime_ns: Its last change, in nanoseconds since the epoch.
+        ino: Its identity (a folder replaced gets a new one), or 0.
+    """
+
+    name: str
+    mtime_ns: int
+    ino: int
 
 
 class TailRepair(msgspec.Struct, frozen=True):
@@ -259,7 +284,24 @@ class LogBackend(Protocol):
         ...
 
     def list(self, *, trash: bool = False) -> list[LogInfo]:
-        """Every log (or with ``trash``, every trashed log), sorted by key."""
+        """Every log (or with ``trash``, every trashed log), sorted by key.
+
+        Logs live in the root and in its folders, one level deep (pi's layout,
+        ``<folder>/<file>``); keys whose first part starts with ``.`` are the backend's own
+        (its trash, a store's catalog) and are not listed. A log that is there but cannot be
+        read is listed with its ``problem``.
+        """
+        ...
+
+    def folders(self) -> builtins.list[FolderInfo] | None:
+        """The root (``""``) and each folder of logs with its stamp, so that a caller can list
+        again only the folders whose stamp changed; ``None`` when the backend cannot tell
+        (a caller then lists every log)."""
+        ...
+
+    def list_folder(self, name: str) -> builtins.list[LogInfo]:
+        """The logs directly in folder ``name`` (``""``: the root), in no particular order:
+        what :meth:`list` gives for that folder."""
         ...
 
     def trash(self, key: str) -> str:
