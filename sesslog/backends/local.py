@@ -91,6 +91,7 @@ class LocalFolder:
     """
 
     kind = "jsonl"
+    trash_folder = TRASH_FOLDER
 
     def __init__(
         self,

@@ -8,7 +8,7 @@ lease can also be expired (:meth:`MemoryBackend.expire_lease`), as a database le
 the next writer gets a higher fence and the old one's writes are refused.
 
 :meth:`sesslog.Session.in_memory` keeps its session here. Keys follow the same rules as the
-local backend's; trashed logs get the key ``.trash/<n>/<key>``.
+local backend's; trashed logs get the key ``.trash/<deleted-at-ms>/<key>``.
 """
 
 from __future__ import annotations
@@ -60,13 +60,13 @@ class MemoryBackend:
     """Session logs in memory (see the module documentation)."""
 
     kind = "memory"
+    trash_folder = _TRASH
 
     def __init__(self) -> None:
         self._logs: dict[str, _Log] = {}
         self._trash: dict[str, _Log] = {}
         self._lock = threading.Lock()
         self._fence = 0
-        self._trashed = 0
         #: Torn tails moved aside, by name (``<key>.torn-at-<offset>``).
         self.side_files: dict[str, bytes] = {}
 
@@ -251,14 +251,17 @@ class MemoryBackend:
 
     # ------------------------------------------------------------------ trash
 
-    def trash(self, key: str) -> str:
-        """Move the log to ``.trash/<n>/<key>`` (refused while a writer holds it)."""
+    def trash(self, key: str, *, deleted_ms: int | None = None) -> str:
+        """Move the log to ``.trash/<deleted-at-ms>/<key>`` (the first free millisecond from
+        ``deleted_ms``, default now; refused while a writer holds it)."""
+        when = time.time_ns() // 1_000_000 if deleted_ms is None else deleted_ms
         with self._lock:
             if key not in self._logs:
                 raise FileNotFoundError(f"{self.describe(key)}: no such log")
             log = self._unleased(key)
-            self._trashed += 1
-            trash_key = f"{_TRASH}/{self._trashed}/{key}"
+            while f"{_TRASH}/{when}/{key}" in self._trash:
+                when += 1
+            trash_key = f"{_TRASH}/{when}/{key}"
             self._trash[trash_key] = self._logs.pop(key)
             log.changed()
             return trash_key

@@ -219,12 +219,20 @@ class LogBackend(Protocol):
     Keys are ``/``-separated strings relative to the backend's root; ``..`` and absolute keys
     are refused with ``ValueError``.
 
+    Trashed logs keep their key under the backend's trash folder:
+    ``<trash_folder>/<deleted-at-ms>/<key>``, the bucket being the deletion time in Unix
+    milliseconds (the first one not holding that key already, so a trashed log is never
+    replaced), which tells a store when it was deleted and where it goes back.
+
     Attributes:
         kind: A short name of the storage (``jsonl``, ``memory``), also the
             :class:`~sesslog.projections.protocol.SessionStoreKind` of a session read from it.
+        trash_folder: The key prefix of trashed logs (``.sesslog/trash`` for a local folder,
+            the layout of a session store's trash; ``.trash`` in memory).
     """
 
     kind: str
+    trash_folder: str
 
     def describe(self, key: str) -> str:
         """How messages name the log of ``key`` (its path for local files)."""
@@ -304,11 +312,17 @@ class LogBackend(Protocol):
         what :meth:`list` gives for that folder."""
         ...
 
-    def trash(self, key: str) -> str:
+    def trash(self, key: str, *, deleted_ms: int | None = None) -> str:
         """Move a log to the trash (under the lease, so never behind a live writer's back).
 
+        Args:
+            key: The log.
+            deleted_ms: The deletion time that names the trash bucket (Unix milliseconds;
+                default: now). A store passes its own clock's time.
+
         Returns:
-            The log's key in the trash (for :meth:`restore` and :meth:`delete`).
+            The log's key in the trash, ``<trash_folder>/<deleted-at-ms>/<key>`` (for
+            :meth:`restore` and :meth:`delete`).
 
         Raises:
             SessionLockedError: A writer holds the lease.

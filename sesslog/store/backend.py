@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Protocol
 import msgspec
 
 from sesslog.backends.layout import folder_for_cwd, session_file_name
-from sesslog.backends.local import TRASH_FOLDER, LocalFolder
+from sesslog.backends.local import LocalFolder
+from sesslog.backends.protocol import LogBackend
 from sesslog.catalog.backend_files import BackendFiles
 from sesslog.catalog.files import SessionFiles, file_id
 from sesslog.errors import SessionNotFoundError, UnsafeSessionFileError
@@ -40,6 +41,7 @@ __all__ = [
     "STATE_FOLDER",
     "FolderFiles",
     "StoreBackend",
+    "StoreFiles",
     "TrashItem",
     "check_regular_file",
     "key_for",
@@ -112,43 +114,48 @@ class StoreBackend(SessionFiles, Protocol):
         ...
 
 
-class FolderFiles(BackendFiles):
-    """A folder of session files in pi's layout, through a
-    :class:`~sesslog.backends.local.LocalFolder` (listed and read as any backend's logs,
+class StoreFiles(BackendFiles):
+    """The sessions of a store in any backend of the storage seam, in pi's layout of keys
+    (listed and read as any backend's logs,
     :class:`~sesslog.catalog.backend_files.BackendFiles`).
 
     Args:
-        root: The sessions root.
-        durability: How sessions opened for the store's writes reach the disk.
-        clock: Unix milliseconds, for new sessions' headers.
-        lock_wait: Seconds to wait for another writer's lock.
+        backend: Where every byte lives.
+        root: The store's folder, when its backend is one on this machine (paths given as
+            references are matched against it), else ``None``.
+        durability: How sessions opened for the store's writes reach the storage.
+        clock: Unix milliseconds, for new sessions' headers and deletion times.
+        lock_wait: Seconds to wait for another writer's lease.
 
     Attributes:
-        backend: The local folder every byte goes through.
+        backend: Where every byte lives.
     """
-
-    backend: LocalFolder
 
     def __init__(
         self,
-        root: Path,
+        backend: LogBackend,
         *,
+        root: Path | None,
         durability: Durability,
         clock: Callable[[], int],
-        lock_wait: float | None = 5.0,
+        lock_wait: float | None,
     ) -> None:
-        super().__init__(LocalFolder(root))
+        super().__init__(backend)
         self.root = root
         self._durability = durability
         self._clock = clock
         self._lock_wait = lock_wait
 
     def local_path(self, key: str) -> Path | None:
-        """The session file's path."""
+        """The session's file, when it is one on this machine."""
         return self.backend.local_path(key)
 
     def key_of(self, path: Path) -> str | None:
-        """The key of ``path`` when it is a session file of this store."""
+        """The key of ``path`` when it names a session of this store (a file in the store's
+        folder; for a store without one, a key)."""
+        if self.root is None:
+            key = path.as_posix()
+            return key if self.stat(key) is not None else None
         try:
             relative = path.absolute().parent.resolve().relative_to(self.root.resolve())
         except ValueError:
@@ -163,44 +170,44 @@ class FolderFiles(BackendFiles):
     def create(
         self, *, cwd: str, session_id: str | None, parent: str | None
     ) -> tuple[str, Session]:
-        """Create a session file in pi's layout."""
+        """Create a session in pi's layout of keys."""
         from sesslog.session import Session
 
         session = Session.create(
             cwd=cwd,
-            root=self.root,
             session_id=session_id,
             parent_session=parent,
             clock=self._clock,
             durability=self._durability,
+            backend=self.backend,
         )
-        assert session.path is not None
-        return f"{session.path.parent.name}/{session.path.name}", session
+        return session.key, session
 
     def write_new(self, cwd: str, session_id: str, timestamp: str, data: bytes) -> str:
-        """Create a session file from whole bytes (born complete, never over another file,
-        never through a folder that is a symbolic link)."""
+        """Create a session from whole bytes (born complete, never over another session;
+        a local folder never writes through a session folder that is a symbolic link)."""
         key = key_for(cwd, timestamp, session_id)
         self.backend.create(key, data).close()
         return key
 
     def open(self, key: str, *, read_only: bool = False) -> Session:
-        """Open a session file (never through a symlink).
+        """Open a session of the store (never through a symlink).
 
         Raises:
-            SessionNotFoundError: No such file.
-            UnsafeSessionFileError: A symlink.
+            SessionNotFoundError: No such session.
+            UnsafeSessionFileError: The session file is a symlink.
         """
         from sesslog.session import Session
 
         try:
             problem = self.backend.stat(key).problem
         except FileNotFoundError as exc:
-            raise SessionNotFoundError(f"{self.describe(key)}: no such session file") from exc
+            raise SessionNotFoundError(f"{self.describe(key)}: no such session") from exc
         if problem is not None:
             raise UnsafeSessionFileError(f"{self.describe(key)}: the session file is {problem}")
         return Session.open(
-            self.backend.path(key),
+            key,
+            backend=self.backend,
             read_only=read_only,
             lock_wait=self._lock_wait,
             clock=self._clock,
@@ -208,18 +215,22 @@ class FolderFiles(BackendFiles):
         )
 
     def release(self, session: Session) -> None:
-        """Write, sync and unlock what the store appended."""
+        """Write, sync and release what the store appended."""
         session.close()
 
     # ------------------------------------------------------------------ trash
 
     def trash(self, key: str, when_ms: int) -> TrashItem:
-        """Move a session file (and its V2 sidecar) to the trash."""
+        """Move a session (and, in a folder, its V2 sidecar) to the backend's trash.
+
+        Raises:
+            SessionLockedError: A writer holds it.
+        """
         size = self.backend.stat(key).size
         return self._item(self.backend.trash(key, deleted_ms=when_ms), size)
 
     def _item(self, trashed: str, size: int) -> TrashItem:
-        trash_key = trashed[len(TRASH_FOLDER) + 1 :]
+        trash_key = trashed[len(self.backend.trash_folder) + 1 :]
         when, key = trash_key.split("/", 1)
         return TrashItem(
             trash_key=trash_key,
@@ -232,10 +243,11 @@ class FolderFiles(BackendFiles):
 
     def list_trash(self) -> list[TrashItem]:
         """Everything in the trash, oldest deletion first."""
+        skip = len(self.backend.trash_folder) + 1
         items = [
             self._item(info.key, info.size)
             for info in self.backend.list(trash=True)
-            if info.key[len(TRASH_FOLDER) + 1 :].split("/", 1)[0].isdigit()
+            if info.key[skip:].split("/", 1)[0].isdigit()
         ]
         return sorted(items, key=lambda i: (int(i.trash_key.split("/", 1)[0]), i.trash_key))
 
@@ -243,13 +255,39 @@ class FolderFiles(BackendFiles):
         """Move a session back where it was.
 
         Raises:
-            FileExistsError: A session file is there again.
+            FileExistsError: A session is there again.
         """
-        return self.backend.restore(f"{TRASH_FOLDER}/{item.trash_key}")
+        return self.backend.restore(f"{self.backend.trash_folder}/{item.trash_key}")
 
     def delete(self, item: TrashItem) -> None:
         """Delete a trashed session (and its sidecar) for good."""
-        self.backend.delete(f"{TRASH_FOLDER}/{item.trash_key}")
+        self.backend.delete(f"{self.backend.trash_folder}/{item.trash_key}")
+
+
+class FolderFiles(StoreFiles):
+    """A folder of session files in pi's layout, through a
+    :class:`~sesslog.backends.local.LocalFolder`.
+
+    Args:
+        root: The sessions root.
+        durability: How sessions opened for the store's writes reach the disk.
+        clock: Unix milliseconds, for new sessions' headers and deletion times.
+        lock_wait: Seconds to wait for another writer's lock.
+    """
+
+    backend: LocalFolder
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        durability: Durability,
+        clock: Callable[[], int],
+        lock_wait: float | None = 5.0,
+    ) -> None:
+        super().__init__(
+            LocalFolder(root), root=root, durability=durability, clock=clock, lock_wait=lock_wait
+        )
 
 
 def key_for(cwd: str, timestamp: str, session_id: str) -> str:
