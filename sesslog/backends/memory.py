@@ -225,10 +225,19 @@ class MemoryBackend:
                 prefix.release()
 
     def list(self, *, trash: bool = False) -> list[LogInfo]:
-        """Every log (or trashed log), sorted by key."""
+        """Every log in pi's layout (the root and its folders, hidden names left out), or
+        every trashed log, sorted by key."""
         with self._lock:
-            logs = self._trash if trash else self._logs
-            return [LogInfo(k, len(v.data), v.mtime_ns) for k, v in sorted(logs.items())]
+            logs: builtins.list[tuple[str, _Log]]
+            if trash:
+                logs = list(self._trash.items())
+            else:  # pi's layout: the root and its folders, hidden names left out
+                logs = [
+                    (k, v)
+                    for k, v in self._logs.items()
+                    if k.count("/") <= 1 and not k.startswith(".")
+                ]
+            return [LogInfo(k, len(v.data), v.mtime_ns) for k, v in sorted(logs)]
 
     def folders(self) -> builtins.list[FolderInfo] | None:
         """``None``: a memory backend keeps no folder stamps (a listing is cheap here)."""

@@ -16,8 +16,6 @@ session's V2 sidecar moves with it.
 
 from __future__ import annotations
 
-import os
-import stat as stat_mode
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -43,7 +41,7 @@ __all__ = [
     "StoreBackend",
     "StoreFiles",
     "TrashItem",
-    "check_regular_file",
+    "check_log",
     "key_for",
 ]
 
@@ -199,12 +197,7 @@ class StoreFiles(BackendFiles):
         """
         from sesslog.session import Session
 
-        try:
-            problem = self.backend.stat(key).problem
-        except FileNotFoundError as exc:
-            raise SessionNotFoundError(f"{self.describe(key)}: no such session") from exc
-        if problem is not None:
-            raise UnsafeSessionFileError(f"{self.describe(key)}: the session file is {problem}")
+        check_log(self.backend, key)
         return Session.open(
             key,
             backend=self.backend,
@@ -295,18 +288,17 @@ def key_for(cwd: str, timestamp: str, session_id: str) -> str:
     return f"{folder_for_cwd(cwd)}/{session_file_name(timestamp, session_id)}"
 
 
-def check_regular_file(path: Path) -> None:
-    """Refuse a session file that is a symlink or not a regular file.
+def check_log(backend: LogBackend, key: str) -> None:
+    """Refuse a session that is missing or that its backend lists with a problem (a session
+    file that is a symlink).
 
     Raises:
-        SessionNotFoundError: No such file.
-        UnsafeSessionFileError: A symlink, a folder, a device.
+        SessionNotFoundError: No such session.
+        UnsafeSessionFileError: The backend will not read it.
     """
     try:
-        mode = os.lstat(path).st_mode
+        problem = backend.stat(key).problem
     except FileNotFoundError as exc:
-        raise SessionNotFoundError(f"{path}: no such session file") from exc
-    if stat_mode.S_ISLNK(mode):
-        raise UnsafeSessionFileError(f"{path}: the session file is a symlink; not followed")
-    if not stat_mode.S_ISREG(mode):
-        raise UnsafeSessionFileError(f"{path}: not a regular file")
+        raise SessionNotFoundError(f"{backend.describe(key)}: no such session file") from exc
+    if problem is not None:
+        raise UnsafeSessionFileError(f"{backend.describe(key)}: the session file is {problem}")
