@@ -8,11 +8,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from sesslog.cli.errors import CommandError
-from sesslog.cli.inputs import existing_file, open_session
+from sesslog.cli.inputs import accept_session_ref, existing_file, open_session
 from sesslog.cli.output import EXIT_FOUND, EXIT_OK, Output
 from sesslog.format.reader import ReadMode
 from sesslog.projections.sidecar import sidecar_folder
+from sesslog.session import Session
 
 __all__ = ["non_negative_int", "positive_int", "register"]
 
@@ -58,7 +61,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         parser.set_defaults(handler=handler)
         return parser
 
-    add("info", "summarise a session: ids, counts, branches, damage", _info)
+    info = add("info", "summarise a session: ids, counts, branches, damage", _info)
     tree = add("tree", "show the session's tree of entries", _tree)
     tree.add_argument("--active", action="store_true", help="show only the path to the leaf")
     tree.add_argument(
@@ -66,6 +69,16 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     )
     context = add("context", "show the model context at the leaf (or --leaf ID)", _context)
     context.add_argument("--leaf", metavar="ID", help="entry to stand on instead of the leaf")
+    context.add_argument(
+        "--last", type=positive_int, metavar="N", help="show only the last N messages"
+    )
+    context.add_argument(
+        "--tokens",
+        action="store_true",
+        help="print only the context's size in tokens (from usage, else estimated)",
+    )
+    for reader in (info, tree, context):
+        accept_session_ref(reader)
     check = add(
         "check",
         "report every anomaly with line and byte offset; exit 1 if anything was lost",
@@ -171,7 +184,11 @@ def _tree(args: argparse.Namespace, out: Output) -> int:
 
 def _context(args: argparse.Namespace, out: Output) -> int:
     session = open_session(args.file, args.mode)
+    if args.tokens:
+        return _context_tokens(session, args, out)
     context = session.context(args.leaf)
+    if args.last is not None:
+        context = msgspec.structs.replace(context, messages=context.messages[-args.last :])
     if out.json_mode:
         out.json(context.to_json())
         return EXIT_OK
@@ -179,6 +196,20 @@ def _context(args: argparse.Namespace, out: Output) -> int:
 
     for text in render_context(context, style=out.style):
         out.line(text)
+    return EXIT_OK
+
+
+def _context_tokens(session: Session, args: argparse.Namespace, out: Output) -> int:
+    from sesslog.store.tokens import context_tokens
+
+    tokens = context_tokens(session, args.leaf)
+    if out.json_mode:
+        out.json(tokens)
+    else:
+        out.line(
+            f"{tokens.tokens} tokens in {tokens.messages} messages ({tokens.method}: "
+            f"{tokens.from_usage} reported, {tokens.estimated} estimated)"
+        )
     return EXIT_OK
 
 

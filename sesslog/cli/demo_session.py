@@ -36,14 +36,24 @@ def _tool_turn(
         ],
         provider="anthropic",
         model="claude-sonnet-4-5",
-        usage=E.Usage(input=1200, output=85, total_tokens=1285),
+        usage=E.Usage(
+            input=1200,
+            output=85,
+            total_tokens=1285,
+            cost=E.Cost(input=0.0036, output=0.0013, total=0.0049),
+        ),
     )
     s.append_tool_result(call_id, tool, result)
     s.append_assistant_message(
         reply,
         provider="anthropic",
         model="claude-sonnet-4-5",
-        usage=E.Usage(input=1400, output=120, total_tokens=1520),
+        usage=E.Usage(
+            input=1400,
+            output=120,
+            total_tokens=1520,
+            cost=E.Cost(input=0.0042, output=0.0018, total=0.006),
+        ),
     )
 
 

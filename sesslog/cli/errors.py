@@ -29,6 +29,7 @@ from sesslog.errors import (
     SesslogError,
     SidecarBusyError,
     SidecarCorruptError,
+    SnapshotNotFoundError,
     WriterFailedError,
 )
 
@@ -66,6 +67,7 @@ _ERRNO: dict[int, tuple[int, str]] = {
 _CLASSES: tuple[tuple[type[BaseException], int], ...] = (
     (SessionNotFoundError, EXIT_MISSING),
     (EntryNotFoundError, EXIT_MISSING),
+    (SnapshotNotFoundError, EXIT_MISSING),
     (SessionLockedError, EXIT_LOCKED),
     (SessionChangedError, EXIT_LOCKED),
     (SidecarBusyError, EXIT_LOCKED),

@@ -1,5 +1,8 @@
 """Checks of the files a command is given, before anything reads or writes them.
 
+A command that reads one session may also be given a session of the store by id, unique id
+prefix or title instead of a file (:func:`session_path`, :func:`accept_session_ref`).
+
 Each check refuses with a :class:`~sesslog.cli.errors.CommandError` naming the file and the
 cause: a missing file, a directory or other non-regular file (which a read would fail on, or
 block on for a pipe), a symbolic link given to a command that writes, a file that is not a
@@ -8,24 +11,37 @@ session at all (empty, binary, no header and no entry).
 
 from __future__ import annotations
 
+import argparse
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sesslog.cli.errors import CommandError
 from sesslog.cli.output import EXIT_CORRUPT, EXIT_MISSING, EXIT_USAGE
+from sesslog.cli.store_access import opened_store, sessions_root
 from sesslog.format.reader import ReadMode
 from sesslog.session import Session
 
+if TYPE_CHECKING:
+    from sesslog.cli.output import Output
+
 __all__ = [
+    "accept_session_ref",
     "existing_file",
     "file_if_any",
     "not_a_link",
     "open_session",
     "require_session",
-    "session_file",
+    "session_path",
     "sessions_root",
 ]
+
+#: The help of an argument taking a session file or a session of the store.
+FILE_OR_REF_HELP = (
+    "session .jsonl file, or a session of the store (--root): its id, unique id prefix or title"
+)
 
 
 def existing_file(path: str | os.PathLike[str]) -> Path:
@@ -103,46 +119,57 @@ def open_session(path: str | os.PathLike[str], mode: ReadMode | str) -> Session:
     return require_session(Session.open(file, mode=ReadMode(mode), read_only=True), file)
 
 
-def sessions_root(root: str | os.PathLike[str] | None) -> Path:
-    """The sessions root a command works in: ``--root``, else ``$SESSLOG_ROOT``, else pi's
-    sessions folder (``~/.pi/agent/sessions``)."""
-    if root:
-        return Path(root)
-    env = os.environ.get("SESSLOG_ROOT")
-    if env:
-        return Path(env).expanduser()
-    from sesslog.backends.layout import default_sessions_root
-
-    return default_sessions_root()
+def _looks_like_path(ref: str) -> bool:
+    return "/" in ref or "\\" in ref or ref.endswith(".jsonl") or ref in (".", "..")
 
 
-def session_file(ref: str, root: str | os.PathLike[str] | None) -> Path:
-    """The session file a SESSION argument names: a file, else a session of the store at
-    :func:`sessions_root` by id, unique id prefix or unique title.
+def session_path(
+    ref: str | os.PathLike[str], root: str | os.PathLike[str] | None, out: Output
+) -> Path:
+    """The file a command reads: ``ref`` itself when it exists or looks like a path (it holds
+    a ``/`` or ends in ``.jsonl``), else the session of the store at ``root`` (see
+    :func:`sessions_root`) whose id, unique id prefix or title it is.
 
     Raises:
-        CommandError: Neither (exit 4), several sessions match (exit 2), or the file is not a
-            regular file (exit 2).
+        CommandError: No such file nor session (exit 4), or several sessions match (exit 2).
     """
-    if os.path.lexists(ref):
-        return existing_file(ref)
-    from sesslog.errors import AmbiguousSessionError, InvalidIdError, SessionNotFoundError
-
+    text = os.fspath(ref)
+    if os.path.lexists(text) or _looks_like_path(text):
+        return Path(text)
     folder = sessions_root(root)
-    missing = CommandError(
-        f"{ref}: no such file, and no session of the store {folder} has that id, id prefix "
-        "or title",
-        EXIT_MISSING,
-    )
     if not folder.is_dir():
-        raise missing
-    from sesslog.store import SessionStore
+        raise CommandError(
+            f"{text}: no such file (and no store at {folder} to look the session up in)",
+            EXIT_MISSING,
+        )
+    from sesslog.errors import SessionNotFoundError
 
-    try:
-        with SessionStore(folder) as store:
-            info = store.resolve(ref)
-    except (SessionNotFoundError, InvalidIdError):
-        raise missing from None
-    except AmbiguousSessionError as exc:
-        raise CommandError(f"{exc}; give more of the id, or the file", EXIT_USAGE) from None
-    return existing_file(info.path)
+    with opened_store(argparse.Namespace(root=folder), out) as store:
+        try:
+            return Path(store.resolve(text).path)
+        except SessionNotFoundError:
+            raise CommandError(
+                f"{text}: no such file, nor a session with that id, id prefix or title in {folder}",
+                EXIT_MISSING,
+            ) from None
+
+
+def accept_session_ref(parser: argparse.ArgumentParser) -> None:
+    """Let a command that reads one session (its ``file`` argument) be given a session of the
+    store by id, id prefix or title, found under ``--root``."""
+    for action in parser._actions:
+        if action.dest == "file":
+            action.help = FILE_OR_REF_HELP
+            action.metavar = "FILE|REF"
+    parser.add_argument(
+        "--root",
+        metavar="DIR",
+        help="the store a REF is looked up in (default: $SESSLOG_ROOT, else pi's folder)",
+    )
+    handler: Callable[[argparse.Namespace, Output], int] = parser.get_default("handler")
+
+    def resolving(args: argparse.Namespace, out: Output) -> int:
+        args.file = str(session_path(args.file, args.root, out))
+        return handler(args, out)
+
+    parser.set_defaults(handler=resolving)

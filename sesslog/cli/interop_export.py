@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sesslog.cli.errors import CommandError
-from sesslog.cli.inputs import existing_file, session_file, sessions_root
+from sesslog.cli.inputs import existing_file, session_path, sessions_root
 from sesslog.cli.output import EXIT_OK, EXIT_USAGE, Output
 from sesslog.format.reader import ReadMode
 from sesslog.format.timestamps import iso_to_ms, ms_to_iso
@@ -121,15 +121,15 @@ def _add(subparsers: Any, parents: list[argparse.ArgumentParser], name: str, tex
 # ---------------------------------------------------------------------- sources and passwords
 
 
-def resolve_source(source: str, root: str | None = None) -> Path:
+def resolve_source(source: str, root: str | None, out: Output) -> Path:
     """The file a SOURCE argument names: a file, else a session of the store at ``root``
-    (see :func:`~sesslog.cli.inputs.session_file`).
+    (see :func:`~sesslog.cli.inputs.session_path`).
 
     Raises:
         CommandError: No such file or session (exit 4), several sessions match (exit 2), or
             not a regular file (exit 2).
     """
-    return session_file(source, root)
+    return existing_file(session_path(source, root, out))
 
 
 def _password(args: argparse.Namespace, *, confirm: bool = False) -> str:
@@ -157,10 +157,10 @@ def _password(args: argparse.Namespace, *, confirm: bool = False) -> str:
 # ---------------------------------------------------------------------- export
 
 
-def _open_for_export(args: argparse.Namespace) -> Session:
+def _open_for_export(args: argparse.Namespace, out: Output) -> Session:
     from sesslog.interop.bundle_format import is_bundle
 
-    path = resolve_source(args.source, args.root)
+    path = resolve_source(args.source, args.root, out)
     with open(path, "rb") as handle:
         start = handle.read(64)
     if not is_bundle(start):
@@ -196,7 +196,7 @@ def _export(args: argparse.Namespace, out: Output) -> int:
         raise CommandError(
             "--json needs --output (the export itself goes to stdout otherwise)", EXIT_USAGE
         )
-    session = _open_for_export(args)
+    session = _open_for_export(args, out)
     if args.format == "jsonl":
         from sesslog.interop.export_jsonl import export_jsonl, export_jsonl_bytes
 
@@ -261,7 +261,7 @@ def _share(args: argparse.Namespace, out: Output) -> int:
     from sesslog.interop.bundle_format import bundle_to_text
     from sesslog.interop.share import share_file
 
-    path = resolve_source(args.source, args.root)
+    path = resolve_source(args.source, args.root, out)
     try:
         expires = parse_expiry(args.expires) if args.expires else None
     except ValueError as exc:

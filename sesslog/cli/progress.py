@@ -1,55 +1,85 @@
-"""The progress bar long commands draw on stderr when it is a terminal (``migrate``,
-``verify``, ``recover``, ``import``...)."""
+"""Progress of long commands (``migrate``, ``verify``, ``recover``, ``import``, ``catalog
+rebuild``), drawn by `tqdm <https://tqdm.github.io>`_ on stderr, and only when stderr is a
+terminal: pipes, files and ``--json`` consumers of stdout never see it.
+
+tqdm is imported when a bar is first drawn, so ``import sesslog`` and ``sesslog --help`` stay
+light.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import time
+import os
 from collections.abc import Iterator
-from typing import TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from sesslog.cli.output import Output
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 __all__ = ["ProgressBar", "progress_bar"]
 
 
+#: The size assumed when the terminal does not say it (a new pseudo-terminal says 0 x 0,
+#: and tqdm draws nothing on a screen of no rows).
+_DEFAULT_SIZE = (80, 24)
+
+
+def _size(stream: TextIO) -> tuple[int, int]:
+    """The terminal's columns and rows, each :data:`_DEFAULT_SIZE`'s when unknown."""
+    try:
+        size = os.get_terminal_size(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return _DEFAULT_SIZE
+    return size.columns or _DEFAULT_SIZE[0], size.lines or _DEFAULT_SIZE[1]
+
+
 class ProgressBar:
-    """A one-line progress bar redrawn in place on a terminal stream.
+    """Bytes done of a total, one tqdm bar per phase (``migrate``, ``verify``...).
+
+    Call it with ``(phase, done, total)`` as work advances; a new phase ends the bar of the
+    previous one and starts its own.
 
     Args:
         stream: Where to draw (stderr).
-        width: Width of the bar in characters.
     """
 
-    def __init__(self, stream: TextIO, width: int = 30) -> None:
+    def __init__(self, stream: TextIO) -> None:
         self.stream = stream
-        self.width = width
         self._phase = ""
-        self._drawn = 0.0
+        self._bar: tqdm[NoReturn] | None = None
 
     def __call__(self, phase: str, done: int, total: int) -> None:
-        """Show ``done`` of ``total`` bytes for ``phase`` (redrawn at most 20 times a second)."""
-        now = time.monotonic()
-        finished = total > 0 and done >= total
-        if phase == self._phase and not finished and now - self._drawn < 0.05:
-            return
-        if phase != self._phase and self._phase:
-            self.stream.write("\n")
-        self._phase = phase
-        self._drawn = now
-        share = done / total if total else 1.0
-        filled = int(self.width * share)
-        bar = "#" * filled + "-" * (self.width - filled)
-        self.stream.write(
-            f"\r{phase:<9} [{bar}] {share:4.0%} {done / 1e6:8.1f}/{total / 1e6:.1f} MB"
-        )
-        self.stream.flush()
+        """Show ``done`` of ``total`` bytes for ``phase`` (tqdm limits how often it redraws)."""
+        bar = self._bar
+        if bar is None or phase != self._phase:
+            from tqdm import tqdm
+
+            columns, rows = _size(self.stream)
+            self.close()
+            self._phase = phase
+            bar = tqdm(
+                desc=phase,
+                total=total,
+                unit="B",
+                unit_scale=True,
+                unit_divisor=1024,
+                file=self.stream,
+                leave=True,
+                ncols=columns,
+                nrows=rows,
+            )
+            self._bar = bar
+        if bar.total != total:
+            bar.total = total
+        bar.update(max(0, done - bar.n))
 
     def close(self) -> None:
-        """End the line if anything was drawn."""
-        if self._phase:
-            self.stream.write("\n")
-            self.stream.flush()
+        """End the bar being drawn, if any."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
             self._phase = ""
 
 

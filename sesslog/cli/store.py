@@ -8,13 +8,11 @@ stderr.
 from __future__ import annotations
 
 import argparse
-import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from sesslog.cli.inputs import sessions_root
 from sesslog.cli.output import EXIT_FOUND, EXIT_OK, Output
+from sesslog.cli.progress import progress_bar
+from sesslog.cli.store_access import info_line, root_options, run_store
 from sesslog.render.escape import escape_text
 
 __all__ = ["register"]
@@ -24,13 +22,7 @@ _ORDERS = ("updated", "created", "bytes", "cost", "entries", "title", "id")
 
 def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     """Add this module's commands."""
-    root = argparse.ArgumentParser(add_help=False)
-    root.add_argument(
-        "--root",
-        metavar="DIR",
-        help="the sessions folder (default: $SESSLOG_ROOT, else pi's ~/.pi/agent/sessions)",
-    )
-    common = [*parents, root]
+    common = [*parents, root_options()]
 
     ls = subparsers.add_parser(
         "ls",
@@ -99,29 +91,6 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     catalog.set_defaults(handler=_catalog)
 
 
-@contextmanager
-def _store(args: argparse.Namespace, out: Output) -> Iterator[Any]:
-    """Open the store, printing a catalog fallback warning once on stderr."""
-    from sesslog.errors import CatalogUnavailableWarning
-    from sesslog.store.core import StoreCore  # listing and searching need no more
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", CatalogUnavailableWarning)
-        store = StoreCore(sessions_root(args.root))
-        try:
-            yield store
-        finally:
-            store.close()
-            shown = [w for w in caught if issubclass(w.category, CatalogUnavailableWarning)]
-            if shown:
-                out.warn(f"warning: {shown[0].message}")
-
-
-def _run(args: argparse.Namespace, out: Output, work: Callable[[Any], int]) -> int:
-    with _store(args, out) as store:
-        return work(store)
-
-
 def _ls(args: argparse.Namespace, out: Output) -> int:
     def work(store: Any) -> int:
         sessions = store.list(
@@ -144,15 +113,10 @@ def _ls(args: argparse.Namespace, out: Output) -> int:
             _write_bytes(out, [*sessions.json_parts(), b"\n"])
             return EXIT_OK
         for info in sessions:
-            label = info.title or info.preview or ""
-            flag = out.style(f" [{info.error}]", "31") if info.error else ""
-            out.line(
-                f"{info.updated[:16].replace('T', ' '):16}  {info.id[:8]:8}  {info.entries:6}  "
-                f"${info.cost:8.4f}  {escape_text(info.cwd)}  {escape_text(label)[:60]}{flag}"
-            )
+            out.line(info_line(info, out))
         return EXIT_OK
 
-    return _run(args, out, work)
+    return run_store(args, out, work, core=True)
 
 
 def _write_bytes(out: Output, parts: list[bytes]) -> None:
@@ -202,10 +166,10 @@ def _search(args: argparse.Namespace, out: Output) -> int:
                 snippet = snippet.replace(MARK_OPEN, "\033[1m\033[33m")  # bold yellow
                 snippet = snippet.replace(MARK_CLOSE, "\033[0m")
             title = escape_text(h.session.title or h.session.preview or "")[:40]
-            out.line(f"{h.session.id[:8]}  {title}  line {h.line}  {h.kind}: {snippet}")
+            out.line(f"{h.session.id[:13]}  {title}  line {h.line}  {h.kind}: {snippet}")
         return EXIT_OK if hits else EXIT_FOUND
 
-    return _run(args, out, work)
+    return run_store(args, out, work, core=True)
 
 
 def _stats(args: argparse.Namespace, out: Output) -> int:
@@ -238,7 +202,7 @@ def _stats(args: argparse.Namespace, out: Output) -> int:
             out.line(f"  {day.day}: {day.sessions} new, {day.messages} messages, ${day.cost:.4f}")
         return EXIT_OK
 
-    return _run(args, out, work)
+    return run_store(args, out, work, core=True)
 
 
 def _catalog(args: argparse.Namespace, out: Output) -> int:
@@ -246,7 +210,10 @@ def _catalog(args: argparse.Namespace, out: Output) -> int:
 
     def work(store: Any) -> int:
         if args.action == "rebuild":
-            report = store.rebuild_catalog()
+            with progress_bar(out) as bar:
+                report = store.rebuild_catalog(
+                    None if bar is None else lambda done, total: bar("catalog", done, total)
+                )
             value: Any = msgspec.to_builtins(report)
             text = f"read {report.added} sessions ({report.bytes_read / 1e6:.1f} MB)"
         else:
@@ -263,4 +230,4 @@ def _catalog(args: argparse.Namespace, out: Output) -> int:
             out.line(text)
         return EXIT_OK
 
-    return _run(args, out, work)
+    return run_store(args, out, work, core=True)

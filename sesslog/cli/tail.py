@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from sesslog.cli.core import non_negative_int, positive_int
-from sesslog.cli.inputs import existing_file, file_if_any
+from sesslog.cli.inputs import accept_session_ref, existing_file, file_if_any
 from sesslog.cli.output import EXIT_OK, Output
 
 __all__ = ["register"]
@@ -40,6 +40,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         "--width", type=positive_int, default=100, help="width of entry summaries (default 100)"
     )
     parser.set_defaults(handler=_tail)
+    accept_session_ref(parser)
 
 
 def _tail(args: argparse.Namespace, out: Output) -> int:

@@ -47,10 +47,23 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         "--rebuild", action="store_true", help="write a new sidecar even if it could catch up"
     )
     status = add(
-        "status", "tell whether the session is migrated, stale, partial or corrupt", _status
+        "status",
+        "tell whether the session is migrated, stale, partial or corrupt; "
+        "with STATUS, set the status of a session of the store",
+        _status,
+    )
+    status.add_argument(
+        "value",
+        metavar="STATUS",
+        nargs="?",
+        help="set the session's status (FILE is then any REF of the store): active, "
+        "completed, failed or abandoned",
     )
     status.add_argument(
         "--quick", action="store_true", help="compare sizes and file edges only (no hashing)"
+    )
+    status.add_argument(
+        "--root", metavar="DIR", help="with STATUS: the store (default: $SESSLOG_ROOT, else pi's)"
     )
     add("verify", "check the sidecar against the session file; exit 1 on any mismatch", _verify)
     add("rollback", "remove the sidecar (the session file is not touched)", _rollback)
@@ -115,6 +128,10 @@ def _migrate(args: argparse.Namespace, out: Output) -> int:
 
 
 def _status(args: argparse.Namespace, out: Output) -> int:
+    if args.value is not None:
+        from sesslog.cli.store_meta import set_status
+
+        return set_status(args, out)
     from sesslog.v2 import StateKind, migration_status
 
     state = migration_status(file_if_any(args.file), thorough=not args.quick)

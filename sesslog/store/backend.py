@@ -143,6 +143,15 @@ class StoreFiles(BackendFiles):
         self._durability = durability
         self._clock = clock
         self._lock_wait = lock_wait
+        #: Called with the size of every read (the progress of a catalog rebuild).
+        self.on_read: Callable[[int], None] | None = None
+
+    def read(self, key: str, offset: int = 0, length: int | None = None) -> bytes:
+        """Bytes of a session from ``offset`` (counted by :attr:`on_read`)."""
+        data = self.backend.read(key, offset, length)
+        if self.on_read is not None:
+            self.on_read(len(data))
+        return data
 
     def local_path(self, key: str) -> Path | None:
         """The session's file, when it is one on this machine."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -179,9 +179,29 @@ class StoreCore(Closing):
         """
         return self._catalog.refresh(full=full)
 
-    def rebuild_catalog(self) -> RefreshReport:
-        """Throw the catalog away and read every session again."""
-        return self._catalog.rebuild()
+    def rebuild_catalog(self, progress: Callable[[int, int], None] | None = None) -> RefreshReport:
+        """Throw the catalog away and read every session again.
+
+        Args:
+            progress: Called with ``(bytes read, bytes in all sessions)`` as the files are
+                read (a store in a folder only).
+        """
+        backend = self._backend
+        if progress is None or not isinstance(backend, FolderFiles):
+            return self._catalog.rebuild()
+        total = sum(stat.size for stat in backend.scan())
+        done = 0
+
+        def count(size: int) -> None:
+            nonlocal done
+            done += size
+            progress(min(done, total), total)
+
+        backend.on_read = count
+        try:
+            return self._catalog.rebuild()
+        finally:
+            backend.on_read = None
 
     def catalog_status(self) -> CatalogStatus:
         """The catalog's kind, file, size, sessions held, and why it fell back if it did

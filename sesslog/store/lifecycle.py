@@ -30,6 +30,7 @@ __all__ = [
     "empty_trash",
     "find_trashed",
     "template_changes",
+    "trashed_before",
     "write_from_template",
 ]
 
@@ -69,17 +70,23 @@ def find_trashed(items: list[TrashItem], ref: str) -> TrashItem:
     raise SessionNotFoundError(f"nothing in the trash matches {ref!r}")
 
 
+def trashed_before(
+    items: list[TrashItem], older_than: dt.timedelta | None, now: int
+) -> list[TrashItem]:
+    """The items deleted more than ``older_than`` ago (every item when it is ``None``)."""
+    if older_than is None:
+        return list(items)
+    limit = now - int(older_than.total_seconds() * 1000)
+    return [item for item in items if int(item.trash_key.split("/", 1)[0]) < limit]
+
+
 def empty_trash(
     backend: StoreBackend, older_than: dt.timedelta | None, now: int
 ) -> list[TrashItem]:
     """Delete trashed sessions for good (those deleted before ``older_than`` ago)."""
-    limit = None if older_than is None else now - int(older_than.total_seconds() * 1000)
-    removed = []
-    for item in backend.list_trash():
-        deleted = int(item.trash_key.split("/", 1)[0])
-        if limit is None or deleted < limit:
-            backend.delete(item)
-            removed.append(item)
+    removed = trashed_before(backend.list_trash(), older_than, now)
+    for item in removed:
+        backend.delete(item)
     return removed
 
 

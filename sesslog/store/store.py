@@ -206,9 +206,10 @@ class SessionStore(StoreCore):
         """
         return lifecycle.delete(self._backend, self.resolve(ref), self._clock())
 
-    def trash(self) -> builtins.list[TrashItem]:
-        """What is in the trash, oldest deletion first."""
-        return self._backend.list_trash()
+    def trash(self, *, older_than: dt.timedelta | None = None) -> builtins.list[TrashItem]:
+        """What is in the trash, oldest deletion first (only what was deleted before
+        ``older_than`` ago, when given: what :meth:`empty_trash` would delete)."""
+        return lifecycle.trashed_before(self._backend.list_trash(), older_than, self._clock())
 
     def restore(self, ref: str) -> SessionInfo:
         """Bring a session back from the trash (by its trash key, id or id prefix; the

@@ -170,20 +170,24 @@ def test_upgrade_writes_v3_and_keeps_original(
     assert again["changed"] is False
 
 
-def test_demo_writes_pi_layout(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_demo_writes_a_store_in_pi_layout(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     code, result = run_json(capsys, "demo", "--dir", str(tmp_path))
     assert code == 0
     session = Path(result["session"])
     assert session.parent.name == "--home-dev-projects-todo-app--"
-    assert result["branches"] >= 2
-    roles = [m["role"] for m in result["context"]["messages"]]
-    assert roles[0] == "compactionSummary"
-    assert "branchSummary" in roles
+    assert result["sessions"] == 6
+    folders = {p.parent.name for p in tmp_path.glob("*/*.jsonl")}
+    assert len(folders) == 3
     fork_header = json.loads(Path(result["fork"]).read_bytes().split(b"\n", 1)[0])
     assert fork_header["parentSession"] == str(session)
     code, out, _ = run(capsys, "demo", "--dir", str(tmp_path / "again"), "--color", "never")
     assert code == 0
-    assert "●" in out and "compactionSummary" in out
+    for shown in ("$ sesslog ls", "$ sesslog search UTC", "$ sesslog stats", "Add rate limiting"):
+        assert shown in out
+    assert "«UTC»" in out and "●" in out and "tokens in 10 messages" in out
+    assert "\x1b" not in out
 
 
 def test_python_dash_m_and_light_import() -> None:
@@ -194,8 +198,16 @@ def test_python_dash_m_and_light_import() -> None:
     assert proc.stdout.startswith("sesslog")
     probe = (
         "import sys, sesslog; "
-        "print(' '.join(m for m in ('zstandard', 'watchfiles', 'sqlite3', 'sesslog.cli') "
+        "print(' '.join(m for m in ('zstandard', 'watchfiles', 'sqlite3', 'tqdm', 'sesslog.cli') "
         "if m in sys.modules))"
     )
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == ""
+    parser = probe.replace(
+        "import sys, sesslog;", "import sys, sesslog.cli; sesslog.cli.build_parser();"
+    )
+    parser = parser.replace(", 'sesslog.cli')", ")")
+    proc = subprocess.run(
+        [sys.executable, "-c", parser], capture_output=True, text=True, check=True
+    )
+    assert proc.stdout.strip() == ""  # --help builds every command without the heavy imports

@@ -127,6 +127,6 @@ def test_a_root_that_is_a_file(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     file = tmp_path / "f"
     file.write_text("x")
     code, out, _ = run(capsys, "ls", "--root", str(file), "--json")
-    assert code == 1
+    assert code == 2  # a path that is not what the command takes
     assert "not a folder" in json.loads(out)["error"]
     assert file.read_text() == "x"
