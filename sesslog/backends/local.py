@@ -30,7 +30,6 @@ import builtins
 import contextlib
 import errno
 import os
-import shutil
 import stat
 import time
 from collections.abc import Iterator
@@ -103,6 +102,7 @@ class LocalFolder:
         self.root = Path(root)
         self.ops = ops
         self._follow = follow_symlinks
+        self._base = os.path.join(self.root, "")
         self._paths: dict[str, Path] = {}  # keys checked and joined lately (a few)
 
     @classmethod
@@ -131,6 +131,13 @@ class LocalFolder:
                 self._paths.clear()
             found = self._paths[key] = self.root.joinpath(*key_parts(key))
         return found
+
+    def _file(self, key: str) -> str:
+        """The file of ``key`` as text, for the calls a catalog makes per session (a
+        ``stat``, a read): checked as :meth:`path` checks it, without making a ``Path``."""
+        if not key or key[0] == "/" or key == "." or "\x00" in key or ".." in key.split("/"):
+            key_parts(key)  # raises the ValueError
+        return self._base + key
 
     def describe(self, key: str) -> str:
         """The file's path."""
@@ -204,7 +211,7 @@ class LocalFolder:
 
     # ------------------------------------------------------------------ reading
 
-    def _open(self, path: Path) -> int:
+    def _open(self, path: str) -> int:
         """A descriptor to read ``path`` (never through a symlink, unless following)."""
         try:
             return os.open(path, _READ if self._follow else _NOFOLLOW)
@@ -212,7 +219,7 @@ class LocalFolder:
             raise self._unsafe(path, exc) from exc
 
     @staticmethod
-    def _unsafe(path: Path, error: OSError) -> OSError:
+    def _unsafe(path: str | Path, error: OSError) -> OSError:
         """``error`` as raised, or :class:`UnsafeSessionFileError` when the file is a symlink
         that was not followed."""
         if error.errno == errno.ELOOP:
@@ -228,7 +235,7 @@ class LocalFolder:
             FileNotFoundError: No such file.
             UnsafeSessionFileError: The file is a symlink (not followed).
         """
-        fd = self._open(self.path(key))
+        fd = self._open(self._file(key))
         try:
             if length is None:
                 length = max(0, os.fstat(fd).st_size - offset)
@@ -251,19 +258,19 @@ class LocalFolder:
         Raises:
             FileNotFoundError: No such file, or not a file (a folder, a device).
         """
-        path = self.path(key)
+        path = self._file(key)
         try:
             info = os.stat(path, follow_symlinks=self._follow)
         except NotADirectoryError as exc:
-            raise FileNotFoundError(errno.ENOENT, "no such session file", str(path)) from exc
+            raise FileNotFoundError(errno.ENOENT, "no such session file", path) from exc
         found = _log_info(key, info)
         if found is None:
-            raise FileNotFoundError(errno.ENOENT, "not a session file", str(path))
+            raise FileNotFoundError(errno.ENOENT, "not a session file", path)
         return found
 
     def fingerprint(self, key: str) -> Fingerprint:
         """Size, edges hash and identity, from one ``fstat`` and two reads of 64 KiB."""
-        fd = self._open(self.path(key))
+        fd = self._open(self._file(key))
         try:
             info = os.fstat(fd)
             edges = edges_of_descriptor(fd, info.st_size)
@@ -384,6 +391,8 @@ class LocalFolder:
             os.unlink(path)
         sidecar = _sidecar(path)
         if sidecar.is_dir() and not sidecar.is_symlink():
+            import shutil
+
             shutil.rmtree(sidecar)
         fsync_folder(path.parent)
         if key.startswith(TRASH_FOLDER + "/"):

@@ -32,7 +32,13 @@ class BackendFiles:
 
     def scan(self) -> list[FileStat]:
         """Every session log (not the trash)."""
-        return [i for i in self.backend.list() if i.key.endswith(self._suffix)]
+        folders = self.backend.folders()
+        if folders is None:
+            return [i for i in self.backend.list() if i.key.endswith(self._suffix)]
+        found: list[FileStat] = []
+        for folder in folders:  # folder by folder: no sort of the whole store
+            found += self.scan_folder(folder.name)
+        return found
 
     def folders(self) -> list[FolderStat] | None:
         """The folders with their stamps, or ``None`` when the backend cannot tell which
