@@ -6,14 +6,29 @@ in pi's layout, or a bare file name). The writer is
 file, new files are born complete (written beside, then linked into place), files get mode 0600
 and folders 0700, torn tails are moved aside before appending, and no write follows a symlink.
 
+The folder is laid out as pi lays out its sessions folder (format contract, section 8): logs in
+the root and in its folders, one level deep (``--<cwd>--/<timestamp>_<id>.jsonl``); names
+starting with ``.`` in the root are sesslog's own (``.sesslog/``: a store's catalog and trash).
+
+**Symlinks.** A folder of sessions never follows a symlink: a session file that is a symlink
+is listed with its ``problem`` and reading, fingerprinting, trashing or appending to it raises
+:class:`~sesslog.errors.UnsafeSessionFileError`; a log is never created through a session
+folder that is a symlink. Only :meth:`LocalFolder.for_file` (one file a person named, opened by
+``Session.open(path)``) reads through a symlink, as any reader would; writes never follow one.
+
 A log's fingerprint is its size, the hash of the first and last 64 KiB, and its identity
-(device, inode, modification and change times) as the version. Trashed logs go to ``.trash/``
-inside the folder, under a fresh bucket name that keeps their key: ``.trash/<time>-<random>/<key>``.
+(device, inode, modification and change times) as the version. Trashed logs go to
+``.sesslog/trash/<deleted-at-ms>/<key>`` inside the folder (the layout of a session store's
+trash; the first free millisecond is taken, so a name is never reused), with the log's V2
+sidecar folder (``<name>.v2/``) beside it; every move gives the file its new name with a hard
+link, which fails when the name is taken, so nothing is ever moved over another file.
 """
 
 from __future__ import annotations
 
+import builtins
 import contextlib
+import errno
 import os
 import stat
 import time
@@ -24,17 +39,24 @@ from typing import TYPE_CHECKING
 from sesslog.backends.fingerprints import edges_of_descriptor, edges_of_file
 from sesslog.backends.fs import ensure_folder, fsync_folder, move_to_new_name
 from sesslog.backends.locks import lock_holder
-from sesslog.backends.protocol import Fingerprint, LeaseHolder, LogInfo, key_parts
+from sesslog.backends.protocol import Fingerprint, FolderInfo, LeaseHolder, LogInfo, key_parts
+from sesslog.errors import UnsafeSessionFileError
 
 if TYPE_CHECKING:
     from sesslog.backends.fileops import FileOps
     from sesslog.backends.local_writer import SessionWriter
 
-__all__ = ["TRASH_FOLDER", "LocalFolder", "file_version"]
+__all__ = ["SYMLINK_PROBLEM", "TRASH_FOLDER", "LocalFolder", "file_version"]
 
-#: The folder, inside a backend's root, that holds trashed logs.
-TRASH_FOLDER = ".trash"
+#: The folder, inside a backend's root, that holds trashed logs (a store's trash).
+TRASH_FOLDER = ".sesslog/trash"
+#: Why a session file that is a symlink is listed but not read.
+SYMLINK_PROBLEM = "a symlink (not followed)"
 _SUFFIX = ".jsonl"
+_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+_NOFOLLOW = _READ | getattr(os, "O_NOFOLLOW", 0)
+_FORMAT = stat.S_IFMT(0o177777)
+_REGULAR = stat.S_IFREG
 #: Keys whose paths a backend remembers (every call on a log names its path several times).
 _REMEMBERED = 64
 
@@ -59,6 +81,8 @@ class LocalFolder:
         root: The folder (created, mode 0700, when a log is first created in it).
         ops: The OS calls writers make (default: the real ones; tests pass recording or
             failing ones).
+        follow_symlinks: Read a log that is a symlink (only for one file a person named, see
+            :meth:`for_file`); writes never follow one.
 
     Attributes:
         root: The folder.
@@ -66,17 +90,27 @@ class LocalFolder:
     """
 
     kind = "jsonl"
+    trash_folder = TRASH_FOLDER
 
-    def __init__(self, root: str | os.PathLike[str], *, ops: FileOps | None = None) -> None:
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        *,
+        ops: FileOps | None = None,
+        follow_symlinks: bool = False,
+    ) -> None:
         self.root = Path(root)
         self.ops = ops
+        self._follow = follow_symlinks
+        self._base = os.path.join(self.root, "")
         self._paths: dict[str, Path] = {}  # keys checked and joined lately (a few)
 
     @classmethod
     def for_file(cls, path: str | os.PathLike[str]) -> tuple[LocalFolder, str]:
-        """The backend of the folder holding ``path``, and the file's key in it."""
+        """The backend of the folder holding ``path``, and the file's key in it (a symlink
+        named here is read through; writes still refuse it)."""
         file = Path(path)
-        backend = cls(file.parent)
+        backend = cls(file.parent, follow_symlinks=True)
         backend._paths[file.name] = file
         return backend, file.name
 
@@ -98,6 +132,13 @@ class LocalFolder:
             found = self._paths[key] = self.root.joinpath(*key_parts(key))
         return found
 
+    def _file(self, key: str) -> str:
+        """The file of ``key`` as text, for the calls a catalog makes per session (a
+        ``stat``, a read): checked as :meth:`path` checks it, without making a ``Path``."""
+        if not key or key[0] == "/" or key == "." or "\x00" in key or ".." in key.split("/"):
+            key_parts(key)  # raises the ValueError
+        return self._base + key
+
     def describe(self, key: str) -> str:
         """The file's path."""
         return str(self.path(key))
@@ -109,10 +150,31 @@ class LocalFolder:
     # ------------------------------------------------------------------ writing
 
     def create(self, key: str, content: bytes) -> SessionWriter:
-        """Create the file holding ``content`` (see :class:`SessionWriter`)."""
+        """Create the file holding ``content`` (see :class:`SessionWriter`).
+
+        Raises:
+            UnsafeSessionFileError: A folder on the way is a symlink or not a folder.
+        """
         from sesslog.backends.local_writer import SessionWriter
 
-        return SessionWriter(self.path(key), header=content, ops=self.ops, key=key)
+        path = self.path(key)
+        self._check_folders(path.parent)
+        return SessionWriter(path, header=content, ops=self.ops, key=key)
+
+    def _check_folders(self, folder: Path) -> None:
+        """Refuse a folder between the root and a new file that is a symlink or not a folder
+        (missing ones are created by the writer, mode 0700)."""
+        while folder != self.root and self.root in folder.parents:
+            try:
+                mode = os.lstat(folder).st_mode
+            except FileNotFoundError:
+                folder = folder.parent
+                continue
+            if not stat.S_ISDIR(mode):
+                raise UnsafeSessionFileError(
+                    f"{folder}: the session folder is a symlink or not a folder; nothing written"
+                )
+            folder = folder.parent
 
     def open_writer(self, key: str, *, wait: float | None = None) -> SessionWriter:
         """Lock the file and repair its tail (see :class:`SessionWriter`)."""
@@ -133,10 +195,15 @@ class LocalFolder:
         Raises:
             SessionLockedError: A writer holds the lock (its pid named when the OS tells).
             FileNotFoundError: No such file.
+            UnsafeSessionFileError: The file is a symlink.
         """
         from sesslog.backends.fileops import open_locked
 
-        fd = open_locked(str(self.path(key)), wait)
+        path = self.path(key)
+        try:
+            fd = open_locked(str(path), wait)
+        except OSError as exc:
+            raise self._unsafe(path, exc) from exc
         try:
             yield
         finally:
@@ -144,27 +211,66 @@ class LocalFolder:
 
     # ------------------------------------------------------------------ reading
 
+    def _open(self, path: str) -> int:
+        """A descriptor to read ``path`` (never through a symlink, unless following)."""
+        try:
+            return os.open(path, _READ if self._follow else _NOFOLLOW)
+        except OSError as exc:
+            raise self._unsafe(path, exc) from exc
+
+    @staticmethod
+    def _unsafe(path: str | Path, error: OSError) -> OSError:
+        """``error`` as raised, or :class:`UnsafeSessionFileError` when the file is a symlink
+        that was not followed."""
+        if error.errno == errno.ELOOP:
+            return UnsafeSessionFileError(
+                errno.ELOOP, f"{path}: the session file is a symlink; not followed", str(path)
+            )
+        return error
+
     def read(self, key: str, offset: int = 0, length: int | None = None) -> bytes:
-        """Bytes of the file (following a symlink, as any reader would)."""
-        path = self.path(key)
-        if offset == 0 and length is None:
-            return path.read_bytes()
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        """Bytes of the file (through a symlink only for :meth:`for_file`).
+
+        Raises:
+            FileNotFoundError: No such file.
+            UnsafeSessionFileError: The file is a symlink (not followed).
+        """
+        fd = self._open(self._file(key))
         try:
             if length is None:
                 length = max(0, os.fstat(fd).st_size - offset)
-            return os.pread(fd, length, offset)
+            parts = []
+            while length > 0:
+                part = os.pread(fd, length, offset)
+                if not part:
+                    break
+                parts.append(part)
+                offset += len(part)
+                length -= len(part)
+            return b"".join(parts)
         finally:
             os.close(fd)
 
     def stat(self, key: str) -> LogInfo:
-        """The file's size and modification time."""
-        info = os.stat(self.path(key))
-        return LogInfo(key, info.st_size, info.st_mtime_ns)
+        """The file's size, times and inode; a symlink (not followed) is given with its
+        ``problem``.
+
+        Raises:
+            FileNotFoundError: No such file, or not a file (a folder, a device).
+        """
+        path = self._file(key)
+        try:
+            info = os.stat(path, follow_symlinks=self._follow)
+        except NotADirectoryError as exc:
+            raise FileNotFoundError(errno.ENOENT, "no such session file", path) from exc
+        found = _log_info(key, info)
+        if found is None:
+            raise FileNotFoundError(errno.ENOENT, "not a session file", path)
+        return found
 
     def fingerprint(self, key: str) -> Fingerprint:
         """Size, edges hash and identity, from one ``fstat`` and two reads of 64 KiB."""
-        fd = os.open(self.path(key), os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        fd = self._open(self._file(key))
         try:
             info = os.fstat(fd)
             edges = edges_of_descriptor(fd, info.st_size)
@@ -180,20 +286,54 @@ class LocalFolder:
             return False
 
     def list(self, *, trash: bool = False) -> list[LogInfo]:
-        """Every ``*.jsonl`` file under the folder (hidden names and symlinks left out), or
-        every trashed one, sorted by key."""
-        base = self.root / TRASH_FOLDER if trash else self.root
-        found = []
-        for folder, subfolders, names in os.walk(base):
-            subfolders[:] = sorted(d for d in subfolders if trash or not d.startswith("."))
-            for name in names:
-                if name.startswith(".") or not name.endswith(_SUFFIX):
+        """Every ``*.jsonl`` file in the root and its folders (pi's layout; hidden names left
+        out, symlinks listed with their problem), or every trashed one, sorted by key."""
+        if trash:
+            return self._list_trash()
+        found: builtins.list[LogInfo] = []
+        for folder in self.folders():
+            found += self.list_folder(folder.name)
+        return sorted(found, key=lambda info: info.key)
+
+    def folders(self) -> builtins.list[FolderInfo]:
+        """The root (``""``) and its folders (not the hidden ones, not symlinks), with their
+        modification times and inodes (no root: none)."""
+        try:
+            info = os.stat(self.root)
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        out = [FolderInfo("", info.st_mtime_ns, info.st_ino)]
+        try:
+            top = os.scandir(self.root)
+        except OSError:
+            return out
+        with top:
+            for entry in top:
+                if entry.name.startswith(".") or not entry.is_dir(follow_symlinks=False):
                     continue
-                path = Path(folder, name)
-                info = os.lstat(path)
-                if stat.S_ISREG(info.st_mode):
-                    key = path.relative_to(self.root).as_posix()
-                    found.append(LogInfo(key, info.st_size, info.st_mtime_ns))
+                try:
+                    info = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                out.append(FolderInfo(entry.name, info.st_mtime_ns, info.st_ino))
+        return out
+
+    def list_folder(self, name: str) -> builtins.list[LogInfo]:
+        """The ``*.jsonl`` files directly in folder ``name`` (``""``: the root; hidden names
+        there left out), symlinks listed with their problem, in no particular order."""
+        return _list_folder(self.root, name, hidden=bool(name))
+
+    def _list_trash(self) -> builtins.list[LogInfo]:
+        """Every trashed log: ``<bucket>/<file>`` or ``<bucket>/<folder>/<file>`` under the
+        trash folder (symlinks left out)."""
+        trash = self.root.joinpath(*TRASH_FOLDER.split("/"))
+        found: builtins.list[LogInfo] = []
+        for bucket in _subfolders(trash)[1:]:
+            base = f"{TRASH_FOLDER}/{bucket}"
+            for folder in _subfolders(self.root / base):
+                for info in _list_folder(self.root / base, folder, hidden=True):
+                    if info.problem is None:
+                        found.append(_rekey(info, f"{base}/{info.key}"))
         return sorted(found, key=lambda info: info.key)
 
     def active_writer(self, key: str) -> LeaseHolder | None:
@@ -202,43 +342,152 @@ class LocalFolder:
 
     # ------------------------------------------------------------------ trash
 
-    def trash(self, key: str) -> str:
-        """Move the file to ``.trash/<time>-<random>/<key>``, holding its lock meanwhile."""
-        bucket = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.urandom(4).hex()}"
-        trash_key = f"{TRASH_FOLDER}/{bucket}/{key}"
+    def trash(self, key: str, *, deleted_ms: int | None = None) -> str:
+        """Move the file (and its V2 sidecar) to ``.sesslog/trash/<deleted-at-ms>/<key>``,
+        holding its lock meanwhile; the first free millisecond from ``deleted_ms`` (default:
+        now) names the bucket.
+
+        Raises:
+            SessionLockedError: A writer holds the file.
+            FileNotFoundError: No such file.
+            UnsafeSessionFileError: The file is a symlink.
+        """
+        when = time.time_ns() // 1_000_000 if deleted_ms is None else deleted_ms
         with self.lock(key):
-            self._move(key, trash_key)
-        return trash_key
+            while True:
+                trash_key = f"{TRASH_FOLDER}/{when}/{key}"
+                try:
+                    self._move(key, trash_key)
+                except FileExistsError:
+                    when += 1  # that bucket holds this key already: never over it
+                    continue
+                return trash_key
 
     def restore(self, trash_key: str) -> str:
-        """Move a trashed file back to its key (never over another file)."""
-        parts = key_parts(trash_key)
-        if len(parts) < 3 or parts[0] != TRASH_FOLDER:
-            raise ValueError(f"{trash_key!r}: not a key in {self.root / TRASH_FOLDER}")
-        key = "/".join(parts[2:])
+        """Move a trashed file (and its V2 sidecar) back to its key, never over another file.
+
+        Raises:
+            FileExistsError: A file is in its place.
+            FileNotFoundError: No such trashed file.
+        """
+        key = self._untrashed(trash_key)
         self._move(trash_key, key)
-        bucket = self.path("/".join(parts[:2]))
-        folder = self.path(trash_key).parent
-        while True:  # the bucket's folders, now empty, deepest first
-            with contextlib.suppress(OSError):
-                os.rmdir(folder)
-            if folder == bucket:
-                break
-            folder = folder.parent
+        self._drop_empty(self.path(trash_key).parent)
         return key
 
+    def _untrashed(self, trash_key: str) -> str:
+        """The key a trashed log goes back to."""
+        prefix = TRASH_FOLDER.split("/")
+        parts = key_parts(trash_key)
+        if len(parts) < len(prefix) + 2 or list(parts[: len(prefix)]) != prefix:
+            raise ValueError(f"{trash_key!r}: not a key in {self.root / TRASH_FOLDER}")
+        return "/".join(parts[len(prefix) + 1 :])
+
     def delete(self, key: str) -> None:
-        """Remove the file, holding its lock meanwhile, and sync its folder."""
+        """Remove the file (and its V2 sidecar), holding its lock meanwhile, and sync its
+        folder; a trashed file's emptied trash folders are removed too."""
         path = self.path(key)
         with self.lock(key):
             os.unlink(path)
+        sidecar = _sidecar(path)
+        if sidecar.is_dir() and not sidecar.is_symlink():
+            import shutil
+
+            shutil.rmtree(sidecar)
         fsync_folder(path.parent)
+        if key.startswith(TRASH_FOLDER + "/"):
+            self._drop_empty(path.parent)
 
     def _move(self, source_key: str, target_key: str) -> None:
-        """Give the file its new name (failing when it is taken), drop the old one, and sync
-        both folders."""
+        """Give the file its new name (failing when it is taken), drop the old one, move its
+        V2 sidecar along, and sync both folders."""
         source, target = self.path(source_key), self.path(target_key)
         folder = ensure_folder(target.parent)
         move_to_new_name(source, target)
+        sidecar = _sidecar(source)
+        if sidecar.is_dir() and not sidecar.is_symlink():
+            with contextlib.suppress(OSError):  # a sidecar is rebuilt when missing
+                os.rename(sidecar, _sidecar(target))
         fsync_folder(folder)
         fsync_folder(source.parent)
+
+    def _drop_empty(self, folder: Path) -> None:
+        """Remove emptied folders of the trash, deepest first, up to the trash folder."""
+        trash = self.root.joinpath(*TRASH_FOLDER.split("/"))
+        while folder != trash and trash in folder.parents:
+            try:
+                folder.rmdir()
+            except OSError:
+                return
+            folder = folder.parent
+
+
+def _subfolders(root: Path) -> builtins.list[str]:
+    """``""`` and the names of the folders in ``root`` (symlinks left out)."""
+    try:
+        with os.scandir(root) as found:
+            return ["", *(e.name for e in found if e.is_dir(follow_symlinks=False))]
+    except OSError:
+        return [""]
+
+
+def _list_folder(root: Path, name: str, *, hidden: bool) -> builtins.list[LogInfo]:
+    """The ``*.jsonl`` files of folder ``name`` under ``root`` (with ``hidden``, names
+    starting with ``.`` too), as :meth:`LocalFolder.list_folder` gives them."""
+    out: builtins.list[LogInfo] = []
+    # The hot loop of a full look at a store (one ``stat`` per session file): kept lean.
+    try:
+        fd = os.open(root / name, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return out
+    try:
+        prefix = name + "/" if name else ""
+        stat_at = os.stat
+        append = out.append
+        for entry in os.listdir(fd):
+            if not entry.endswith(_SUFFIX) or (not hidden and entry.startswith(".")):
+                continue
+            try:
+                info = stat_at(entry, dir_fd=fd, follow_symlinks=False)
+            except OSError:
+                continue
+            if info.st_mode & _FORMAT == _REGULAR:
+                append(
+                    LogInfo(
+                        prefix + entry,
+                        info.st_size,
+                        info.st_mtime_ns,
+                        info.st_ino,
+                        info.st_ctime_ns,
+                    )
+                )
+            else:
+                found = _log_info(prefix + entry, info)
+                if found is not None:
+                    append(found)
+    finally:
+        os.close(fd)
+    return out
+
+
+def _log_info(key: str, info: os.stat_result) -> LogInfo | None:
+    """A file's listing (a symlink with its problem), or ``None`` when it is no log (a
+    folder, a device)."""
+    mode = info.st_mode
+    if stat.S_ISREG(mode):
+        problem = None
+    elif stat.S_ISLNK(mode):
+        problem = SYMLINK_PROBLEM
+    else:
+        return None
+    return LogInfo(key, info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns, problem)
+
+
+def _rekey(info: LogInfo, key: str) -> LogInfo:
+    return LogInfo(key, info.size, info.mtime_ns, info.ino, info.ctime_ns, info.problem)
+
+
+def _sidecar(path: Path) -> Path:
+    """The V2 sidecar folder beside a session file (``<name>.v2``), which moves with it."""
+    stem = path.name[: -len(_SUFFIX)] if path.name.endswith(_SUFFIX) else path.name
+    return path.with_name(stem + ".v2")

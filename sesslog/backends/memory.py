@@ -8,11 +8,12 @@ lease can also be expired (:meth:`MemoryBackend.expire_lease`), as a database le
 the next writer gets a higher fence and the old one's writes are refused.
 
 :meth:`sesslog.Session.in_memory` keeps its session here. Keys follow the same rules as the
-local backend's; trashed logs get the key ``.trash/<n>/<key>``.
+local backend's; trashed logs get the key ``.trash/<deleted-at-ms>/<key>``.
 """
 
 from __future__ import annotations
 
+import builtins
 import os
 import threading
 import time
@@ -22,11 +23,14 @@ from sesslog._closing import Closing
 from sesslog.backends.fingerprints import edges_of_bytes
 from sesslog.backends.protocol import (
     Fingerprint,
+    FolderInfo,
     Lease,
     LeaseHolder,
     LogInfo,
     TailRepair,
+    in_pi_layout,
     key_parts,
+    logs_in_folder,
     writer_failed,
 )
 from sesslog.backends.tail import TailAction, check_cut, side_name, tail_action
@@ -58,13 +62,13 @@ class MemoryBackend:
     """Session logs in memory (see the module documentation)."""
 
     kind = "memory"
+    trash_folder = _TRASH
 
     def __init__(self) -> None:
         self._logs: dict[str, _Log] = {}
         self._trash: dict[str, _Log] = {}
         self._lock = threading.Lock()
         self._fence = 0
-        self._trashed = 0
         #: Torn tails moved aside, by name (``<key>.torn-at-<offset>``).
         self.side_files: dict[str, bytes] = {}
 
@@ -223,10 +227,23 @@ class MemoryBackend:
                 prefix.release()
 
     def list(self, *, trash: bool = False) -> list[LogInfo]:
-        """Every log (or trashed log), sorted by key."""
+        """Every log in pi's layout (the root and its folders, hidden names left out), or
+        every trashed log, sorted by key."""
         with self._lock:
-            logs = self._trash if trash else self._logs
-            return [LogInfo(k, len(v.data), v.mtime_ns) for k, v in sorted(logs.items())]
+            logs: builtins.list[tuple[str, _Log]]
+            if trash:
+                logs = list(self._trash.items())
+            else:  # pi's layout: the root and its folders, hidden names left out
+                logs = [(k, v) for k, v in self._logs.items() if in_pi_layout(k)]
+            return [LogInfo(k, len(v.data), v.mtime_ns) for k, v in sorted(logs)]
+
+    def folders(self) -> builtins.list[FolderInfo] | None:
+        """``None``: a memory backend keeps no folder stamps (a listing is cheap here)."""
+        return None
+
+    def list_folder(self, name: str) -> builtins.list[LogInfo]:
+        """The logs directly in folder ``name`` (``""``: the root)."""
+        return logs_in_folder(self.list(), name)
 
     def active_writer(self, key: str) -> LeaseHolder | None:
         """The lease's holder, or ``None``."""
@@ -236,14 +253,17 @@ class MemoryBackend:
 
     # ------------------------------------------------------------------ trash
 
-    def trash(self, key: str) -> str:
-        """Move the log to ``.trash/<n>/<key>`` (refused while a writer holds it)."""
+    def trash(self, key: str, *, deleted_ms: int | None = None) -> str:
+        """Move the log to ``.trash/<deleted-at-ms>/<key>`` (the first free millisecond from
+        ``deleted_ms``, default now; refused while a writer holds it)."""
+        when = time.time_ns() // 1_000_000 if deleted_ms is None else deleted_ms
         with self._lock:
             if key not in self._logs:
                 raise FileNotFoundError(f"{self.describe(key)}: no such log")
             log = self._unleased(key)
-            self._trashed += 1
-            trash_key = f"{_TRASH}/{self._trashed}/{key}"
+            while f"{_TRASH}/{when}/{key}" in self._trash:
+                when += 1
+            trash_key = f"{_TRASH}/{when}/{key}"
             self._trash[trash_key] = self._logs.pop(key)
             log.changed()
             return trash_key

@@ -25,6 +25,8 @@ The promises every implementation keeps (``tests/contract/test_log_backend.py`` 
 
 from __future__ import annotations
 
+import builtins
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
@@ -34,13 +36,16 @@ from sesslog.errors import WriterFailedError
 
 __all__ = [
     "Fingerprint",
+    "FolderInfo",
     "Lease",
     "LeaseHolder",
     "LogBackend",
     "LogInfo",
     "LogWriter",
     "TailRepair",
+    "in_pi_layout",
     "key_parts",
+    "logs_in_folder",
     "writer_failed",
 ]
 
@@ -55,6 +60,21 @@ def key_parts(key: str) -> tuple[str, ...]:
     if not parts or key.startswith("/") or ".." in parts or "\x00" in key:
         raise ValueError(f"{key!r}: not a key (a relative path without '..')")
     return parts
+
+
+def in_pi_layout(key: str) -> bool:
+    """Whether a key is a log of pi's layout: in the root or one folder deep, no hidden part
+    (the backend's trash and a store's catalog start with ``.``)."""
+    return key.count("/") <= 1 and not key.startswith(".")
+
+
+def logs_in_folder(logs: Iterable[LogInfo], name: str) -> list[LogInfo]:
+    """The logs of ``logs`` directly in folder ``name`` (``""``: the root): for a backend
+    whose :meth:`LogBackend.list_folder` is a filter of its whole listing."""
+    prefix = name + "/" if name else ""
+    return [
+        info for info in logs if info.key.startswith(prefix) and "/" not in info.key[len(prefix) :]
+    ]
 
 
 class LeaseHolder(msgspec.Struct, frozen=True):
@@ -108,17 +128,40 @@ class Fingerprint(msgspec.Struct, frozen=True):
 
 
 class LogInfo(msgspec.Struct, frozen=True):
-    """One log as a listing shows it.
+    """One log as a listing shows it: its key and the facts that tell when it changed.
 
     Attributes:
         key: The log's key (for a trashed log, its key in the trash).
         size: Its length in bytes.
         mtime_ns: When it last changed, in nanoseconds since the epoch.
+        ino: The identity of the stored object (a file's inode), or 0 where the backend has
+            none: a log replaced whole gets a new one.
+        ctime_ns: When its metadata last changed (a rename, a permission change), or 0.
+        problem: Why the log is listed but cannot be read (a symlink in a local folder), or
+            ``None``; reading it raises.
     """
 
     key: str
     size: int
     mtime_ns: int
+    ino: int = 0
+    ctime_ns: int = 0
+    problem: str | None = None
+
+
+class FolderInfo(msgspec.Struct, frozen=True):
+    """One folder of logs as :meth:`LogBackend.folders` shows it: a log added, removed or
+    renamed in it changes its stamp.
+
+    Attributes:
+        name: The folder's key (``""`` for the backend's root).
+        mtime_ns: Its last change, in nanoseconds since the epoch.
+        ino: Its identity (a folder replaced gets a new one), or 0.
+    """
+
+    name: str
+    mtime_ns: int
+    ino: int
 
 
 class TailRepair(msgspec.Struct, frozen=True):
@@ -194,12 +237,20 @@ class LogBackend(Protocol):
     Keys are ``/``-separated strings relative to the backend's root; ``..`` and absolute keys
     are refused with ``ValueError``.
 
+    Trashed logs keep their key under the backend's trash folder:
+    ``<trash_folder>/<deleted-at-ms>/<key>``, the bucket being the deletion time in Unix
+    milliseconds (the first one not holding that key already, so a trashed log is never
+    replaced), which tells a store when it was deleted and where it goes back.
+
     Attributes:
         kind: A short name of the storage (``jsonl``, ``memory``), also the
             :class:`~sesslog.projections.protocol.SessionStoreKind` of a session read from it.
+        trash_folder: The key prefix of trashed logs (``.sesslog/trash`` for a local folder,
+            the layout of a session store's trash; ``.trash`` in memory).
     """
 
     kind: str
+    trash_folder: str
 
     def describe(self, key: str) -> str:
         """How messages name the log of ``key`` (its path for local files)."""
@@ -259,14 +310,37 @@ class LogBackend(Protocol):
         ...
 
     def list(self, *, trash: bool = False) -> list[LogInfo]:
-        """Every log (or with ``trash``, every trashed log), sorted by key."""
+        """Every log (or with ``trash``, every trashed log), sorted by key.
+
+        Logs live in the root and in its folders, one level deep (pi's layout,
+        ``<folder>/<file>``); keys whose first part starts with ``.`` are the backend's own
+        (its trash, a store's catalog) and are not listed. A log that is there but cannot be
+        read is listed with its ``problem``.
+        """
         ...
 
-    def trash(self, key: str) -> str:
+    def folders(self) -> builtins.list[FolderInfo] | None:
+        """The root (``""``) and each folder of logs with its stamp, so that a caller can list
+        again only the folders whose stamp changed; ``None`` when the backend cannot tell
+        (a caller then lists every log)."""
+        ...
+
+    def list_folder(self, name: str) -> builtins.list[LogInfo]:
+        """The logs directly in folder ``name`` (``""``: the root), in no particular order:
+        what :meth:`list` gives for that folder."""
+        ...
+
+    def trash(self, key: str, *, deleted_ms: int | None = None) -> str:
         """Move a log to the trash (under the lease, so never behind a live writer's back).
 
+        Args:
+            key: The log.
+            deleted_ms: The deletion time that names the trash bucket (Unix milliseconds;
+                default: now). A store passes its own clock's time.
+
         Returns:
-            The log's key in the trash (for :meth:`restore` and :meth:`delete`).
+            The log's key in the trash, ``<trash_folder>/<deleted-at-ms>/<key>`` (for
+            :meth:`restore` and :meth:`delete`).
 
         Raises:
             SessionLockedError: A writer holds the lease.

@@ -3,21 +3,19 @@
 A catalog reads sessions through :class:`~sesslog.catalog.files.SessionFiles` (list with
 fingerprints, read from an offset). :class:`BackendFiles` gives that over any
 :class:`~sesslog.backends.protocol.LogBackend` of the storage seam: a local folder, memory, or
-object storage. A log's fingerprint here is its size and change time (a backend has no inode);
-a log that grew is caught up after the catalog checks the bytes before its old end, as for
-local files (:mod:`sesslog.catalog.refresh`).
+object storage. A log's fingerprint is what the backend's listing gives (size and change time;
+inode and status change time where the backend has them); a log that grew is caught up after
+the catalog checks the bytes before its old end (:mod:`sesslog.catalog.refresh`). A backend
+that can tell which folders changed (a local folder) lets a refresh list only those
+(:mod:`sesslog.catalog.detect`).
 """
 
 from __future__ import annotations
 
-from sesslog.backends.protocol import LogBackend, LogInfo
-from sesslog.catalog.files import FileStat, FolderStat, in_folder
+from sesslog.backends.protocol import LogBackend
+from sesslog.catalog.files import FileStat, FolderStat
 
 __all__ = ["BackendFiles"]
-
-
-def _stat(info: LogInfo) -> FileStat:
-    return FileStat(info.key, info.size, info.mtime_ns)
 
 
 class BackendFiles:
@@ -34,21 +32,27 @@ class BackendFiles:
 
     def scan(self) -> list[FileStat]:
         """Every session log (not the trash)."""
-        return [_stat(i) for i in self.backend.list() if i.key.endswith(self._suffix)]
+        folders = self.backend.folders()
+        if folders is None:
+            return [i for i in self.backend.list() if i.key.endswith(self._suffix)]
+        found: list[FileStat] = []
+        for folder in folders:  # folder by folder: no sort of the whole store
+            found += self.scan_folder(folder.name)
+        return found
 
     def folders(self) -> list[FolderStat] | None:
-        """``None``: a backend cannot tell which folders changed, so every look lists every
-        log."""
-        return None
+        """The folders with their stamps, or ``None`` when the backend cannot tell which
+        folders changed (every look then lists every log)."""
+        return self.backend.folders()
 
     def scan_folder(self, name: str) -> list[FileStat]:
         """The session logs directly in folder ``name``."""
-        return in_folder(self.scan(), name)
+        return [i for i in self.backend.list_folder(name) if i.key.endswith(self._suffix)]
 
     def stat(self, key: str) -> FileStat | None:
         """One log's fingerprint, or ``None`` when it is gone."""
         try:
-            return _stat(self.backend.stat(key))
+            return self.backend.stat(key)
         except FileNotFoundError:
             return None
 

@@ -1,52 +1,27 @@
 """What a catalog needs from the place sessions live: list the files, read bytes from an offset.
 
-This is the read side of the store's small storage adapter (``sesslog.store.backend``); a
-catalog reads session bytes through it and nothing else, so it works the same over a local
-folder, memory, or any later backend that lists and reads.
+A catalog reads session bytes through :class:`SessionFiles` and nothing else;
+:class:`~sesslog.catalog.backend_files.BackendFiles` gives it over any backend of the storage
+seam (a local folder, memory, object storage), so a catalog works the same over each.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-import msgspec
+from sesslog.backends.protocol import FolderInfo, LogInfo
 
-__all__ = ["FileStat", "FolderStat", "SessionFiles", "file_id", "in_folder"]
-
-
-class FileStat(msgspec.Struct, frozen=True):
-    """One session file as listed: its key and the fingerprint of its current state.
-
-    Attributes:
-        key: ``<folder>/<file>`` relative to the store root.
-        size: Bytes.
-        mtime_ns: Last modification time.
-        ino: Inode number (0 where there is none): a replaced file gets a new one.
-        ctime_ns: Last status change (a rename, a permission change).
-        problem: Why the file is not read (for example a symlink), or ``None``.
-    """
-
-    key: str
-    size: int
-    mtime_ns: int
-    ino: int = 0
-    ctime_ns: int = 0
-    problem: str | None = None
+__all__ = ["FileStat", "FolderStat", "SessionFiles", "file_id"]
 
 
-class FolderStat(msgspec.Struct, frozen=True):
-    """One folder of a store as listed: a file added, removed or renamed in it changes its
-    modification time.
+#: One session file as listed: its key and the fingerprint of its current state (size,
+#: modification time, inode, change time, and why it is not read, if it is not). It is the
+#: storage seam's listing record, so a listing reaches a catalog without a copy.
+FileStat = LogInfo
 
-    Attributes:
-        name: The folder's name in the store root (``""`` for the root itself).
-        mtime_ns: Last modification time.
-        ino: Inode number: a folder replaced gets a new one.
-    """
-
-    name: str
-    mtime_ns: int
-    ino: int
+#: One folder of a store as listed: a file added, removed or renamed in it changes its
+#: modification time.
+FolderStat = FolderInfo
 
 
 class SessionFiles(Protocol):
@@ -88,11 +63,3 @@ def file_id(key: str) -> str:
     name = key.rsplit("/", 1)[-1]
     stem = name[: -len(".jsonl")] if name.endswith(".jsonl") else name
     return stem.split("_", 1)[1] if "_" in stem else stem
-
-
-def in_folder(stats: list[FileStat], name: str) -> list[FileStat]:
-    """The sessions of ``stats`` directly in folder ``name`` (``""``: the root)."""
-    prefix = name + "/" if name else ""
-    return [
-        stat for stat in stats if stat.key.startswith(prefix) and "/" not in stat.key[len(prefix) :]
-    ]

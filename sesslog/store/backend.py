@@ -2,27 +2,31 @@
 
 This small adapter is all the store knows of storage: list the session files with their
 fingerprints, read bytes from an offset, create and open sessions, move one to the trash and
-back, delete from the trash for good. :class:`FolderFiles` is a pi sessions folder
-(``--<cwd>--/<timestamp>_<id>.jsonl``, format contract section 8); :class:`MemoryFiles` keeps
-sessions in memory for tests and for callers that persist elsewhere.
+back, delete from the trash for good. Each is a session store's view of one backend of the
+storage seam, which does every byte of I/O: :class:`FolderFiles` is a pi sessions folder
+(``--<cwd>--/<timestamp>_<id>.jsonl``, format contract section 8) through
+:class:`~sesslog.backends.local.LocalFolder`; :class:`~sesslog.store.memory.MemoryFiles` keeps
+sessions in a :class:`~sesslog.backends.memory.MemoryBackend` for tests and for callers that
+persist elsewhere.
 
 The trash is ``.sesslog/trash/<deleted-at-ms>/<folder>/<file>`` inside the store root (pi lists
-only the ``--<cwd>--`` folders, so it never sees it); a session's V2 sidecar moves with it.
+only the ``--<cwd>--`` folders, so it never sees it), the local folder's trash layout; a
+session's V2 sidecar moves with it.
 """
 
 from __future__ import annotations
 
-import os
-import stat as stat_mode
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import msgspec
 
-from sesslog.backends.fs import ensure_folder, fsync_folder
 from sesslog.backends.layout import folder_for_cwd, session_file_name
-from sesslog.catalog.files import FileStat, FolderStat, SessionFiles, file_id
+from sesslog.backends.local import LocalFolder
+from sesslog.backends.protocol import LogBackend
+from sesslog.catalog.backend_files import BackendFiles
+from sesslog.catalog.files import SessionFiles, file_id
 from sesslog.errors import SessionNotFoundError, UnsafeSessionFileError
 from sesslog.format.timestamps import ms_to_iso
 from sesslog.projections.sidecar import STATE_FOLDER
@@ -35,15 +39,11 @@ __all__ = [
     "STATE_FOLDER",
     "FolderFiles",
     "StoreBackend",
+    "StoreFiles",
     "TrashItem",
-    "check_regular_file",
+    "check_log",
     "key_for",
 ]
-
-_SYMLINK = "a symlink (not followed)"
-_FORMAT = stat_mode.S_IFMT(0o177777)
-_REGULAR = stat_mode.S_IFREG
-_NOFOLLOW = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 class TrashItem(msgspec.Struct, kw_only=True):
@@ -112,24 +112,33 @@ class StoreBackend(SessionFiles, Protocol):
         ...
 
 
-class FolderFiles:
-    """A folder of session files in pi's layout.
+class StoreFiles(BackendFiles):
+    """The sessions of a store in any backend of the storage seam, in pi's layout of keys
+    (listed and read as any backend's logs,
+    :class:`~sesslog.catalog.backend_files.BackendFiles`).
 
     Args:
-        root: The sessions root.
-        durability: How sessions opened for the store's writes reach the disk.
-        clock: Unix milliseconds, for new sessions' headers.
-        lock_wait: Seconds to wait for another writer's lock.
+        backend: Where every byte lives.
+        root: The store's folder, when its backend is one on this machine (paths given as
+            references are matched against it), else ``None``.
+        durability: How sessions opened for the store's writes reach the storage.
+        clock: Unix milliseconds, for new sessions' headers and deletion times.
+        lock_wait: Seconds to wait for another writer's lease.
+
+    Attributes:
+        backend: Where every byte lives.
     """
 
     def __init__(
         self,
-        root: Path,
+        backend: LogBackend,
         *,
+        root: Path | None,
         durability: Durability,
         clock: Callable[[], int],
-        lock_wait: float | None = 5.0,
+        lock_wait: float | None,
     ) -> None:
+        super().__init__(backend)
         self.root = root
         self._durability = durability
         self._clock = clock
@@ -137,126 +146,23 @@ class FolderFiles:
         #: Called with the size of every read (the progress of a catalog rebuild).
         self.on_read: Callable[[int], None] | None = None
 
-    # ------------------------------------------------------------------ reading
-
-    def scan(self) -> list[FileStat]:
-        """Every ``*.jsonl`` file in the root and its folders (not the hidden ones)."""
-        out: list[FileStat] = []
-        for folder in self.folders():
-            out += self.scan_folder(folder.name)
-        return out
-
-    def folders(self) -> list[FolderStat]:
-        """The root (``""``) and its folders (not the hidden ones), with their times."""
-        try:
-            info = os.stat(self.root)
-        except (FileNotFoundError, NotADirectoryError):
-            return []
-        out = [FolderStat("", info.st_mtime_ns, info.st_ino)]
-        try:
-            top = os.scandir(self.root)
-        except OSError:
-            return out
-        with top:
-            for entry in top:
-                if entry.name.startswith(".") or not entry.is_dir(follow_symlinks=False):
-                    continue
-                try:
-                    info = entry.stat(follow_symlinks=False)
-                except OSError:
-                    continue
-                out.append(FolderStat(entry.name, info.st_mtime_ns, info.st_ino))
-        return out
-
-    def scan_folder(self, name: str) -> list[FileStat]:
-        """The ``*.jsonl`` files of one folder (``""``: those directly in the root)."""
-        out: list[FileStat] = []
-        # The hot loop of a full look (one ``stat`` per session file): kept lean.
-        try:
-            fd = os.open(self.root / name, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-        except OSError:
-            return out
-        try:
-            prefix = name + "/" if name else ""
-            stat = os.stat
-            append = out.append
-            for entry in os.listdir(fd):
-                if not entry.endswith(".jsonl") or (not name and entry.startswith(".")):
-                    continue
-                try:
-                    info = stat(entry, dir_fd=fd, follow_symlinks=False)
-                except OSError:
-                    continue
-                if info.st_mode & _FORMAT == _REGULAR:
-                    append(
-                        FileStat(
-                            prefix + entry,
-                            info.st_size,
-                            info.st_mtime_ns,
-                            info.st_ino,
-                            info.st_ctime_ns,
-                        )
-                    )
-                else:
-                    self._add(out, prefix + entry, info)
-        finally:
-            os.close(fd)
-        return out
-
-    @staticmethod
-    def _add(out: list[FileStat], key: str, info: os.stat_result) -> None:
-        mode = info.st_mode
-        if stat_mode.S_ISREG(mode):
-            problem = None
-        elif stat_mode.S_ISLNK(mode):
-            problem = _SYMLINK
-        else:
-            return
-        out.append(
-            FileStat(key, info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns, problem)
-        )
-
-    def stat(self, key: str) -> FileStat | None:
-        """One session file's fingerprint, or ``None`` when it is gone."""
-        try:
-            info = os.stat(self.root / key, follow_symlinks=False)
-        except (FileNotFoundError, NotADirectoryError):
-            return None
-        found: list[FileStat] = []
-        self._add(found, key, info)
-        return found[0] if found else None
-
     def read(self, key: str, offset: int = 0, length: int | None = None) -> bytes:
-        """Bytes of a session file from ``offset`` (never through a symlink)."""
-        fd = os.open(self.root / key, _NOFOLLOW)
-        try:
-            if length is None:
-                length = max(0, os.fstat(fd).st_size - offset)
-            parts = []
-            while length > 0:
-                part = os.pread(fd, length, offset)
-                if not part:
-                    break
-                parts.append(part)
-                offset += len(part)
-                length -= len(part)
-            data = b"".join(parts)
-            if self.on_read is not None:
-                self.on_read(len(data))
-            return data
-        finally:
-            os.close(fd)
-
-    def describe(self, key: str) -> str:
-        """The session file's path."""
-        return str(self.root / key)
+        """Bytes of a session from ``offset`` (counted by :attr:`on_read`)."""
+        data = self.backend.read(key, offset, length)
+        if self.on_read is not None:
+            self.on_read(len(data))
+        return data
 
     def local_path(self, key: str) -> Path | None:
-        """The session file's path."""
-        return self.root / key
+        """The session's file, when it is one on this machine."""
+        return self.backend.local_path(key)
 
     def key_of(self, path: Path) -> str | None:
-        """The key of ``path`` when it is a session file of this store."""
+        """The key of ``path`` when it names a session of this store (a file in the store's
+        folder; for a store without one, a key)."""
+        if self.root is None:
+            key = path.as_posix()
+            return key if self.stat(key) is not None else None
         try:
             relative = path.absolute().parent.resolve().relative_to(self.root.resolve())
         except ValueError:
@@ -271,42 +177,39 @@ class FolderFiles:
     def create(
         self, *, cwd: str, session_id: str | None, parent: str | None
     ) -> tuple[str, Session]:
-        """Create a session file in pi's layout."""
+        """Create a session in pi's layout of keys."""
         from sesslog.session import Session
 
         session = Session.create(
             cwd=cwd,
-            root=self.root,
             session_id=session_id,
             parent_session=parent,
             clock=self._clock,
             durability=self._durability,
+            backend=self.backend,
         )
-        assert session.path is not None
-        return f"{session.path.parent.name}/{session.path.name}", session
+        return session.key, session
 
     def write_new(self, cwd: str, session_id: str, timestamp: str, data: bytes) -> str:
-        """Create a session file from whole bytes (born complete, never over another file,
-        never through a folder that is a symbolic link)."""
-        from sesslog.backends.local import LocalFolder
-
+        """Create a session from whole bytes (born complete, never over another session;
+        a local folder never writes through a session folder that is a symbolic link)."""
         key = key_for(cwd, timestamp, session_id)
-        folder = self.root / key.split("/", 1)[0]
-        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
-            raise UnsafeSessionFileError(
-                f"{folder}: the session folder is a symlink or not a folder; nothing written"
-            )
-        LocalFolder(self.root).create(key, data).close()
+        self.backend.create(key, data).close()
         return key
 
     def open(self, key: str, *, read_only: bool = False) -> Session:
-        """Open a session file (never through a symlink)."""
+        """Open a session of the store (never through a symlink).
+
+        Raises:
+            SessionNotFoundError: No such session.
+            UnsafeSessionFileError: The session file is a symlink.
+        """
         from sesslog.session import Session
 
-        path = self.root / key
-        check_regular_file(path)
+        check_log(self.backend, key)
         return Session.open(
-            path,
+            key,
+            backend=self.backend,
             read_only=read_only,
             lock_wait=self._lock_wait,
             clock=self._clock,
@@ -314,76 +217,79 @@ class FolderFiles:
         )
 
     def release(self, session: Session) -> None:
-        """Write, sync and unlock what the store appended."""
+        """Write, sync and release what the store appended."""
         session.close()
 
     # ------------------------------------------------------------------ trash
 
-    def _trash_root(self) -> Path:
-        return self.root / STATE_FOLDER / "trash"
-
     def trash(self, key: str, when_ms: int) -> TrashItem:
-        """Move a session file (and its V2 sidecar) to the trash."""
-        source = self.root / key
-        check_regular_file(source)
-        target = self._trash_root() / str(when_ms) / key
-        ensure_folder(target.parent)
-        size = source.stat().st_size
-        _move_with_sidecar(source, target)
-        return self._item(f"{when_ms}/{key}", size)
+        """Move a session (and, in a folder, its V2 sidecar) to the backend's trash.
 
-    def _item(self, trash_key: str, size: int) -> TrashItem:
+        Raises:
+            SessionLockedError: A writer holds it.
+        """
+        size = self.backend.stat(key).size
+        return self._item(self.backend.trash(key, deleted_ms=when_ms), size)
+
+    def _item(self, trashed: str, size: int) -> TrashItem:
+        trash_key = trashed[len(self.backend.trash_folder) + 1 :]
         when, key = trash_key.split("/", 1)
         return TrashItem(
             trash_key=trash_key,
             key=key,
             id=file_id(key),
-            location=str(self._trash_root() / trash_key),
+            location=self.describe(trashed),
             deleted=ms_to_iso(int(when)),
             bytes=size,
         )
 
     def list_trash(self) -> list[TrashItem]:
         """Everything in the trash, oldest deletion first."""
-        items: list[TrashItem] = []
-        trash = self._trash_root()
-        if not trash.is_dir():
-            return items
-        for when in sorted(trash.iterdir(), key=lambda p: (len(p.name), p.name)):
-            if not when.name.isdigit():
-                continue
-            for file in sorted(when.rglob("*.jsonl")):
-                relative = file.relative_to(when).as_posix()
-                if relative.count("/") <= 1 and not file.is_symlink():
-                    items.append(self._item(f"{when.name}/{relative}", file.stat().st_size))
-        return items
+        skip = len(self.backend.trash_folder) + 1
+        items = [
+            self._item(info.key, info.size)
+            for info in self.backend.list(trash=True)
+            if info.key[skip:].split("/", 1)[0].isdigit()
+        ]
+        return sorted(items, key=lambda i: (int(i.trash_key.split("/", 1)[0]), i.trash_key))
 
     def restore(self, item: TrashItem) -> str:
         """Move a session back where it was.
 
         Raises:
-            FileExistsError: A session file is there again.
+            FileExistsError: A session is there again.
         """
-        source = self._trash_root() / item.trash_key
-        target = self.root / item.key
-        if target.exists() or target.is_symlink():
-            raise FileExistsError(f"{target}: a session file is already there")
-        ensure_folder(target.parent)
-        _move_with_sidecar(source, target)
-        _remove_empty(source.parent, self._trash_root())
-        return item.key
+        return self.backend.restore(f"{self.backend.trash_folder}/{item.trash_key}")
 
     def delete(self, item: TrashItem) -> None:
         """Delete a trashed session (and its sidecar) for good."""
-        source = self._trash_root() / item.trash_key
-        sidecar = _sidecar(source)
-        if sidecar.is_dir():
-            for part in sorted(sidecar.rglob("*"), reverse=True):
-                part.rmdir() if part.is_dir() else part.unlink()
-            sidecar.rmdir()
-        source.unlink()
-        fsync_folder(source.parent)
-        _remove_empty(source.parent, self._trash_root())
+        self.backend.delete(f"{self.backend.trash_folder}/{item.trash_key}")
+
+
+class FolderFiles(StoreFiles):
+    """A folder of session files in pi's layout, through a
+    :class:`~sesslog.backends.local.LocalFolder`.
+
+    Args:
+        root: The sessions root.
+        durability: How sessions opened for the store's writes reach the disk.
+        clock: Unix milliseconds, for new sessions' headers and deletion times.
+        lock_wait: Seconds to wait for another writer's lock.
+    """
+
+    backend: LocalFolder
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        durability: Durability,
+        clock: Callable[[], int],
+        lock_wait: float | None = 5.0,
+    ) -> None:
+        super().__init__(
+            LocalFolder(root), root=root, durability=durability, clock=clock, lock_wait=lock_wait
+        )
 
 
 def key_for(cwd: str, timestamp: str, session_id: str) -> str:
@@ -391,42 +297,17 @@ def key_for(cwd: str, timestamp: str, session_id: str) -> str:
     return f"{folder_for_cwd(cwd)}/{session_file_name(timestamp, session_id)}"
 
 
-def check_regular_file(path: Path) -> None:
-    """Refuse a session file that is a symlink or not a regular file.
+def check_log(backend: LogBackend, key: str) -> None:
+    """Refuse a session that is missing or that its backend lists with a problem (a session
+    file that is a symlink).
 
     Raises:
-        SessionNotFoundError: No such file.
-        UnsafeSessionFileError: A symlink, a folder, a device.
+        SessionNotFoundError: No such session.
+        UnsafeSessionFileError: The backend will not read it.
     """
     try:
-        mode = os.lstat(path).st_mode
+        problem = backend.stat(key).problem
     except FileNotFoundError as exc:
-        raise SessionNotFoundError(f"{path}: no such session file") from exc
-    if stat_mode.S_ISLNK(mode):
-        raise UnsafeSessionFileError(f"{path}: the session file is a symlink; not followed")
-    if not stat_mode.S_ISREG(mode):
-        raise UnsafeSessionFileError(f"{path}: not a regular file")
-
-
-def _sidecar(path: Path) -> Path:
-    """The V2 sidecar folder beside a session file (``<name>.v2``)."""
-    stem = path.name[: -len(".jsonl")] if path.name.endswith(".jsonl") else path.name
-    return path.with_name(stem + ".v2")
-
-
-def _move_with_sidecar(source: Path, target: Path) -> None:
-    sidecar = _sidecar(source)
-    os.rename(source, target)
-    if sidecar.is_dir():
-        os.rename(sidecar, _sidecar(target))
-    fsync_folder(source.parent)
-    fsync_folder(target.parent)
-
-
-def _remove_empty(folder: Path, stop: Path) -> None:
-    while folder != stop and stop in folder.parents:
-        try:
-            folder.rmdir()
-        except OSError:
-            return
-        folder = folder.parent
+        raise SessionNotFoundError(f"{backend.describe(key)}: no such session file") from exc
+    if problem is not None:
+        raise UnsafeSessionFileError(f"{backend.describe(key)}: the session file is {problem}")

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from sesslog._closing import Closing
 from sesslog.backends.fs import ensure_folder
 from sesslog.backends.layout import default_sessions_root
+from sesslog.backends.local import LocalFolder
 from sesslog.catalog.files import SessionFiles
 from sesslog.catalog.protocol import Catalog
 from sesslog.catalog.types import (
@@ -46,7 +47,7 @@ from sesslog.store.backend import (
     STATE_FOLDER,
     FolderFiles,
     StoreBackend,
-    check_regular_file,
+    check_log,
 )
 from sesslog.write.modes import AutosaveDurabilityMode, Durability
 
@@ -441,7 +442,7 @@ class StoreCore(Closing):
             if self._backend.key_of(path) is None and path.suffix == ".jsonl" and path.is_file():
                 from sesslog.session import Session
 
-                check_regular_file(path)
+                check_log(LocalFolder(path.parent), path.name)
                 return Session.open(path, read_only=read_only)
         return self._open_key(self.resolve(ref).key, read_only=read_only)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from contextlib import closing
 from pathlib import Path
 
@@ -175,6 +176,47 @@ class LogBackendContract:
         assert [info.key for info in backend.list()] == ["x/a.jsonl", "x/b.jsonl"]
         with pytest.raises(FileNotFoundError):
             backend.read("c.jsonl")
+
+    def test_a_listing_by_folder_agrees_with_the_whole_listing(self, backend: LogBackend) -> None:
+        for key in ("x/a.jsonl", "x/b.jsonl", "c.jsonl", "y/d.jsonl"):
+            backend.create(key, HEADER).close()
+        backend.create(".hidden/e.jsonl", HEADER).close()  # the backend's own: not listed
+        backend.create("x/deeper/f.jsonl", HEADER).close()  # not pi's layout: not listed
+        listed = backend.list()
+        assert [i.key for i in listed] == ["c.jsonl", "x/a.jsonl", "x/b.jsonl", "y/d.jsonl"]
+        for info in listed:
+            assert backend.stat(info.key) == info and info.problem is None
+        assert sorted(i.key for i in backend.list_folder("x")) == ["x/a.jsonl", "x/b.jsonl"]
+        assert [i.key for i in backend.list_folder("")] == ["c.jsonl"]
+        assert backend.list_folder("missing") == []
+        folders = backend.folders()
+        if folders is None:
+            return  # the backend cannot tell which folders changed: callers list everything
+        assert {"", "x", "y"} <= {f.name for f in folders}
+        assert sorted((i for f in folders for i in backend.list_folder(f.name)), key=str) == sorted(
+            listed, key=str
+        )
+        before = {f.name: f for f in folders}
+        time.sleep(0.05)  # past the file system's clock tick
+        backend.create("x/g.jsonl", HEADER).close()
+        after = {f.name: f for f in backend.folders() or []}
+        assert after["x"] != before["x"] and after["y"] == before["y"]
+
+    def test_a_trash_key_names_the_deletion_time(self, backend: LogBackend) -> None:
+        when = 1767607200000
+        backend.create("x/a.jsonl", HEADER).close()
+        first = backend.trash("x/a.jsonl", deleted_ms=when)
+        assert first == f"{backend.trash_folder}/{when}/x/a.jsonl"
+        backend.create("x/a.jsonl", HEADER + line(0) + b"\n").close()
+        second = backend.trash("x/a.jsonl", deleted_ms=when)  # never over the first
+        assert second == f"{backend.trash_folder}/{when + 1}/x/a.jsonl"
+        assert [i.key for i in backend.list(trash=True)] == [first, second]
+        assert backend.read(first) == HEADER
+        assert backend.restore(second) == "x/a.jsonl"
+        assert backend.read("x/a.jsonl") == HEADER + line(0) + b"\n"
+        now = backend.trash("x/a.jsonl")  # default: now
+        bucket = now[len(backend.trash_folder) + 1 :].split("/", 1)[0]
+        assert bucket.isdigit() and abs(int(bucket) - time.time() * 1000) < 60_000
 
     def test_a_live_writer_keeps_its_log(self, backend: LogBackend) -> None:
         writer = backend.create("s.jsonl", HEADER)

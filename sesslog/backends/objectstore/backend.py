@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-import secrets
 import threading
 import time
 from datetime import datetime
@@ -48,7 +47,16 @@ from sesslog.backends.objectstore.log import (
 )
 from sesslog.backends.objectstore.manifest import encode_manifest
 from sesslog.backends.objectstore.writer import ObjectStoreWriter
-from sesslog.backends.protocol import Fingerprint, LeaseHolder, LogInfo, TailRepair, key_parts
+from sesslog.backends.protocol import (
+    Fingerprint,
+    FolderInfo,
+    LeaseHolder,
+    LogInfo,
+    TailRepair,
+    in_pi_layout,
+    key_parts,
+    logs_in_folder,
+)
 from sesslog.backends.tail import TailAction, check_cut, side_name, tail_action
 from sesslog.errors import SessionLockedError
 
@@ -72,6 +80,7 @@ class ObjectStoreBackend:
     """
 
     kind = "s3"
+    trash_folder = TRASH_PREFIX
 
     def __init__(
         self,
@@ -269,8 +278,8 @@ class ObjectStoreBackend:
             for info in self.bucket.list(f"{TRASH_PREFIX}/" if trash else "")
             if info.key.endswith(_MANIFEST)
         ]
-        if not trash:
-            keys = [key for key in keys if not key.startswith(f"{TRASH_PREFIX}/")]
+        if not trash:  # pi's layout: the root and its folders, hidden names left out
+            keys = [key for key in keys if in_pi_layout(key)]
         found: list[LogInfo] = []
         lock = threading.Lock()
 
@@ -283,6 +292,14 @@ class ObjectStoreBackend:
         parallel(look, keys, self._concurrency)
         return sorted(found, key=lambda info: info.key)
 
+    def folders(self) -> builtins.list[FolderInfo] | None:
+        """``None``: a bucket keeps no folder stamps (a caller lists every log)."""
+        return None
+
+    def list_folder(self, name: str) -> builtins.list[LogInfo]:
+        """The logs directly in folder ``name`` (``""``: the root)."""
+        return logs_in_folder(self.list(), name)
+
     def active_writer(self, key: str) -> LeaseHolder | None:
         """The lease's holder, as the lease keeper reports it."""
         key_parts(key)
@@ -290,13 +307,16 @@ class ObjectStoreBackend:
 
     # ------------------------------------------------------------------ trash
 
-    def trash(self, key: str) -> str:
-        """Copy the log to ``.trash/<ms>-<random>/<key>``, then remove it (under the lease)."""
+    def trash(self, key: str, *, deleted_ms: int | None = None) -> str:
+        """Copy the log to ``.trash/<deleted-at-ms>/<key>`` (the first millisecond from
+        ``deleted_ms``, default now, not holding that key), then remove it (under the lease)."""
+        when = time.time_ns() // 1_000_000 if deleted_ms is None else deleted_ms
         held = self._acquire(key)
         try:
             _, version = self._stored(key)
-            stamp = f"{time.time_ns() // 1_000_000}-{secrets.token_hex(3)}"
-            trash_key = f"{TRASH_PREFIX}/{stamp}/{key}"
+            while self.log(f"{TRASH_PREFIX}/{when}/{key}").load().etag is not None:
+                when += 1  # that bucket holds this key already: never over it
+            trash_key = f"{TRASH_PREFIX}/{when}/{key}"
             self._move(key, trash_key, version)
             return trash_key
         finally:
