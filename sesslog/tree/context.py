@@ -104,7 +104,8 @@ def context_of_path(path: list[Record], *, whole: bool = True) -> SessionContext
 
     Args:
         path: The entries from the root to where to stand (``whole``), or only the last of
-            them (the end of that path, as a sidecar's ``tail:N`` load gives).
+            them (the end of that path, as a sidecar's ``tail:N`` load gives); as on any
+            path of a tree, no id appears twice.
         whole: ``path`` starts at a root.
 
     Returns:
@@ -135,7 +136,9 @@ def context_of_path(path: list[Record], *, whole: bool = True) -> SessionContext
         )
         first_kept = compaction.get("firstKeptEntryId")
         start = compaction_at
-        for index in range(compaction_at):
+        # The ids of a path are unique: the search runs back from the compaction, near which
+        # the first kept entry lies, instead of from the root.
+        for index in range(compaction_at - 1, -1, -1):
             if path[index].id == first_kept:
                 start = index
                 break

@@ -442,7 +442,12 @@ class SessionTree:
             rec = entries[index]
             out.append(rec)
             parent = rec.parent_id
-            # the rules of _link: no parent, a parent not found, or itself make a root
+            # the rules of _link: no parent, a parent not found, or itself make a root. Ids
+            # are unique here, and a parent is most often the entry just before: a string
+            # comparison spares the lookup.
+            if index and entries[index - 1].id == parent:
+                index -= 1
+                continue
             found = get(parent) if type(parent) is str else None
             if found is None or found == index:
                 break
