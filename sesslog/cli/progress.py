@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
+from sesslog.cli.interrupts import DeferredInterrupt
 from sesslog.cli.output import Output
 
 if TYPE_CHECKING:
@@ -76,11 +77,14 @@ class ProgressBar:
         bar.update(max(0, done - bar.n))
 
     def close(self) -> None:
-        """End the bar being drawn, if any."""
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
-            self._phase = ""
+        """End the bar being drawn, if any: its last state and a newline, so that what is
+        printed next starts a line of its own. Ctrl-C during that is held back until the line
+        is ended (tqdm ends a bar once: a close it interrupted would leave the line open)."""
+        bar, self._bar, self._phase = self._bar, None, ""
+        if bar is not None:
+            interrupt = DeferredInterrupt()
+            with interrupt.installed(), interrupt.appending():
+                bar.close()
 
 
 @contextlib.contextmanager
