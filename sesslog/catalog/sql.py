@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sesslog.catalog.queries import ListQuery, SearchQuery
 from sesslog.catalog.query import ascii_lower
-from sesslog.catalog.types import ListQuery, SearchQuery
 
 __all__ = [
     "DAYS_SQL",
