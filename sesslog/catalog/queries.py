@@ -19,12 +19,14 @@ __all__ = [
     "SearchQuery",
     "TimeLike",
     "list_query",
+    "marked",
     "to_ms",
 ]
 
 #: Marks around a matched word in a search snippet.
 MARK_OPEN = "«"
 MARK_CLOSE = "»"
+_MARKS = str.maketrans({"\x02": MARK_OPEN, "\x03": MARK_CLOSE})
 
 #: A point in time: Unix milliseconds, a ``datetime`` (naive means UTC) or ISO 8601 text.
 TimeLike = int | dt.datetime | str
@@ -223,3 +225,9 @@ def list_query(
         limit=limit,
         offset=offset,
     )
+
+
+def marked(snippet: object) -> str:
+    """A snippet as the catalog's SQL gives it (matches between ``\\x02`` and ``\\x03``) with
+    :data:`MARK_OPEN` and :data:`MARK_CLOSE` around each match."""
+    return str(snippet).translate(_MARKS)
