@@ -8,7 +8,8 @@ catalog's as it stands. :meth:`FreshCatalog.open` checks exactly that (one ``sta
 file: the full look of :mod:`sesslog.catalog.detect`, which finds nothing to do) using only
 ``sqlite3``, and answers with the same SQL (:mod:`sesslog.catalog.sql`) as the SQLite catalog;
 anything else (a change, a catalog of another schema or root, a catalog that cannot be
-opened) makes it return ``None``, and the caller opens the store, which refreshes.
+opened) makes it return ``None``, and the caller opens the store, which refreshes; a query
+that fails raises :class:`NotFresh`, and the store answers (and reports) it.
 
 The sessions come back as the catalog keeps them: each one's JSON (terminal-safe, as
 :class:`~sesslog.catalog.types.SessionList` gives it), decoded by the standard library into
@@ -30,14 +31,14 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sesslog.catalog.detect import HOT_NS, changed_folders, full_look_due, stamps_of
 from sesslog.catalog.queries import SearchQuery, list_query, marked
 from sesslog.catalog.query import fts_match
-from sesslog.catalog.sql import list_sql, search_error, search_sql
+from sesslog.catalog.sql import list_sql, search_sql
 from sesslog.catalog.sqlite_looks import FINGERPRINTS_SQL, known_rows, looked, record_look
 from sesslog.catalog.sqlite_schema import SCHEMA_VERSION, connect
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-__all__ = ["FreshCatalog", "FreshHit", "FreshList"]
+__all__ = ["FreshCatalog", "FreshHit", "FreshList", "NotFresh"]
 
 #: The catalog file, relative to the store root.
 _CATALOG = Path(".sesslog") / "catalog.sqlite"
@@ -74,6 +75,10 @@ class FreshHit(SimpleNamespace):
     """A search hit with the attributes of a :class:`~sesslog.catalog.types.SearchHit`."""
 
 
+class NotFresh(Exception):
+    """The fresh catalog cannot answer (the query failed); the store answers instead."""
+
+
 class FreshCatalog:
     """The SQLite catalog of a store whose files have not changed since its last refresh.
 
@@ -105,8 +110,8 @@ class FreshCatalog:
 
     def list(self, **filters: Any) -> FreshList:
         """Sessions matching the filters of :meth:`~sesslog.store.SessionStore.list`."""
-        sql, params = list_sql(list_query(**filters), "summary")
-        return FreshList([row[0] for row in self._con.execute(sql, params)])
+        rows = self._rows(*list_sql(list_query(**filters), "summary"))
+        return FreshList([row[0] for row in rows])
 
     def search(
         self,
@@ -125,14 +130,7 @@ class FreshCatalog:
         match = text if raw else fts_match(text)
         if not match.strip():
             return []
-        sql, params = search_sql(query, match)
-        try:
-            rows = self._con.execute(sql, params).fetchall()
-        except sqlite3.OperationalError as exc:
-            error = search_error(text, exc)
-            if error is None:
-                raise
-            raise error from exc
+        rows = self._rows(*search_sql(query, match))
         return [
             FreshHit(
                 session=_decode(summary),
@@ -144,6 +142,12 @@ class FreshCatalog:
             )
             for entry, kind, line, snippet, rank, summary in rows
         ]
+
+    def _rows(self, sql: str, params: builtins.list[Any]) -> builtins.list[Any]:
+        try:
+            return self._con.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:  # a bad search, a damaged file: the store says what
+            raise NotFresh(str(exc)) from exc
 
     def close(self) -> None:
         """End the read and close the database."""

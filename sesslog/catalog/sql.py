@@ -10,7 +10,6 @@ from typing import Any
 
 from sesslog.catalog.queries import ListQuery, SearchQuery
 from sesslog.catalog.query import ascii_lower
-from sesslog.errors import InvalidQueryError
 
 __all__ = [
     "DAYS_SQL",
@@ -19,7 +18,6 @@ __all__ = [
     "TOTALS_SQL",
     "USAGE_SQL",
     "list_sql",
-    "search_error",
     "search_sql",
     "where",
 ]
@@ -84,14 +82,6 @@ def list_sql(query: ListQuery, columns: str) -> tuple[str, list[Any]]:
         sql += " LIMIT ? OFFSET ?"
         params += [-1 if query.limit is None else query.limit, query.offset]
     return sql, params
-
-
-def search_error(text: str, exc: Exception) -> InvalidQueryError | None:
-    """The error to raise when the search SQL failed with ``exc`` because of the words the
-    caller gave (``None``: some other failure)."""
-    if "fts5" in str(exc) or "no such column" in str(exc):
-        return InvalidQueryError(f"cannot read search {text!r}: {exc}")
-    return None
 
 
 def search_sql(query: SearchQuery, match: str) -> tuple[str, list[Any]]:

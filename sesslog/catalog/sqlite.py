@@ -35,7 +35,6 @@ from sesslog.catalog.sql import (
     TOTALS_SQL,
     USAGE_SQL,
     list_sql,
-    search_error,
     search_sql,
     where,
 )
@@ -69,7 +68,7 @@ from sesslog.catalog.types import (
     Tokens,
     ToolExecution,
 )
-from sesslog.errors import CatalogError
+from sesslog.errors import CatalogError, InvalidQueryError
 from sesslog.format.timestamps import ms_to_iso
 
 if TYPE_CHECKING:
@@ -399,10 +398,9 @@ class SQLiteCatalog:
             try:
                 rows = self._con.execute(sql, params).fetchall()
             except sqlite3.OperationalError as exc:
-                error = search_error(query.text, exc)
-                if error is None:
-                    raise
-                raise error from exc
+                if "fts5" in str(exc) or "no such column" in str(exc):
+                    raise InvalidQueryError(f"cannot read search {query.text!r}: {exc}") from exc
+                raise
             return [
                 SearchHit(
                     session=_info.decode(summary),

@@ -188,12 +188,14 @@ def run_store(
     store's would, without loading the store).
     """
     if fresh and _catalog_url(args) is None:
-        from sesslog.catalog.fresh import FreshCatalog
+        from sesslog.catalog.fresh import FreshCatalog, NotFresh
 
         catalog = FreshCatalog.open(sessions_root(getattr(args, "root", None)))
         if catalog is not None:
             try:
                 return work(cast("SessionStore", catalog))
+            except NotFresh:
+                pass  # the query failed before anything was printed: the store answers
             finally:
                 catalog.close()
     with opened_store(args, out, core=core) as store:
