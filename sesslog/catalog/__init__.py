@@ -30,33 +30,6 @@ if TYPE_CHECKING:
         ToolUsage,
     )
 
-# Each name is imported when first used, so that a command answering from a fresh catalog
-# (``sesslog ls``) loads neither msgspec nor the result types.
-__getattr__ = lazy_getattr(
-    globals(),
-    {
-        "Catalog": "sesslog.catalog.protocol",
-        **{
-            name: "sesslog.catalog.types"
-            for name in (
-                "CatalogStatus",
-                "DayActivity",
-                "ListQuery",
-                "ModelUsage",
-                "RefreshReport",
-                "SearchHit",
-                "SearchQuery",
-                "SessionDetails",
-                "SessionInfo",
-                "StoreStats",
-                "Tokens",
-                "ToolExecution",
-                "ToolUsage",
-            )
-        },
-    },
-)
-
 __all__ = [
     "Catalog",
     "CatalogStatus",
@@ -73,3 +46,13 @@ __all__ = [
     "ToolExecution",
     "ToolUsage",
 ]
+
+# Each name is imported when first used, so that a command answering from a fresh catalog
+# (``sesslog ls``) loads neither msgspec nor the result types.
+__getattr__ = lazy_getattr(
+    globals(),
+    {
+        name: "sesslog.catalog.protocol" if name == "Catalog" else "sesslog.catalog.types"
+        for name in __all__
+    },
+)

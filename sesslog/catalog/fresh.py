@@ -29,9 +29,9 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sesslog.catalog.detect import HOT_NS, changed_folders, full_look_due, stamps_of
-from sesslog.catalog.queries import SearchQuery, list_query, marked
+from sesslog.catalog.queries import SearchQuery, list_query
 from sesslog.catalog.query import fts_match
-from sesslog.catalog.sql import list_sql, search_sql
+from sesslog.catalog.sql import list_sql, search_hits, search_sql
 from sesslog.catalog.sqlite_looks import FINGERPRINTS_SQL, known_rows, looked, record_look
 from sesslog.catalog.sqlite_schema import SCHEMA_VERSION, connect
 
@@ -113,35 +113,15 @@ class FreshCatalog:
         rows = self._rows(*list_sql(list_query(**filters), "summary"))
         return FreshList([row[0] for row in rows])
 
-    def search(
-        self,
-        text: str,
-        *,
-        limit: int = 20,
-        offset: int = 0,
-        cwd: str | None = None,
-        session: None = None,
-        raw: bool = False,
-    ) -> builtins.list[FreshHit]:
-        """Entries matching ``text``, best first (as :meth:`~sesslog.store.SessionStore.search`;
-        a search in one session resolves its reference through the store, so ``session`` is
-        always ``None`` here)."""
-        query = SearchQuery(text=text, raw=raw, cwd=cwd, limit=limit, offset=offset)
-        match = text if raw else fts_match(text)
+    def search(self, text: str, *, session: None = None, **options: Any) -> builtins.list[FreshHit]:
+        """Entries matching ``text``, best first: :meth:`~sesslog.store.SessionStore.search`
+        with its options (``raw``, ``cwd``, ``limit``, ``offset``); a search in one session
+        resolves its reference through the store, so ``session`` is always ``None`` here."""
+        query = SearchQuery(text=text, **options)
+        match = text if query.raw else fts_match(text)
         if not match.strip():
             return []
-        rows = self._rows(*search_sql(query, match))
-        return [
-            FreshHit(
-                session=_decode(summary),
-                entry=entry,
-                kind=kind,
-                line=line,
-                snippet=marked(snippet),
-                score=-float(rank),
-            )
-            for entry, kind, line, snippet, rank, summary in rows
-        ]
+        return search_hits(self._rows(*search_sql(query, match)), _decode, FreshHit)
 
     def _rows(self, sql: str, params: builtins.list[Any]) -> builtins.list[Any]:
         try:

@@ -8,7 +8,6 @@ result types (:mod:`sesslog.catalog.types`, msgspec Structs, which re-exports th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any, ClassVar, Literal
 
 __all__ = [
@@ -186,45 +185,19 @@ def to_ms(value: TimeLike | None) -> int | None:
     return parsed
 
 
-def list_query(
-    *,
-    cwd: str | None = None,
-    title: str | None = None,
-    tags: Iterable[str] = (),
-    status: str | None = None,
-    model: str | None = None,
-    user: str | None = None,
-    parent: str | None = None,
-    has_errors: bool | None = None,
-    created_after: TimeLike | None = None,
-    created_before: TimeLike | None = None,
-    updated_after: TimeLike | None = None,
-    updated_before: TimeLike | None = None,
-    order: Order = "updated",
-    descending: bool = True,
-    limit: int | None = None,
-    offset: int = 0,
-) -> ListQuery:
-    """The :class:`ListQuery` of a store's ``list`` filters (a single tag may be a string;
-    times may be any :data:`TimeLike`)."""
-    return ListQuery(
-        cwd=cwd,
-        title=title,
-        tags=tuple([tags] if isinstance(tags, str) else tags),
-        status=status,
-        model=model,
-        user=user,
-        parent=parent,
-        has_errors=has_errors,
-        created_after=to_ms(created_after),
-        created_before=to_ms(created_before),
-        updated_after=to_ms(updated_after),
-        updated_before=to_ms(updated_before),
-        order=order,
-        descending=descending,
-        limit=limit,
-        offset=offset,
-    )
+def list_query(**filters: Any) -> ListQuery:
+    """The :class:`ListQuery` of the filters :meth:`~sesslog.store.SessionStore.list` takes
+    (``tags`` may be a single tag; times may be any :data:`TimeLike`).
+
+    Raises:
+        TypeError: A keyword that is no filter.
+        ValueError: Text that is no ISO 8601 time.
+    """
+    tags = filters.get("tags", ())
+    filters["tags"] = tuple([tags] if isinstance(tags, str) else tags)
+    for name in ("created_after", "created_before", "updated_after", "updated_before"):
+        filters[name] = to_ms(filters.get(name))
+    return ListQuery(**filters)
 
 
 def marked(snippet: object) -> str:

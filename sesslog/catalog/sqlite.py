@@ -25,7 +25,6 @@ import msgspec
 
 from sesslog.catalog.detect import HOT_NS, Stamp, look
 from sesslog.catalog.files import FileStat, SessionFiles
-from sesslog.catalog.queries import marked
 from sesslog.catalog.query import fts_match
 from sesslog.catalog.refresh import Position, listing, refresh
 from sesslog.catalog.sql import (
@@ -35,6 +34,7 @@ from sesslog.catalog.sql import (
     TOTALS_SQL,
     USAGE_SQL,
     list_sql,
+    search_hits,
     search_sql,
     where,
 )
@@ -401,17 +401,7 @@ class SQLiteCatalog:
                 if "fts5" in str(exc) or "no such column" in str(exc):
                     raise InvalidQueryError(f"cannot read search {query.text!r}: {exc}") from exc
                 raise
-            return [
-                SearchHit(
-                    session=_info.decode(summary),
-                    entry=entry,
-                    kind=kind,
-                    line=line,
-                    snippet=marked(snippet),
-                    score=-float(rank),
-                )
-                for entry, kind, line, snippet, rank, summary in rows
-            ]
+            return search_hits(rows, _info.decode, SearchHit)
 
         return self._guard(work)
 

@@ -40,10 +40,10 @@ Result = tuple[int, bytes, bytes]
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     a = SessionFile(tmp_path, "/home/dev/app", session_id="aaaa-1")
-    a.user("the parser crashes on empty input: «é» \u2028 naïve")
-    a.assistant("Fixed the \x1b[31mparser", use=usage(10, 5, cost=0.25))
     a.name("Parser \x07 bell")
+    a.user("the parser crashes on empty input: «é» \u2028 naïve")
     a.meta(tags=["bug"])
+    a.assistant("Fixed the \x1b[31mparser", use=usage(10, 5, cost=0.25))
     b = SessionFile(tmp_path, "/home/dev/web", session_id="bbbb-2", start=40000)
     b.user("style the landing page; the parser is fine")
     b.assistant("Done", use=usage(1000, 20, cost=0.000001))
