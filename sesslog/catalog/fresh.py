@@ -164,10 +164,10 @@ def _fresh(con: sqlite3.Connection, base: Path) -> bool:
             problem is None and _fingerprint(base, key) == (size, mtime, ino, ctime)
             for key, size, mtime, ino, ctime, problem in known_rows(con, (), now - HOT_NS)
         )
+    # a session held with a problem (a symlink) never matches: the store says what it is now
     held = {
-        key: (size, mtime, ino, ctime)
+        key: (size, mtime, ino, ctime) if problem is None else None
         for key, size, mtime, ino, ctime, problem in con.execute(FINGERPRINTS_SQL)
-        if problem is None
     }
     if _fingerprints(base, current) != held:
         return False
@@ -206,10 +206,10 @@ def _fingerprint(base: Path, key: str) -> _Print | None:
     return (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
 
 
-def _fingerprints(base: Path, folders: Iterable[str]) -> dict[str, _Print] | None:
+def _fingerprints(base: Path, folders: Iterable[str]) -> dict[str, _Print | None] | None:
     """Every session file in ``folders`` with its fingerprint, or ``None`` when one is not a
     regular file (the store's refresh says what it is)."""
-    found: dict[str, _Print] = {}
+    found: dict[str, _Print | None] = {}
     for name in folders:
         fd = os.open(base / name, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         try:

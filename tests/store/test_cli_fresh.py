@@ -178,3 +178,18 @@ def test_fresh_answers_load_neither_msgspec_nor_the_store(root: Path) -> None:
         [sys.executable, "-c", script], capture_output=True, cwd=REPO_ROOT, check=True
     )
     assert done.stderr.decode().strip() == "[]"
+
+
+def test_a_symlink_in_the_store_is_left_to_the_store(
+    capsysbinary: pytest.CaptureFixture[bytes],
+    monkeypatch: pytest.MonkeyPatch,
+    root: Path,
+) -> None:
+    target = root.parent / "elsewhere.jsonl"
+    target.write_bytes(next(root.glob("*web*/*.jsonl")).read_bytes())
+    (next(root.glob("*app*")) / "2026-01-06T00-00-00-000Z_link.jsonl").symlink_to(target)
+    _built(root)  # the catalog holds the symlink with its problem
+    monkeypatch.setattr(detect, "FULL_CHECK_NS", 0)  # a full look each time, too
+    for argv in (["ls", "--json"], ["search", "landing"]):
+        lean, full, answered = _both(capsysbinary, monkeypatch, root, argv)
+        assert lean == full and answered == [False]
