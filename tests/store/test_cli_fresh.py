@@ -193,3 +193,13 @@ def test_a_symlink_in_the_store_is_left_to_the_store(
     for argv in (["ls", "--json"], ["search", "landing"]):
         lean, full, answered = _both(capsysbinary, monkeypatch, root, argv)
         assert lean == full and answered == [False]
+
+
+def test_a_fleet_catalog_is_never_bypassed(
+    capsysbinary: pytest.CaptureFixture[bytes],
+    monkeypatch: pytest.MonkeyPatch,
+    root: Path,
+) -> None:
+    monkeypatch.setenv("SESSLOG_CATALOG", "postgresql://127.0.0.1:1/nothing")
+    (code, out, err), answered = _run(capsysbinary, monkeypatch, root, ["ls", "--json"], fresh=True)
+    assert answered == [] and code != 0 and b"127.0.0.1" in err + out
