@@ -22,6 +22,7 @@ Usage::
     python benchmarks/bench_store.py --sessions 500  # a smaller store
     python benchmarks/bench_store.py --quick         # 300 sessions, few repeats (a smoke run)
     python benchmarks/bench_store.py --data DIR      # keep generated stores in DIR
+    python benchmarks/bench_store.py --before ../main  # also time another checkout's commands
 
 The store is generated once into ``benchmarks/data/store-<N>/`` (git-ignored) and reused; its
 catalog is rebuilt by each run (the first build is measured).
@@ -271,11 +272,13 @@ def timed(repeat: int, work: Callable[[], object], *, children: bool = False) ->
     return Timing(statistics.median(walls), min(walls), statistics.median(cpus))
 
 
-def process(args: list[str], repeat: int, env: dict[str, str] | None = None) -> Timing:
+def process(
+    args: list[str], repeat: int, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> Timing:
     """Time a whole process (its output captured, as a script reading it would)."""
 
     def run() -> None:
-        done = subprocess.run(args, capture_output=True, env=env, check=False)
+        done = subprocess.run(args, capture_output=True, env=env, cwd=cwd, check=False)
         if done.returncode not in (0, 1):
             raise RuntimeError(f"{args[:3]} failed: {done.stderr.decode()[-500:]}")
 
@@ -302,6 +305,12 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--quick", action="store_true", help="300 sessions, 3 repeats")
     parser.add_argument("--data", type=Path, default=DATA, help="where generated stores are kept")
+    parser.add_argument(
+        "--before",
+        metavar="DIR",
+        type=Path,
+        help="another checkout of sesslog (the main branch) to time as a whole process too",
+    )
     parser.add_argument("--baseline-list", metavar="ROOT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.baseline_list:  # the baseline as a whole process
@@ -378,6 +387,22 @@ def main() -> int:
     base_proc = process([sys.executable, __file__, "--baseline-list", str(root)], 2)
     search_proc = process([*sesslog, "search", word, "--json"], max(3, repeat // 2), env)
     startup = process([sys.executable, "-c", "import sesslog.cli.store, sesslog.store"], 3)
+    before: list[tuple[str, Timing, str]] = []
+    if args.before:  # run in the other checkout: its sesslog is first on the path
+        there = args.before.resolve()
+        other = {**env, "PYTHONPATH": str(there)}
+        before = [
+            (
+                "sesslog ls --json, --before checkout",
+                process([*sesslog, "ls", "--json"], 4, other, there),
+                "",
+            ),
+            (
+                "sesslog search WORD --json, --before checkout",
+                process([*sesslog, "search", word, "--json"], 4, other, there),
+                "",
+            ),
+        ]
     table(
         "whole process",
         [
@@ -385,11 +410,15 @@ def main() -> int:
             ("baseline list (read + decode every file)", base_proc, ""),
             ("sesslog search WORD --json", search_proc, ""),
             ("grep -rl WORD", grep, ""),
+            *before,
             ("(python -c 'import sesslog.cli.store, sesslog.store')", startup, ""),
         ],
     )
     print(f"ls vs baseline: {ratio(base_proc, ls_proc)} (target 20x)")
     print(f"search vs grep -rl: {ratio(grep, search_proc)} (target 3x)")
+    if before:
+        print(f"--before: ls vs baseline {ratio(base_proc, before[0][1])}")
+        print(f"--before: search vs grep -rl {ratio(grep, before[1][1])}")
     store.close()
     return 0
 

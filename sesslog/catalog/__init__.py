@@ -8,22 +8,27 @@ keeps it in memory, and :func:`~sesslog.catalog.resilient.open_catalog` gives a 
 while it works and the second when it does not.
 """
 
-from sesslog.catalog.protocol import Catalog
-from sesslog.catalog.types import (
-    CatalogStatus,
-    DayActivity,
-    ListQuery,
-    ModelUsage,
-    RefreshReport,
-    SearchHit,
-    SearchQuery,
-    SessionDetails,
-    SessionInfo,
-    StoreStats,
-    Tokens,
-    ToolExecution,
-    ToolUsage,
-)
+from __future__ import annotations
+
+from sesslog._lazy import TYPE_CHECKING, lazy_getattr
+
+if TYPE_CHECKING:
+    from sesslog.catalog.protocol import Catalog
+    from sesslog.catalog.types import (
+        CatalogStatus,
+        DayActivity,
+        ListQuery,
+        ModelUsage,
+        RefreshReport,
+        SearchHit,
+        SearchQuery,
+        SessionDetails,
+        SessionInfo,
+        StoreStats,
+        Tokens,
+        ToolExecution,
+        ToolUsage,
+    )
 
 __all__ = [
     "Catalog",
@@ -41,3 +46,13 @@ __all__ = [
     "ToolExecution",
     "ToolUsage",
 ]
+
+# Each name is imported when first used, so that a command answering from a fresh catalog
+# (``sesslog ls``) loads neither msgspec nor the result types.
+__getattr__ = lazy_getattr(
+    globals(),
+    {
+        name: "sesslog.catalog.protocol" if name == "Catalog" else "sesslog.catalog.types"
+        for name in __all__
+    },
+)

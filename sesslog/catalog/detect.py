@@ -25,14 +25,28 @@ change it), so such a folder is listed again on the next look.
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Mapping
-from typing import Protocol
+from collections.abc import Collection, Iterable, Mapping
 
-from sesslog.catalog.files import FileStat, FolderStat, SessionFiles
-from sesslog.catalog.refresh import FoldSink, fold_changes, refresh
-from sesslog.catalog.types import RefreshReport
+from sesslog._lazy import TYPE_CHECKING
 
-__all__ = ["FULL_CHECK_NS", "HOT_NS", "SETTLED_NS", "LookSink", "Stamp", "folder_of", "look"]
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    from sesslog.catalog.files import FileStat, SessionFiles
+    from sesslog.catalog.refresh import FoldSink
+    from sesslog.catalog.types import RefreshReport
+
+__all__ = [
+    "FULL_CHECK_NS",
+    "HOT_NS",
+    "SETTLED_NS",
+    "Stamp",
+    "changed_folders",
+    "folder_of",
+    "full_look_due",
+    "look",
+    "stamps_of",
+]
 
 #: A session modified this recently (nanoseconds) is looked at on every refresh.
 HOT_NS = 15 * 60 * 10**9
@@ -45,23 +59,36 @@ SETTLED_NS = 2 * 10**9
 Stamp = tuple[int, int]
 
 
-class LookSink(FoldSink, Protocol):
-    """A catalog's storage that remembers its looks."""
+if TYPE_CHECKING:
 
-    def looked(self) -> tuple[int | None, dict[str, Stamp]]:
-        """When the last full look started (Unix nanoseconds), and each folder's stamp."""
-        ...
+    class Listed(Protocol):
+        """A folder as listed (a :class:`~sesslog.catalog.files.FolderStat`, or any object
+        with its attributes)."""
 
-    def known_in(self, folders: Collection[str], hot_since: int) -> dict[str, FileStat]:
-        """The fingerprints of the sessions held in ``folders``, of those modified or
-        watched at or after ``hot_since``, and of those that could not be read."""
-        ...
+        @property
+        def name(self) -> str: ...
+        @property
+        def mtime_ns(self) -> int: ...
+        @property
+        def ino(self) -> int: ...
 
-    def record_look(
-        self, stamps: Mapping[str, Stamp], forget: Collection[str], full_at: int | None
-    ) -> None:
-        """Keep folder stamps, forget those of folders gone, and the time of a full look."""
-        ...
+    class LookSink(FoldSink, Protocol):
+        """A catalog's storage that remembers its looks."""
+
+        def looked(self) -> tuple[int | None, dict[str, Stamp]]:
+            """When the last full look started (Unix nanoseconds), and each folder's stamp."""
+            ...
+
+        def known_in(self, folders: Collection[str], hot_since: int) -> dict[str, FileStat]:
+            """The fingerprints of the sessions held in ``folders``, of those modified or
+            watched at or after ``hot_since``, and of those that could not be read."""
+            ...
+
+        def record_look(
+            self, stamps: Mapping[str, Stamp], forget: Collection[str], full_at: int | None
+        ) -> None:
+            """Keep folder stamps, forget those of folders gone, and the time of a full look."""
+            ...
 
 
 def folder_of(key: str) -> str:
@@ -70,8 +97,23 @@ def folder_of(key: str) -> str:
     return "" if slash < 0 else key[:slash]
 
 
-def _stamps(folders: list[FolderStat], now: int) -> dict[str, Stamp]:
+def stamps_of(folders: Iterable[Listed], now: int) -> dict[str, Stamp]:
+    """The stamps to keep for ``folders`` listed at ``now`` (a folder modified too recently
+    to be trusted gets -1: it is listed again on the next look)."""
     return {f.name: (f.mtime_ns if now - f.mtime_ns >= SETTLED_NS else -1, f.ino) for f in folders}
+
+
+def full_look_due(last_full: int | None, now: int) -> bool:
+    """Whether the next look must be at every session file (the last full one started at
+    ``last_full``, or never)."""
+    return last_full is None or not 0 <= now - last_full < FULL_CHECK_NS
+
+
+def changed_folders(current: Mapping[str, Listed], stamps: Mapping[str, Stamp]) -> set[str]:
+    """The folders whose files must all be looked at: those whose stamp differs from the one
+    kept, and those gone."""
+    changed = {name for name, f in current.items() if stamps.get(name) != (f.mtime_ns, f.ino)}
+    return changed | (stamps.keys() - current.keys())
 
 
 def look(
@@ -85,19 +127,19 @@ def look(
         full: Look at every session file.
         now: The time (Unix nanoseconds; default: the clock).
     """
+    from sesslog.catalog.refresh import fold_changes, refresh
+
     now = time.time_ns() if now is None else now
     folders = files.folders()
     if folders is None:
         return refresh(files, sink)
     last_full, stamps = sink.looked()
     current = {f.name: f for f in folders}
-    if full or last_full is None or not 0 <= now - last_full < FULL_CHECK_NS:
+    if full or full_look_due(last_full, now):
         report = refresh(files, sink)
-        sink.record_look(_stamps(folders, now), stamps.keys() - current.keys(), now)
+        sink.record_look(stamps_of(folders, now), stamps.keys() - current.keys(), now)
         return report
-    changed = {name for name, f in current.items() if stamps.get(name) != (f.mtime_ns, f.ino)} | (
-        stamps.keys() - current.keys()
-    )
+    changed = changed_folders(current, stamps)
     known = sink.known_in(changed, now - HOT_NS)
     stats: list[FileStat] = []
     for name in sorted(changed & current.keys()):
@@ -112,6 +154,6 @@ def look(
     gone = sorted(key for key in known if key not in seen)
     report = fold_changes(files, sink, stats, known, gone)
     if changed:
-        fresh = _stamps([current[name] for name in changed if name in current], now)
+        fresh = stamps_of([current[name] for name in changed if name in current], now)
         sink.record_look(fresh, changed - current.keys(), None)
     return report

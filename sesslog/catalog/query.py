@@ -19,9 +19,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sesslog.catalog.types import ListQuery, SessionInfo
+if TYPE_CHECKING:
+    from sesslog.catalog.queries import ListQuery
+    from sesslog.catalog.types import SessionInfo
 
 __all__ = [
     "TOKEN",

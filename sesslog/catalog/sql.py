@@ -6,10 +6,11 @@ in SQL.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from sesslog.catalog.queries import ListQuery, SearchQuery, marked
 from sesslog.catalog.query import ascii_lower
-from sesslog.catalog.types import ListQuery, SearchQuery
 
 __all__ = [
     "DAYS_SQL",
@@ -18,6 +19,7 @@ __all__ = [
     "TOTALS_SQL",
     "USAGE_SQL",
     "list_sql",
+    "search_hits",
     "search_sql",
     "where",
 ]
@@ -82,6 +84,27 @@ def list_sql(query: ListQuery, columns: str) -> tuple[str, list[Any]]:
         sql += " LIMIT ? OFFSET ?"
         params += [-1 if query.limit is None else query.limit, query.offset]
     return sql, params
+
+
+_H = TypeVar("_H")
+
+
+def search_hits(
+    rows: list[Any], session: Callable[[bytes], Any], hit: Callable[..., _H]
+) -> list[_H]:
+    """The hits of :func:`search_sql`'s rows, each made by ``hit`` with the keywords of a
+    :class:`~sesslog.catalog.types.SearchHit` (``session`` decodes a session's JSON)."""
+    return [
+        hit(
+            session=session(summary),
+            entry=entry,
+            kind=kind,
+            line=line,
+            snippet=marked(snippet),
+            score=-float(rank),
+        )
+        for entry, kind, line, snippet, rank, summary in rows
+    ]
 
 
 def search_sql(query: SearchQuery, match: str) -> tuple[str, list[Any]]:

@@ -34,9 +34,11 @@ from sesslog.catalog.sql import (
     TOTALS_SQL,
     USAGE_SQL,
     list_sql,
+    search_hits,
     search_sql,
     where,
 )
+from sesslog.catalog.sqlite_looks import FINGERPRINTS_SQL, known_rows, looked, record_look
 from sesslog.catalog.sqlite_rows import (
     delete_rows,
     insert_session,
@@ -54,8 +56,6 @@ from sesslog.catalog.sqlite_schema import (
 )
 from sesslog.catalog.stats import TOP, Aggregates, assemble
 from sesslog.catalog.types import (
-    MARK_CLOSE,
-    MARK_OPEN,
     CatalogStatus,
     ListQuery,
     RefreshReport,
@@ -76,7 +76,6 @@ if TYPE_CHECKING:
 
 __all__ = ["SQLiteCatalog"]
 
-_MARKS = str.maketrans({"\x02": MARK_OPEN, "\x03": MARK_CLOSE})
 _T = TypeVar("_T")
 _SQLITE_CORRUPT = 11
 _SQLITE_NOTADB = 26
@@ -196,9 +195,7 @@ class SQLiteCatalog:
         commits)."""
         version = self._con.execute("PRAGMA data_version").fetchone()[0]
         if self._fp is None or version != self._data_version:
-            rows = self._con.execute(
-                "SELECT key, size, mtime_ns, ino, ctime_ns, problem FROM sessions"
-            ).fetchall()
+            rows = self._con.execute(FINGERPRINTS_SQL).fetchall()
             self._fp = {row[0]: FileStat(*row) for row in rows}
             self._data_version = version
         return self._fp
@@ -277,42 +274,18 @@ class SQLiteCatalog:
 
     def looked(self) -> tuple[int | None, dict[str, Stamp]]:
         """When the last full look started, and each folder's stamp."""
-        run = self._con.execute
-        row = run("SELECT value FROM meta WHERE name = 'full_look'").fetchone()
-        stamps = {name: (mtime, ino) for name, mtime, ino in run("SELECT * FROM folders")}
-        return (None if row is None else int(row[0])), stamps
+        return looked(self._con)
 
     def known_in(self, folders: Collection[str], hot_since: int) -> dict[str, FileStat]:
         """Fingerprints of the sessions in ``folders``, the live ones and the unreadable."""
-        run = self._con.execute
-        columns = "SELECT key, size, mtime_ns, ino, ctime_ns, problem FROM sessions"
-        rows = run(f"{columns} WHERE mtime_ns >= ?", (hot_since,)).fetchall()
-        rows += run(
-            f"{columns} INDEXED BY sessions_trouble WHERE error IS NOT NULL OR problem IS NOT NULL"
-        ).fetchall()
-        rows += run(
-            f"{columns} WHERE key IN (SELECT key FROM watched WHERE since >= ?)", (hot_since,)
-        ).fetchall()
-        for name in folders:
-            if name:
-                rows += run(f"{columns} WHERE key >= ? AND key < ?", (name + "/", name + "0"))
-            else:
-                rows += run(f"{columns} WHERE instr(key, '/') = 0")
-        return {row[0]: FileStat(*row) for row in rows}
+        return {row[0]: FileStat(*row) for row in known_rows(self._con, folders, hot_since)}
 
     def record_look(
         self, stamps: Mapping[str, Stamp], forget: Collection[str], full_at: int | None
     ) -> None:
         """Keep folder stamps and the time of a full look."""
         with self.writing():
-            run = self._con.execute
-            self._con.executemany(
-                "INSERT OR REPLACE INTO folders VALUES (?, ?, ?)",
-                [(name, mtime, ino) for name, (mtime, ino) in stamps.items()],
-            )
-            self._con.executemany("DELETE FROM folders WHERE name = ?", [(n,) for n in forget])
-            if full_at is not None:
-                run("INSERT OR REPLACE INTO meta VALUES ('full_look', ?)", (str(full_at),))
+            record_look(self._con, stamps, forget, full_at)
 
     def watch(self, key: str) -> None:
         """Look at a session on every refresh for the next while (see
@@ -428,17 +401,7 @@ class SQLiteCatalog:
                 if "fts5" in str(exc) or "no such column" in str(exc):
                     raise InvalidQueryError(f"cannot read search {query.text!r}: {exc}") from exc
                 raise
-            return [
-                SearchHit(
-                    session=_info.decode(summary),
-                    entry=entry,
-                    kind=kind,
-                    line=line,
-                    snippet=str(snippet).translate(_MARKS),
-                    score=-float(rank),
-                )
-                for entry, kind, line, snippet, rank, summary in rows
-            ]
+            return search_hits(rows, _info.decode, SearchHit)
 
         return self._guard(work)
 

@@ -7,10 +7,11 @@ so callers and the contract tests never see which one they have.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, Literal, overload
+from typing import Any, overload
 
 import msgspec
 
+from sesslog.catalog.queries import MARK_CLOSE, MARK_OPEN, ListQuery, Order, SearchQuery
 from sesslog.render.escape import escape_json
 
 __all__ = [
@@ -32,13 +33,6 @@ __all__ = [
     "ToolExecution",
     "ToolUsage",
 ]
-
-#: Marks around a matched word in a search snippet.
-MARK_OPEN = "«"
-MARK_CLOSE = "»"
-
-#: Sort keys of :class:`ListQuery`.
-Order = Literal["updated", "created", "bytes", "cost", "entries", "title", "id"]
 
 
 class Tokens(msgspec.Struct):
@@ -234,68 +228,6 @@ class SessionDetails(msgspec.Struct, kw_only=True):
     info: SessionInfo
     files: list[str] = []
     tools: list[ToolExecution] = []
-
-
-class ListQuery(msgspec.Struct, kw_only=True, frozen=True):
-    """Which sessions to list, and how.
-
-    Every filter given must hold (``tags``: every tag). Times are Unix milliseconds;
-    ``*_after`` is inclusive, ``*_before`` exclusive.
-
-    Attributes:
-        cwd: Exact working directory.
-        title: Substring of the title (ASCII letters compared case-insensitively).
-        tags: Tags the session must all carry.
-        status: Exact status.
-        model: A model the session used.
-        user: Exact user.
-        id_prefix: Start of the session id.
-        parent: The parent session, as written in the header or as its id.
-        has_errors: True for sessions with errors, False for sessions without.
-        created_after, created_before, updated_after, updated_before: Time ranges.
-        order: Sort key; ``descending`` reverses it (ties by key).
-        limit: At most this many (``None``: all).
-        offset: Skip this many first.
-    """
-
-    cwd: str | None = None
-    title: str | None = None
-    tags: tuple[str, ...] = ()
-    status: str | None = None
-    model: str | None = None
-    user: str | None = None
-    id_prefix: str | None = None
-    parent: str | None = None
-    has_errors: bool | None = None
-    created_after: int | None = None
-    created_before: int | None = None
-    updated_after: int | None = None
-    updated_before: int | None = None
-    order: Order = "updated"
-    descending: bool = True
-    limit: int | None = None
-    offset: int = 0
-
-
-class SearchQuery(msgspec.Struct, kw_only=True, frozen=True):
-    """A full-text search.
-
-    Attributes:
-        text: Words to find; every word must occur (a word with punctuation, such as a path,
-            matches as a phrase). With ``raw``, FTS5 query syntax.
-        raw: Pass ``text`` to the full-text engine as written.
-        cwd: Only sessions of this working directory.
-        key: Only this session (its store key).
-        limit: At most this many hits.
-        offset: Skip this many first.
-    """
-
-    text: str
-    raw: bool = False
-    cwd: str | None = None
-    key: str | None = None
-    limit: int = 20
-    offset: int = 0
 
 
 class SearchHit(msgspec.Struct, kw_only=True):

@@ -77,6 +77,59 @@ def _finite(value: Any) -> Any:
 _ESCAPED_UTF8 = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xe2(?:\x80[\xa8-\xae]|\x81[\xa6-\xa9])")
 
 
+def _msgspec_json(value: Any) -> bytes | str:
+    """``value`` as JSON bytes by msgspec, or as text by the standard library when msgspec
+    refuses it (lone surrogates written as escapes; the reason as a ``FormatError``)."""
+    import msgspec  # here, not at the top: commands that print no JSON never load it
+
+    try:
+        # msgspec writes NaN and the infinities as null itself
+        return msgspec.json.encode(value)
+    except (
+        UnicodeError,
+        TypeError,
+        ValueError,
+        OverflowError,
+        RecursionError,
+        msgspec.MsgspecError,
+    ):
+        from sesslog.format.codec import dumps_json
+
+        text = dumps_json(value)
+        if _NON_FINITE.search(text):  # rare; a string holding ":NaN" only costs a pass
+            text = dumps_json(_finite(msgspec.to_builtins(value)))
+        return text
+
+
+def _plain(value: Any) -> bool:
+    """Whether the standard library's JSON encoder writes ``value`` byte for byte as msgspec
+    does: dicts with text keys, lists, text, integers, booleans, ``None``, and floats that
+    both write without an exponent."""
+    if value is None or isinstance(value, (str, int)):
+        return True
+    if isinstance(value, float):
+        return value == 0 or 1e-4 <= abs(value) < 1e16
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return all(_plain(item) for item in value)
+    return False
+
+
+def _plain_json(value: Any) -> bytes | None:
+    """``value`` as msgspec would write it, by the standard library, when it is plain (see
+    :func:`_plain`); else ``None``."""
+    if not _plain(value):
+        return None
+    import json
+
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), check_circular=False)
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return None
+
+
 def _needs_escape(raw: bytes) -> bool:
     """Whether JSON bytes hold anything :func:`escape_json` would escape (looked for by each
     lead byte, which is faster on large output than a pattern over all of it)."""
@@ -143,34 +196,20 @@ class Output:
         """Print one JSON document: valid JSON on one line, nothing in it a terminal would obey.
         A number JSON cannot hold (``NaN``, ``Infinity``: a damaged line may carry one) is
         written as ``null``, as JavaScript writes it."""
-        import msgspec  # here, not at the top: commands that print no JSON never load it
-
-        try:
-            # msgspec writes NaN and the infinities as null itself
-            raw = msgspec.json.encode(value)
-        except (
-            UnicodeError,
-            TypeError,
-            ValueError,
-            OverflowError,
-            RecursionError,
-            msgspec.MsgspecError,
-        ):
-            # lone surrogates (written as escapes), or a value msgspec refuses (the standard
-            # library's encoder says why, as a FormatError)
-            from sesslog.format.codec import dumps_json
-
-            text = dumps_json(value)
-            if _NON_FINITE.search(text):  # rare; a string holding ":NaN" only costs a pass
-                text = dumps_json(_finite(msgspec.to_builtins(value)))
-        else:
-            buffer = getattr(self.stdout, "buffer", None)
-            if buffer is not None and not _needs_escape(raw):
-                # nothing a terminal would obey: the bytes go out as they are
-                self.stdout.flush()
-                buffer.write(raw + b"\n")
-                return
-            text = raw.decode("utf-8")
+        # msgspec only when loaded already or needed: a plain value (a search answered by a
+        # fresh catalog) is written alike by the standard library
+        plain = None if "msgspec" in sys.modules else _plain_json(value)
+        raw = _msgspec_json(value) if plain is None else plain
+        if isinstance(raw, str):
+            self.stdout.write(escape_json(raw) + "\n")
+            return
+        buffer = getattr(self.stdout, "buffer", None)
+        if buffer is not None and not _needs_escape(raw):
+            # nothing a terminal would obey: the bytes go out as they are
+            self.stdout.flush()
+            buffer.write(raw + b"\n")
+            return
+        text = raw.decode("utf-8")
         self.stdout.write(escape_json(text) + "\n")
 
     def line(self, text: str = "") -> None:

@@ -11,7 +11,6 @@ import argparse
 from typing import Any
 
 from sesslog.cli.output import EXIT_FOUND, EXIT_OK, Output
-from sesslog.cli.progress import progress_bar
 from sesslog.cli.remote import remote_options
 from sesslog.cli.store_access import info_line, root_options, run_store
 from sesslog.render.escape import escape_text
@@ -118,7 +117,7 @@ def _ls(args: argparse.Namespace, out: Output) -> int:
             out.line(info_line(info, out))
         return EXIT_OK
 
-    return run_store(args, out, work, core=True)
+    return run_store(args, out, work, core=True, fresh=True)
 
 
 def _write_bytes(out: Output, parts: list[bytes]) -> None:
@@ -132,7 +131,7 @@ def _write_bytes(out: Output, parts: list[bytes]) -> None:
 
 
 def _search(args: argparse.Namespace, out: Output) -> int:
-    from sesslog.catalog.types import MARK_CLOSE, MARK_OPEN
+    from sesslog.catalog.queries import MARK_CLOSE, MARK_OPEN
 
     def work(store: Any) -> int:
         hits = store.search(
@@ -171,7 +170,7 @@ def _search(args: argparse.Namespace, out: Output) -> int:
             out.line(f"{h.session.id[:13]}  {title}  line {h.line}  {h.kind}: {snippet}")
         return EXIT_OK if hits else EXIT_FOUND
 
-    return run_store(args, out, work, core=True)
+    return run_store(args, out, work, core=True, fresh=args.session is None)
 
 
 def _stats(args: argparse.Namespace, out: Output) -> int:
@@ -209,6 +208,8 @@ def _stats(args: argparse.Namespace, out: Output) -> int:
 
 def _catalog(args: argparse.Namespace, out: Output) -> int:
     import msgspec
+
+    from sesslog.cli.progress import progress_bar
 
     def work(store: Any) -> int:
         if args.action == "rebuild":

@@ -172,8 +172,32 @@ def opened_store(
                 out.warn(f"warning: {shown[0].message}")
 
 
-def run_store(args: argparse.Namespace, out: Output, work: StoreWork, *, core: bool = False) -> int:
-    """Run ``work`` on the store of ``--root`` (see :func:`opened_store`); its exit code."""
+def run_store(
+    args: argparse.Namespace,
+    out: Output,
+    work: StoreWork,
+    *,
+    core: bool = False,
+    fresh: bool = False,
+) -> int:
+    """Run ``work`` on the store of ``--root`` (see :func:`opened_store`); its exit code.
+
+    With ``fresh``, when the store is local and no session file changed since its catalog's
+    last refresh, ``work`` gets the catalog alone instead
+    (:class:`~sesslog.catalog.fresh.FreshCatalog`: its ``list`` and ``search`` answer as the
+    store's would, without loading the store).
+    """
+    if fresh and _catalog_url(args) is None:
+        from sesslog.catalog.fresh import FreshCatalog, NotFresh
+
+        catalog = FreshCatalog.open(sessions_root(getattr(args, "root", None)))
+        if catalog is not None:
+            try:
+                return work(cast("SessionStore", catalog))
+            except NotFresh:
+                pass  # the query failed before anything was printed: the store answers
+            finally:
+                catalog.close()
     with opened_store(args, out, core=core) as store:
         return work(store)
 

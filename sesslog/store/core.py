@@ -8,7 +8,6 @@ date with the files (reading only what was appended since it last looked).
 from __future__ import annotations
 
 import builtins
-import datetime as dt
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ from sesslog.backends.layout import default_sessions_root
 from sesslog.backends.local import LocalFolder
 from sesslog.catalog.files import SessionFiles
 from sesslog.catalog.protocol import Catalog
+from sesslog.catalog.queries import TimeLike, list_query
 from sesslog.catalog.types import (
     CatalogStatus,
     ListQuery,
@@ -41,7 +41,7 @@ from sesslog.errors import (
     StoreRootError,
 )
 from sesslog.format.ids import check_id
-from sesslog.format.timestamps import iso_to_ms, now_ms
+from sesslog.format.timestamps import now_ms
 from sesslog.projections import registry
 from sesslog.store.backend import (
     STATE_FOLDER,
@@ -58,22 +58,6 @@ if TYPE_CHECKING:
 __all__ = ["StoreCore", "TimeLike"]
 
 _S = TypeVar("_S", bound="StoreCore")
-
-#: A point in time: Unix milliseconds, a ``datetime`` (naive means UTC) or ISO 8601 text.
-TimeLike = int | dt.datetime | str
-
-
-def _ms(value: TimeLike | None) -> int | None:
-    if value is None or isinstance(value, int):
-        return value
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
-        return int(value.timestamp() * 1000)
-    parsed = iso_to_ms(value)
-    if parsed is None:
-        raise ValueError(f"not a time: {value!r}")
-    return parsed
 
 
 def _catalog_projection() -> CatalogProjection:
@@ -318,19 +302,19 @@ class StoreCore(Closing):
         """Sessions matching every filter given (see :class:`~sesslog.catalog.ListQuery`),
         newest first by default. Unreadable sessions are listed too, with their ``error``."""
         self.refresh()
-        query = ListQuery(
+        query = list_query(
             cwd=cwd,
             title=title,
-            tags=tuple([tags] if isinstance(tags, str) else tags),
+            tags=tags,
             status=status,
             model=model,
             user=user,
             parent=parent,
             has_errors=has_errors,
-            created_after=_ms(created_after),
-            created_before=_ms(created_before),
-            updated_after=_ms(updated_after),
-            updated_before=_ms(updated_before),
+            created_after=created_after,
+            created_before=created_before,
+            updated_after=updated_after,
+            updated_before=updated_before,
             order=order,
             descending=descending,
             limit=limit,
