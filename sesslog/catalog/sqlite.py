@@ -69,7 +69,6 @@ from sesslog.catalog.types import (
     ToolExecution,
 )
 from sesslog.errors import CatalogError, InvalidQueryError
-from sesslog.format.timestamps import ms_to_iso
 
 if TYPE_CHECKING:
     from sesslog.catalog.facts import Fold, FoldState
@@ -367,16 +366,8 @@ class SQLiteCatalog:
             if row is None:
                 return None
             tools = [
-                ToolExecution(
-                    call_id=call_id,
-                    tool=tool,
-                    summary=summary,
-                    entry=entry,
-                    ok=None if ok is None else bool(ok),
-                    started=None if started is None else ms_to_iso(started),
-                    duration_ms=duration,
-                )
-                for call_id, tool, summary, entry, ok, started, duration in self._con.execute(
+                ToolExecution.from_row(tool)
+                for tool in self._con.execute(
                     "SELECT call_id, tool, summary, entry, ok, started, duration FROM tools "
                     "WHERE session = ? ORDER BY seq",
                     (row[0],),

@@ -215,6 +215,23 @@ class ToolExecution(msgspec.Struct, kw_only=True):
     started: str | None = None
     duration_ms: int | None = None
 
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> ToolExecution:
+        """One from a catalog's row ``(call_id, tool, summary, entry, ok, started_ms,
+        duration_ms)`` (``ok`` as stored: a boolean or 0/1, each maybe NULL)."""
+        from sesslog.format.timestamps import ms_to_iso
+
+        call_id, tool, summary, entry, ok, started, duration = row
+        return cls(
+            call_id=call_id,
+            tool=tool,
+            summary=summary,
+            entry=entry,
+            ok=None if ok is None else bool(ok),
+            started=None if started is None else ms_to_iso(started),
+            duration_ms=None if duration is None else int(duration),
+        )
+
 
 class SessionDetails(msgspec.Struct, kw_only=True):
     """Everything the catalog knows about one session.

@@ -74,7 +74,6 @@ from sesslog.catalog.types import (
     ToolExecution,
 )
 from sesslog.errors import CatalogError, InvalidQueryError
-from sesslog.format.timestamps import ms_to_iso
 
 __all__ = ["PostgresCatalog"]
 
@@ -302,16 +301,8 @@ class PostgresCatalog:
             if row is None:
                 return None
             tools = [
-                ToolExecution(
-                    call_id=call_id,
-                    tool=tool,
-                    summary=summary,
-                    entry=entry,
-                    ok=ok,
-                    started=None if started is None else ms_to_iso(started),
-                    duration_ms=None if duration is None else int(duration),
-                )
-                for call_id, tool, summary, entry, ok, started, duration in conn.execute(
+                ToolExecution.from_row(tool)
+                for tool in conn.execute(
                     "SELECT call_id, tool, summary, entry, ok, started_ms, duration_ms "
                     "FROM tools WHERE sid = %s ORDER BY seq",
                     (row[0],),
