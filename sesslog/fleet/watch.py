@@ -1,5 +1,8 @@
 """Sync as agents write: push every session once, then push each one again as it changes.
 
+The first push runs once the watcher is in place (at its first wake-up, within a second), so
+nothing written after it goes unseen.
+
 :func:`sync_forever` watches the sessions root with ``watchfiles`` (inotify on Linux), gathers
 the ``.jsonl`` files that changed during a short quiet period, and pushes only those
 (:func:`~sesslog.fleet.push.push` with ``keys``). A session is pushed at most once per
@@ -66,8 +69,9 @@ def sync_forever(
         if on_push is not None:
             on_push(report)
 
-    run(None)
-    last_full = time.monotonic()
+    # The first full push runs at the watcher's first wake-up (within a second), so the
+    # watcher is already in place: a change made right after that push cannot go unseen.
+    last_full: float | None = None
     pushed: dict[str, float] = {}  # when each session was last pushed
     waiting: set[str] = set()  # changed, waiting for their interval
     for changes in watchfiles.watch(
@@ -83,7 +87,7 @@ def sync_forever(
         if stop.is_set():
             return
         now = time.monotonic()
-        if now - last_full >= rescan:
+        if last_full is None or now - last_full >= rescan:
             run(None)
             last_full = now
             waiting.clear()
