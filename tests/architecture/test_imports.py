@@ -272,7 +272,8 @@ def test_a_read_command_loads_no_write_path_and_no_other_command(tmp_path: Path)
     # store_access: how a REF is looked up in a store; remote: the --blobs and --catalog
     # options (the store and fleet imports of both wait for a REF or a URL)
     assert loaded == [
-        "sesslog.cli.core", "sesslog.cli.errors", "sesslog.cli.inputs", "sesslog.cli.output",
+        "sesslog.cli.app", "sesslog.cli.core", "sesslog.cli.errors", "sesslog.cli.inputs",
+        "sesslog.cli.output",
         "sesslog.cli.remote", "sesslog.cli.store_access",
     ]  # fmt: skip
     assert "sesslog.fleet" not in modules and "obstore" not in modules and "psycopg" not in modules
@@ -301,3 +302,18 @@ def test_the_write_path_loads_on_the_first_create_or_append(tmp_path: Path, firs
     modules = _loaded(code)
     assert "sesslog.write.appender" in modules and "sesslog.backends.local_writer" in modules
     assert not [m for m in modules if m in HEAVY or m.startswith(("sesslog.v2", "sesslog.cli"))]
+
+
+def test_sesslog_version_loads_no_parser() -> None:
+    """``sesslog --version`` is answered before the parser and the output layer are imported."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c",
+         "import sys; sys.argv[1:] = ['--version']; from sesslog.cli import run; run()"],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    from sesslog._version import __version__
+
+    assert done.stdout == f"sesslog {__version__}\n"
+    loaded = {line.rpartition("|")[2].strip() for line in done.stderr.splitlines()}
+    assert "sesslog.cli" in loaded
+    assert not {"argparse", "sesslog.cli.app", "sesslog.cli.output", "msgspec"} & loaded
