@@ -317,3 +317,25 @@ def test_sesslog_version_loads_no_parser() -> None:
     loaded = {line.rpartition("|")[2].strip() for line in done.stderr.splitlines()}
     assert "sesslog.cli" in loaded
     assert not {"argparse", "sesslog.cli.app", "sesslog.cli.output", "msgspec"} & loaded
+
+
+def test_a_read_through_a_fresh_sidecar_loads_no_migration_code(tmp_path: Path) -> None:
+    """The sidecar's read side is apart from its write side (migration, catch-up, verification,
+    the compression pool)."""
+    from sesslog.v2 import migrate_jsonl_to_v2
+
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(
+        b'{"type":"session","version":3,"id":"s","timestamp":"2026-01-05T10:00:00.000Z",'
+        b'"cwd":"/"}\n{"type":"custom","id":"a","parentId":null,'
+        b'"timestamp":"2026-01-05T10:00:01.000Z","customType":"x"}\n'
+    )
+    migrate_jsonl_to_v2(path)
+    code = (
+        f"import sesslog; s = sesslog.Session.open({str(path)!r}, scope='tail:10'); s.context()\n"
+        "assert s.store_kind.value == 'v2_sidecar', s.store_kind"
+    )
+    modules = _loaded(code)
+    assert "sesslog.v2.opening" in modules
+    unwanted = {"sesslog.v2.migrate", "sesslog.v2.catchup", "sesslog.v2.verify"}
+    assert not unwanted & set(modules) and "concurrent.futures" not in modules
