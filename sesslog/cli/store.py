@@ -72,6 +72,11 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     search.add_argument("--cwd", help="only sessions of this working directory")
     search.add_argument("--session", metavar="REF", help="only this session")
     search.add_argument("--raw", action="store_true", help="pass the words as an FTS5 query")
+    search.add_argument(
+        "--rank-all",
+        action="store_true",
+        help="rank every match (by default only the newest are ranked when very many match)",
+    )
     search.set_defaults(handler=_search)
 
     stats = subparsers.add_parser(
@@ -141,7 +146,14 @@ def _search(args: argparse.Namespace, out: Output) -> int:
             cwd=args.cwd,
             session=args.session,
             raw=args.raw,
+            **({"bound": None} if args.rank_all else {}),
         )
+        bounded = getattr(hits, "bounded", None)
+        if bounded is not None:
+            out.warn(
+                f"more than {bounded:,} entries match: ranked the newest {bounded:,} "
+                "(add words, --cwd or --session to narrow; --rank-all ranks every match)"
+            )
         if out.json_mode:
             out.json(
                 [
@@ -157,6 +169,7 @@ def _search(args: argparse.Namespace, out: Output) -> int:
                         "line": h.line,
                         "snippet": h.snippet,
                         "score": h.score,
+                        "bounded": bounded,
                     }
                     for h in hits
                 ]
