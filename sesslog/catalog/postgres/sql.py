@@ -140,15 +140,15 @@ def search_sql(query: SearchQuery, text: str, raw: bool) -> tuple[str, list[Any]
         )
         return sql, [text, *params, query.limit, query.offset]
     sql = (
-        "WITH recent AS MATERIALIZED (SELECT d.sid, d.n, s.key, d.entry, d.kind, d.line, "
-        f"d.text, ts_rank(d.tsv, {parse}, 1) AS rank FROM docs d "
+        "WITH recent AS MATERIALIZED (SELECT d.sid, d.n, s.key, "
+        f"ts_rank(d.tsv, {parse}, 1) AS rank FROM docs d "
         f"JOIN sessions s ON s.sid = d.sid WHERE d.tsv @@ {parse}{scope} "
         "ORDER BY d.sid DESC, d.n DESC LIMIT %s), "
         "best AS (SELECT * FROM (SELECT * FROM recent ORDER BY sid DESC, n DESC LIMIT %s) w "
         'ORDER BY rank DESC, key COLLATE "C", n LIMIT %s OFFSET %s) '
-        "SELECT b.entry, b.kind, b.line, b.text, b.rank, s.summary, "
-        "(SELECT count(*) FROM recent) FROM best b JOIN sessions s ON s.sid = b.sid "
-        'ORDER BY b.rank DESC, b.key COLLATE "C", b.n'
+        "SELECT d.entry, d.kind, d.line, d.text, b.rank, s.summary, "
+        "(SELECT count(*) FROM recent) FROM best b JOIN docs d ON d.sid = b.sid AND d.n = b.n "
+        'JOIN sessions s ON s.sid = b.sid ORDER BY b.rank DESC, b.key COLLATE "C", b.n'
     )
     bound = query.bound
     return sql, [text, text, *params, bound + 1, bound, query.limit, query.offset]
