@@ -73,9 +73,6 @@ class Catalog(Protocol):
         catalog took them in, then entries by place, the last first) and the hits say so
         (:attr:`~sesslog.catalog.queries.SearchHits.bounded`); with fewer, every match is
         ranked exactly as without a bound.
-
-        Raises:
-            ValueError: A bound below 1.
         """
         ...
 

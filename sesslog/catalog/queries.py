@@ -177,6 +177,17 @@ class SearchQuery(_Query):
     offset: int
     bound: int | None
 
+    def __init__(self, **values: Any) -> None:
+        """See the class.
+
+        Raises:
+            TypeError: An unknown or missing field.
+            ValueError: A bound below 1.
+        """
+        super().__init__(**values)
+        if self.bound is not None and self.bound < 1:
+            raise ValueError(f"a search bound must be at least 1, not {self.bound}")
+
 
 _H = TypeVar("_H")
 

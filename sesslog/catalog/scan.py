@@ -199,8 +199,6 @@ class ScanCatalog:
     def search(self, query: SearchQuery) -> SearchHits[SearchHit]:
         """Entries matching ``query``, best first (raw queries are read as plain words; the
         newest ``query.bound`` of more: sessions in the order this catalog took them in)."""
-        if query.bound is not None and query.bound < 1:
-            raise ValueError(f"a search bound must be at least 1, not {query.bound}")
         wanted = phrases(query.text)
         if not wanted:
             return SearchHits()

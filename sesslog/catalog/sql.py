@@ -164,15 +164,10 @@ def search_rows(
     """The rows of a search (see :func:`search_sql`) and the bound it was held to (``None``
     when every match was ranked): when more than ``query.bound`` documents match, only the
     newest ``query.bound`` are ranked. ``run`` executes SQL with parameters.
-
-    Raises:
-        ValueError: A bound below 1.
     """
     since = None
     bound = query.bound
     if bound is not None:
-        if bound < 1:
-            raise ValueError(f"a search bound must be at least 1, not {bound}")
         newest = run(*window_sql(query, match, bound + 1))
         if len(newest) > bound:
             since = int(newest[bound - 1][0])

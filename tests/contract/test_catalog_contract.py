@@ -411,10 +411,6 @@ class CatalogContract:
         assert (sorted(self.found(one)), one.bounded) == (sorted(chatter[:3]), None)
         assert catalog.search(SearchQuery(text="zeta", key=chatter[0][0], bound=2)).bounded == 2
 
-    def test_a_search_bound_below_one_is_refused(self, catalog: Catalog, corpus: Corpus) -> None:
-        with pytest.raises(ValueError, match="at least 1"):
-            catalog.search(SearchQuery(text="parser", bound=0))
-
     # ------------------------------------------------------------------ statistics
 
     def test_store_stats(self, catalog: Catalog, corpus: Corpus) -> None:

@@ -318,8 +318,6 @@ class PostgresCatalog:
     def search(self, query: SearchQuery) -> SearchHits[SearchHit]:
         """Entries matching ``query``, best first (``raw``: PostgreSQL ``tsquery`` syntax; the
         newest ``query.bound`` of more)."""
-        if query.bound is not None and query.bound < 1:
-            raise ValueError(f"a search bound must be at least 1, not {query.bound}")
         text = query.text if query.raw else tsquery(query.text)
         if not text.strip():
             return SearchHits()
