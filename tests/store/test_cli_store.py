@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from store_builders import SessionFile, usage
 
+from sesslog.catalog.queries import SEARCH_BOUND
 from sesslog.cli import main
 
 LS_FIELDS = {
@@ -123,6 +124,8 @@ def test_search_says_when_it_ranked_only_the_newest_matches(
     assert (code, err, json.loads(out)) == (0, "", every)
     code, out, err = run(capsys, "search", "--root", str(root), "the", "--bound", "0")
     assert (code, out) == (2, "") and "--bound 0" in err
+    code, out, _ = run(capsys, "search", "--help")
+    assert code == 0 and f"(default {SEARCH_BOUND:,})" in " ".join(out.split())
 
 
 def test_stats_and_catalog(capsys: pytest.CaptureFixture[str], root: Path) -> None:
