@@ -26,7 +26,6 @@ import itertools
 import os
 from array import array
 from collections.abc import Sequence
-from itertools import accumulate
 from operator import attrgetter
 from pathlib import Path
 from sys import intern
@@ -188,7 +187,7 @@ def _read_fast(data: bytes) -> tuple[dict[str, Any], bytes, RecordTable, int] | 
         return None
     view = memoryview(data)
     size = len(data)
-    count = data.count
+    find = data.find
     bounds = array("q")
     types: list[str] = []
     ids: list[str] = []
@@ -196,17 +195,19 @@ def _read_fast(data: bytes) -> tuple[dict[str, Any], bytes, RecordTable, int] | 
     pos = first_end + 1
     while pos < size:
         # Envelopes are decoded a chunk of lines at a time, so that few of them live at once.
-        stop = (
-            data.rfind(b"\n", pos, pos + _CHUNK) + 1 or data.find(b"\n", pos + _CHUNK) + 1 or size
-        )
+        stop = data.rfind(b"\n", pos, pos + _CHUNK) + 1 or find(b"\n", pos + _CHUNK) + 1 or size
         try:
             envelopes = _HEAD_DECODER.decode_lines(view[pos:stop])
         except (RecursionError, msgspec.MsgspecError, UnicodeError, ValueError):
             return None  # the careful path says which line and why
+        starts: list[int] = []
+        add = starts.append
+        while pos < stop:
+            add(pos)
+            pos = find(b"\n", pos) + 1
         # One envelope per line, every line starting with "{": a blank line decodes as no
         # envelope, a line of two glued objects as two; the careful path reports either.
-        lines = count(b"\n", pos, stop)
-        if len(envelopes) != lines or data[pos] != 0x7B or count(b"\n{", pos, stop) != lines - 1:
+        if len(envelopes) != len(starts) or bytes(map(data.__getitem__, starts)).strip(b"{"):
             return None
         kinds = list(map(intern, map(_TYPE, envelopes)))  # one string object per type
         if "session" in kinds:
@@ -219,12 +220,8 @@ def _read_fast(data: bytes) -> tuple[dict[str, Any], bytes, RecordTable, int] | 
         ]
         types += kinds
         ids += ident
-        # Where each line starts, then where the chunk ends (where the next one starts).
-        if bounds:
-            bounds.pop()
-        lengths = map(len, data[pos:stop].split(b"\n")[:-1])
-        bounds.extend(accumulate(map(_PLUS_ONE, lengths), initial=pos))
-        pos = stop
+        bounds.extend(starts)
+    bounds.append(size)  # one past the last line's ending
     table = RecordTable(types, ids, parents, FileRows(data, bounds), range(len(ids)))
     return header, header_raw, table, size
 
@@ -248,7 +245,6 @@ _HEAD_DECODER = msgspec.json.Decoder(_Head)
 _TYPE = attrgetter("type")
 _ID = attrgetter("id")
 _PARENT = attrgetter("parent_id")
-_PLUS_ONE = (1).__add__
 
 
 # --------------------------------------------------------------------------- careful path
