@@ -59,8 +59,8 @@ class FileRows:
             kind, ident, parent, env.timestamp, env.target_id, env.label, env.name,
             self.data, start, end, row + 2, start,
         )  # fmt: skip
-        self.made[row] = rec
-        return rec
+        # The record another thread made meanwhile, if any, stays the only one.
+        return self.made.setdefault(row, rec)
 
 
 class _Records(Sequence[Record]):
@@ -70,6 +70,10 @@ class _Records(Sequence[Record]):
 
     def _pick(self, positions: Sequence[int]) -> list[Record]:
         """The records at these positions (each within range)."""
+        raise NotImplementedError
+
+    def _one(self, position: int) -> Record:
+        """The record at this position (within range)."""
         raise NotImplementedError
 
     @overload
@@ -86,7 +90,7 @@ class _Records(Sequence[Record]):
             index += size
         if not 0 <= index < size:
             raise IndexError("record index out of range")
-        return self._pick([index])[0]
+        return self._one(index)
 
     def __eq__(self, other: object) -> bool:
         """Equal to a table, view, list or tuple of equal records in the same order."""
@@ -177,7 +181,11 @@ class RecordTable(_Records):
     def _pick(self, positions: Sequence[int]) -> list[Record]:
         return self.records(positions)
 
-    def _record(self, index: int) -> Record:
+    def _one(self, position: int) -> Record:
+        return self.record_at(position)
+
+    def record_at(self, index: int) -> Record:
+        """The record at a position (within range)."""
         rows = self._rows
         if index >= len(rows):
             return self._more[index - len(rows)]
@@ -204,7 +212,7 @@ class RecordTable(_Records):
                     end += 1
                 self._decode_run(file, missing[run:end])
                 run = end
-        return [self._record(i) for i in indices]
+        return [self.record_at(i) for i in indices]
 
     def _decode_run(self, file: FileRows, indices: list[int]) -> None:
         """Make the records of entries whose file rows follow each other, decoding together."""
@@ -251,6 +259,9 @@ class RecordView(_Records):
     def _pick(self, positions: Sequence[int]) -> list[Record]:
         indices = self.indices
         return self.table.records([indices[i] for i in positions])
+
+    def _one(self, position: int) -> Record:
+        return self.table.record_at(self.indices[position])
 
     def __iter__(self) -> Iterator[Record]:
         return _blocks(self.table, self.indices)

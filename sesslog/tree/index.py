@@ -461,14 +461,17 @@ class SessionTree:
 
     def _child_lists(self) -> list[list[int]]:
         if self._children is None:
-            kids: list[list[int]] = [[] for _ in self.entries]
-            for index, p in enumerate(self._parents()):
+            parent = self._parents()
+            kids: list[list[int]] = [[] for _ in parent]
+            for index, p in enumerate(parent):
                 if p != -1:
                     kids[p].append(index)
+            forks = [k for k in kids if len(k) > 1]
+            # The siblings' records (for their timestamps) are made together.
             entries = self.entries
-            for k in kids:
-                if len(k) > 1:
-                    k.sort(key=lambda i: (_sort_time(entries[i]), i))
+            entries.records([i for k in forks for i in k])
+            for k in forks:
+                k.sort(key=lambda i: (_sort_time(entries[i]), i))
             self._children = kids
         return self._children
 
