@@ -18,7 +18,7 @@ Rules (the same for every catalog):
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import msgspec
@@ -240,7 +240,7 @@ class Fold:
         parent = header.get("parentSession", header.get("branchedFrom"))
         state.parent = clean_text(parent) if isinstance(parent, str) else None
 
-    def add_all(self, records: list[Record]) -> None:
+    def add_all(self, records: Iterable[Record]) -> None:
         """Fold ``records`` in order."""
         for rec in records:
             self.add(rec)

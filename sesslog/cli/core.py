@@ -150,7 +150,7 @@ def _info(args: argparse.Namespace, out: Output) -> int:
         "name": session.name,
         "entries": len(tree),
         "leafId": tree.leaf_id,
-        "depth": len(tree.path()),
+        "depth": len(tree.path_ids()),
         "roots": len(tree.roots()),
         "branches": len(branches),
         "labels": len(tree.labels),
@@ -247,7 +247,7 @@ def _leaf_context(file: str, mode: str) -> SessionContext:
     count = _CONTEXT_TAIL
     while True:
         session = open_session(file, mode, scope=f"tail:{count}")
-        path = session.tree.path()
+        path = session.tree.path_view()
         whole = not isinstance(session.tree, PartialTree) or len(path) < count
         context = context_of_path(path, whole=whole)
         if context is not None:

@@ -24,8 +24,12 @@ from __future__ import annotations
 import enum
 import itertools
 import os
+from array import array
+from collections.abc import Sequence
+from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from sys import intern
+from typing import Annotated, Any
 
 import msgspec
 
@@ -39,12 +43,8 @@ from sesslog.format.entries import SESSION_VERSION
 from sesslog.format.glued import glued_spans
 from sesslog.format.header import TOO_DEEP_DETAIL, check_header, upgrade_records
 from sesslog.format.lines import split_lines
-from sesslog.format.records import (
-    ENVELOPE_DECODER,
-    Record,
-    parse_record,
-    record_from_line,
-)
+from sesslog.format.records import Record, parse_record, record_from_line
+from sesslog.format.table import FileRows, RecordTable
 
 __all__ = [
     "ReadMode",
@@ -76,7 +76,8 @@ class SessionData(msgspec.Struct):
         header_raw: The header line's bytes as written (without ending), or ``None``.
         file_version: The format version the file was written in.
         records: Every entry line taken, in file order (before tree checks such as
-            duplicate ids, which :class:`~sesslog.tree.index.SessionTree` handles).
+            duplicate ids, which :class:`~sesslog.tree.index.SessionTree` handles), as a
+            sequence of :class:`~sesslog.format.records.Record` kept in columns.
         diagnostics: What was reported.
         valid_size: Offset just past the last complete line; bytes after it are a torn tail or
             NUL padding that a writer moves aside before appending.
@@ -86,7 +87,7 @@ class SessionData(msgspec.Struct):
     header: dict[str, Any] | None
     header_raw: bytes | None
     file_version: int
-    records: list[Record]
+    records: Sequence[Record]
     diagnostics: SessionOpenDiagnostics
     valid_size: int
     size: int
@@ -128,18 +129,25 @@ def read_bytes(
     fast = _read_fast(data)
     header: dict[str, Any] | None
     header_raw: bytes | None
+    records: list[Record]
     if fast is not None:
-        header, header_raw, records, valid_size = fast
+        header, header_raw, table, valid_size = fast
+        version = check_header(header, header_raw, [], diag, ids_checked=True)
+        if version < SESSION_VERSION:  # a legacy file: its records are upgraded one by one
+            records = list(table)
+            header, records = upgrade_records(version, header, records, diag)
+            table = RecordTable.of(records)
     else:
         header, header_raw, records, valid_size = _read_careful(data, mode, diag, tail_in_progress)
-    version = check_header(header, header_raw, records, diag, ids_checked=fast is not None)
-    if version < SESSION_VERSION:
-        upgraded_header, records = upgrade_records(
-            version, header or {"type": "session"}, records, diag
-        )
-        header = upgraded_header if header is not None else None
+        version = check_header(header, header_raw, records, diag)
+        if version < SESSION_VERSION:
+            upgraded_header, records = upgrade_records(
+                version, header or {"type": "session"}, records, diag
+            )
+            header = upgraded_header if header is not None else None
+        table = RecordTable.of(records)
     diag.sort()
-    return SessionData(header, header_raw, version, records, diag, valid_size, len(data))
+    return SessionData(header, header_raw, version, table, diag, valid_size, len(data))
 
 
 def raise_if_strict(data: SessionData, mode: ReadMode) -> None:
@@ -165,11 +173,11 @@ def raise_if_strict(data: SessionData, mode: ReadMode) -> None:
 # --------------------------------------------------------------------------- fast path
 
 
-def _read_fast(data: bytes) -> tuple[dict[str, Any], bytes, list[Record], int] | None:
+def _read_fast(data: bytes) -> tuple[dict[str, Any], bytes, RecordTable, int] | None:
     """Decode a clean file, the envelopes of a megabyte of lines per call; ``None`` when not
     clean."""
     # NUL bytes and stray characters make the envelope decode fail; blank lines and
-    # whitespace before a record are caught in the loop below (a line must start with "{").
+    # whitespace before a record are caught below (every line must start with "{").
     if not data.endswith(b"\n") or data.startswith(_BOM) or b"\r" in data:
         return None
     first_end = data.find(b"\n")
@@ -179,53 +187,64 @@ def _read_fast(data: bytes) -> tuple[dict[str, Any], bytes, list[Record], int] |
         return None
     view = memoryview(data)
     size = len(data)
-    records: list[Record] = []
-    add = records.append
     find = data.find
-    # One string object for each type (a tenth of the records' memory)
-    kinds: dict[str, str] = {}
+    bounds = array("q")
+    types: list[str] = []
+    ids: list[str] = []
+    parents: list[Any] = []
     pos = first_end + 1
-    line = 2
     while pos < size:
         # Envelopes are decoded a chunk of lines at a time, so that few of them live at once.
         stop = data.rfind(b"\n", pos, pos + _CHUNK) + 1 or find(b"\n", pos + _CHUNK) + 1 or size
         try:
-            envelopes = ENVELOPE_DECODER.decode_lines(view[pos:stop])
+            envelopes = _HEAD_DECODER.decode_lines(view[pos:stop])
         except (RecursionError, msgspec.MsgspecError, UnicodeError, ValueError):
             return None  # the careful path says which line and why
-        for env in envelopes:
-            end = find(b"\n", pos)
-            kind = env.type
-            ident = env.id
-            # A line holding two glued objects decodes as two envelopes; a blank line as
-            # none. Either shifts envelopes against lines: only lines that start a record
-            # are taken.
-            if (
-                end == -1
-                or end >= stop
-                or data[pos] != 0x7B  # "{"
-                or type(kind) is not str
-                or kind == "session"
-                or type(ident) is not str
-                or not ident
-            ):
-                return None
-            kind = kinds.setdefault(kind, kind)
-            parent = env.parent_id
-            # record_from_envelope, inlined (a call per line costs a tenth of this loop); the
-            # record points into ``data``: no line is copied.
-            rec = Record(
-                kind, ident, parent, env.timestamp, env.target_id, env.label, env.name,
-                data, pos, end, line, pos,
-            )  # fmt: skip
-            add(rec)
-            line += 1
-            pos = end + 1
-        if pos != stop:  # decode_lines skipped something we did not expect
+        starts: list[int] = []
+        add = starts.append
+        while pos < stop:
+            add(pos)
+            pos = find(b"\n", pos) + 1
+        # One envelope per line, every line starting with "{": a blank line decodes as no
+        # envelope, a line of two glued objects as two; the careful path reports either.
+        if len(envelopes) != len(starts) or bytes(map(data.__getitem__, starts)).strip(b"{"):
             return None
-    if pos != len(data):  # decode_lines skipped something we did not expect
-        return None
-    return header, header_raw, records, len(data)
+        kinds = list(map(intern, map(_TYPE, envelopes)))  # one string object per type
+        if "session" in kinds:
+            return None
+        ident = list(map(_ID, envelopes))
+        # A parent is most often the entry just before: it shares that entry's id object.
+        before = [ids[-1] if ids else None, *ident[:-1]]
+        parents += [
+            q if p == q else p for p, q in zip(map(_PARENT, envelopes), before, strict=True)
+        ]
+        types += kinds
+        ids += ident
+        bounds.extend(starts)
+    bounds.append(size)  # one past the last line's ending
+    table = RecordTable(types, ids, parents, FileRows(data, bounds), range(len(ids)))
+    return header, header_raw, table, size
+
+
+class _Head(msgspec.Struct, rename="camel", gc=False):
+    """The fields of :class:`~sesslog.format.records.LineEnvelope`, as the fast path decodes
+    them: a line without a string type and a non-empty string id fails to decode and sends the
+    read through the careful path. The other fields are decoded (so that a line the careful
+    path reports fails here too) and not kept: a record decodes them again when asked."""
+
+    type: str
+    id: Annotated[str, msgspec.Meta(min_length=1)]
+    parent_id: Any = None
+    timestamp: Any = None
+    target_id: Any = None
+    label: Any = None
+    name: Any = None
+
+
+_HEAD_DECODER = msgspec.json.Decoder(_Head)
+_TYPE = attrgetter("type")
+_ID = attrgetter("id")
+_PARENT = attrgetter("parent_id")
 
 
 # --------------------------------------------------------------------------- careful path

@@ -21,6 +21,7 @@ import base64
 import gzip
 import hashlib
 import html
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -149,7 +150,7 @@ def _structure(session: Session) -> tuple[list[int], dict[str, list[int]]]:
     return parents, forks
 
 
-def _entries_json(records: list[Record]) -> bytes:
+def _entries_json(records: Sequence[Record]) -> bytes:
     """The entries as one JSON array that ``JSON.parse`` accepts (valid UTF-8, standard JSON)."""
     blob = b"[" + b",".join([rec.raw for rec in records]) + b"]"
     if _browser_safe(blob):

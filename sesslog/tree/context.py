@@ -7,11 +7,13 @@ contribute are decoded, so the cost follows the path after the last compaction, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
 
 from sesslog.format.records import Record
+from sesslog.format.table import RecordView
 from sesslog.format.timestamps import iso_to_ms
 from sesslog.tree.index import SessionTree
 
@@ -94,12 +96,12 @@ def build_context(tree: SessionTree, leaf_id: str | None = None) -> SessionConte
     """
     if leaf_id is None and tree.leaf_id is None:
         return SessionContext(messages=[])
-    context = context_of_path(tree.path(leaf_id))
+    context = context_of_path(tree.path_view(leaf_id))
     assert context is not None  # a whole path always decides it
     return context
 
 
-def context_of_path(path: list[Record], *, whole: bool = True) -> SessionContext | None:
+def context_of_path(path: Sequence[Record], *, whole: bool = True) -> SessionContext | None:
     """The model context at the last entry of ``path``.
 
     Args:
@@ -115,13 +117,16 @@ def context_of_path(path: list[Record], *, whole: bool = True) -> SessionContext
     """
     thinking_level, model, settled = _settings(path)
     compaction_at = -1
-    for index in range(len(path) - 1, -1, -1):
-        if path[index].type == "compaction":
+    # The types alone, without making a record of every entry of a lazy path.
+    kinds = path.types() if isinstance(path, RecordView) else [rec.type for rec in path]
+    for index in range(len(kinds) - 1, -1, -1):
+        if kinds[index] == "compaction":
             compaction_at = index
             break
     if not whole and (compaction_at == -1 or not settled):
         return None
     messages: list[dict[str, Any]] = []
+    chosen: Sequence[Record]
     if compaction_at == -1:
         chosen = path
     else:
@@ -145,7 +150,7 @@ def context_of_path(path: list[Record], *, whole: bool = True) -> SessionContext
         else:
             if not whole:
                 return None  # the first kept entry may lie further back
-        chosen = path[start:compaction_at] + path[compaction_at + 1 :]
+        chosen = [*path[start:compaction_at], *path[compaction_at + 1 :]]
     for rec in chosen:
         message = entry_to_message(rec)
         if message is not None:
@@ -153,7 +158,7 @@ def context_of_path(path: list[Record], *, whole: bool = True) -> SessionContext
     return SessionContext(messages, thinking_level, model)
 
 
-def _settings(path: list[Record]) -> tuple[str, dict[str, Any] | None, bool]:
+def _settings(path: Sequence[Record]) -> tuple[str, dict[str, Any] | None, bool]:
     """The last thinking level and model on the path, found walking back from the leaf, and
     whether both were found (else defaults stand in)."""
     thinking_level: str | None = None

@@ -26,13 +26,14 @@ way the answers and the diagnostics are the same; a context costs only its path.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import msgspec
 
 from sesslog.errors import EntryNotFoundError
 from sesslog.format.diagnostics import Reason, SessionOpenDiagnostics, shown
 from sesslog.format.records import Record
+from sesslog.format.table import RecordTable
 from sesslog.format.timestamps import iso_to_ms
 from sesslog.tree.branches import (
     BranchInfo,
@@ -42,6 +43,7 @@ from sesslog.tree.branches import (
     fork_plan,
     sibling_branches,
 )
+from sesslog.tree.walk import walk_up
 
 __all__ = ["SessionTree", "TreeNode"]
 
@@ -81,7 +83,9 @@ class SessionTree:
         deferred: bool = False,
     ) -> None:
         self._diagnostics = diagnostics if diagnostics is not None else SessionOpenDiagnostics()
-        self.entries: list[Record] = []
+        #: The entries in the tree, in file order (kept in columns: see
+        #: :class:`~sesslog.format.table.RecordTable`).
+        self.entries: RecordTable = RecordTable([], [], [])
         self._pos: dict[str, int] = {}
         self._parent: list[int] = []
         self._children: list[list[int]] | None = None
@@ -106,11 +110,10 @@ class SessionTree:
     # ------------------------------------------------------------------ building
 
     def _index_ids(self, records: Iterable[Record]) -> None:
-        entries = self.entries
-        entries.extend(records)
-        ids = [rec.id for rec in entries]
+        self.entries = entries = RecordTable.of(records)
+        ids = entries.ids
         pos = dict(zip(ids, range(len(ids)), strict=True))
-        if len(pos) != len(entries):
+        if len(pos) != len(ids):
             pos = self._drop_duplicates()
         self._pos = pos
 
@@ -122,8 +125,7 @@ class SessionTree:
         get = self._pos.get
         # -1: root; -2: parent named but not found (reported below).
         parent = [
-            -1 if p is None else get(p, -2) if type(p) is str else -2
-            for p in [rec.parent_id for rec in entries]
+            -1 if p is None else get(p, -2) if type(p) is str else -2 for p in entries.parents
         ]
         self._parent = parent
         forward = False
@@ -151,23 +153,27 @@ class SessionTree:
                 forward = True
         if forward:
             self._break_cycles()
-        for rec in [r for r in entries if r.type == "label" or r.type == "session_info"]:
-            self._note(rec)
+        types = entries.types
+        if "label" in types or "session_info" in types:
+            noted = [i for i, t in enumerate(types) if t == "label" or t == "session_info"]
+            for rec in entries.records(noted):
+                self._note(rec)
         if len(self._diagnostics.diagnostics) != before:
             self._diagnostics.sort()
 
     def _drop_duplicates(self) -> dict[str, int]:
         """Keep the first entry of each id, report the others; return the id index."""
         pos: dict[str, int] = {}
-        kept: list[Record] = []
-        for rec in self.entries:
-            known = pos.get(rec.id)
+        kept: list[int] = []
+        entries = self.entries
+        for index, entry_id in enumerate(entries.ids):
+            known = pos.get(entry_id)
             if known is not None:
-                self._report_duplicate(kept[known], rec)
+                self._report_duplicate(entries[kept[known]], entries[index])
                 continue
-            pos[rec.id] = len(kept)
-            kept.append(rec)
-        self.entries[:] = kept
+            pos[entry_id] = len(kept)
+            kept.append(index)
+        self.entries = entries.select(kept)
         return pos
 
     def _report_duplicate(self, first: Record, dup: Record) -> None:
@@ -199,7 +205,7 @@ class SessionTree:
                 breaker = max(loop)
                 rec = self.entries[breaker]
                 parent[breaker] = -1
-                ids = " -> ".join(shown(self.entries[i].id) for i in loop[:_LOOP_SHOWN])
+                ids = " -> ".join(shown(self.entries.ids[i]) for i in loop[:_LOOP_SHOWN])
                 if len(loop) > _LOOP_SHOWN:
                     ids += f" -> ... ({len(loop)} entries)"
                 self._diagnostics.add(
@@ -292,7 +298,7 @@ class SessionTree:
     def parent_of(self, entry_id: str) -> str | None:
         """Return the tree parent's id (``None`` for a root)."""
         parent = self._parents()[self._index(entry_id)]
-        return None if parent == -1 else self.entries[parent].id
+        return None if parent == -1 else self.entries.ids[parent]
 
     @property
     def ids(self) -> Mapping[str, int]:
@@ -302,7 +308,8 @@ class SessionTree:
     @property
     def leaf_id(self) -> str | None:
         """The current position: the last entry in file order."""
-        return self.entries[-1].id if self.entries else None
+        ids = self.entries.ids
+        return ids[-1] if ids else None
 
     @property
     def labels(self) -> dict[str, str]:
@@ -323,15 +330,29 @@ class SessionTree:
 
     def roots(self) -> list[str]:
         """Ids of the roots, in file order."""
-        return [self.entries[i].id for i, p in enumerate(self._parents()) if p == -1]
+        ids = self.entries.ids
+        return [ids[i] for i, p in enumerate(self._parents()) if p == -1]
 
     def children(self, entry_id: str) -> list[str]:
         """Ids of the entry's children, oldest first."""
         kids = self._child_lists()[self._index(entry_id)]
-        return [self.entries[i].id for i in kids]
+        ids = self.entries.ids
+        return [ids[i] for i in kids]
 
     def path(self, entry_id: str | None = None) -> list[Record]:
         """Entries from the root to ``entry_id`` (default: the leaf), root first. O(depth)."""
+        return list(self.path_view(entry_id))
+
+    def path_view(self, entry_id: str | None = None) -> Sequence[Record]:
+        """The entries of :meth:`path`, as a sequence that makes each record when asked (a
+        context needs few of them).
+
+        Raises:
+            EntryNotFoundError: No such entry.
+        """
+        return self.entries.view(self._path_indices(entry_id))
+
+    def _path_indices(self, entry_id: str | None) -> list[int]:
         if entry_id is None:
             if not self.entries:
                 return []
@@ -339,21 +360,21 @@ class SessionTree:
         else:
             index = self._index(entry_id)
         if not self._linked:
-            walked = self._walk(index)
+            walked = walk_up(self.entries.ids, self.entries.parents, self._pos, index)
             if walked is not None:
                 return walked
         parent = self._parents()
-        entries = self.entries
         out = []
         while index != -1:
-            out.append(entries[index])
+            out.append(index)
             index = parent[index]
         out.reverse()
         return out
 
     def path_ids(self, entry_id: str | None = None) -> list[str]:
         """Ids of :meth:`path`."""
-        return [rec.id for rec in self.path(entry_id)]
+        ids = self.entries.ids
+        return [ids[i] for i in self._path_indices(entry_id)]
 
     def depth(self, entry_id: str) -> int:
         """Number of entries from the root to this entry, inclusive."""
@@ -370,7 +391,7 @@ class SessionTree:
     def nodes(self) -> list[TreeNode]:
         """Every node in pre-order (roots in file order, children oldest first)."""
         kids = self._child_lists()
-        ids = [rec.id for rec in self.entries]
+        ids = self.entries.ids
         parent = self._parents()
         label_of = self._labels.get
         out: list[TreeNode] = []
@@ -396,7 +417,8 @@ class SessionTree:
     def leaves(self) -> list[str]:
         """Ids of every entry without children, in file order."""
         kids = self._child_lists()
-        return [self.entries[i].id for i, k in enumerate(kids) if not k]
+        ids = self.entries.ids
+        return [ids[i] for i, k in enumerate(kids) if not k]
 
     def branches(self) -> list[BranchInfo]:
         """Every leaf with the branch that leads to it, in file order."""
@@ -431,32 +453,6 @@ class SessionTree:
             self._link()
         return self._parent
 
-    def _walk(self, index: int) -> list[Record] | None:
-        """The path to the entry at ``index`` over the id index alone, root first; ``None``
-        when the walk meets a loop of parent links (the whole build breaks loops)."""
-        entries = self.entries
-        get = self._pos.get
-        limit = len(entries)
-        out = []
-        while True:
-            rec = entries[index]
-            out.append(rec)
-            parent = rec.parent_id
-            # the rules of _link: no parent, a parent not found, or itself make a root. Ids
-            # are unique here, and a parent is most often the entry just before: a string
-            # comparison spares the lookup.
-            if index and entries[index - 1].id == parent:
-                index -= 1
-                continue
-            found = get(parent) if type(parent) is str else None
-            if found is None or found == index:
-                break
-            if len(out) > limit:
-                return None
-            index = found
-        out.reverse()
-        return out
-
     def _index(self, entry_id: str) -> int:
         index = self._pos.get(entry_id)
         if index is None:
@@ -465,14 +461,17 @@ class SessionTree:
 
     def _child_lists(self) -> list[list[int]]:
         if self._children is None:
-            kids: list[list[int]] = [[] for _ in self.entries]
-            for index, p in enumerate(self._parents()):
+            parent = self._parents()
+            kids: list[list[int]] = [[] for _ in parent]
+            for index, p in enumerate(parent):
                 if p != -1:
                     kids[p].append(index)
+            forks = [k for k in kids if len(k) > 1]
+            # The siblings' records (for their timestamps) are made together.
             entries = self.entries
-            for k in kids:
-                if len(k) > 1:
-                    k.sort(key=lambda i: (_sort_time(entries[i]), i))
+            entries.records([i for k in forks for i in k])
+            for k in forks:
+                k.sort(key=lambda i: (_sort_time(entries[i]), i))
             self._children = kids
         return self._children
 

@@ -206,10 +206,11 @@ def _read_region(
         return f"the new lines need a full read (line {line}: {first.reason})"
     if read.header_raw != header_raw or not direct_possible(read.file_version, read.records):
         return "the new lines need a full read"
-    for rec in read.records:
+    records = list(read.records)
+    for rec in records:
         rec.line += facts.lines - 1
         rec.offset += start - len(header_line)
-    return read.records
+    return records
 
 
 def _reattaches(sidecar: Sidecar, old: list[Record], new: list[Record]) -> bool:

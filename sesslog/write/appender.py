@@ -192,7 +192,7 @@ class SessionHandle:
             entry.id = new_entry_id(tree.ids)
             entry.timestamp = ms_to_iso(self.clock())
             if parent_id is AT_LEAF:
-                entry.parent_id = entries[-1].id if entries else None
+                entry.parent_id = tree.leaf_id
             else:
                 entry.parent_id = parent_id
             rec = record_from_entry(entry, encode_raw(entry, self._scratch))
