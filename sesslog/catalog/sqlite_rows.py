@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from sesslog.catalog.refresh import Position
+from sesslog.catalog.sqlite_schema import LISTING_COLUMNS, LISTING_ORDER
 from sesslog.catalog.types import SessionInfo
 from sesslog.render.escape import escape_json
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 __all__ = [
     "delete_rows",
     "insert_session",
+    "order_listing",
     "session_values",
     "store_fold",
     "store_rows",
@@ -49,6 +51,13 @@ _COLUMNS = [
 ]
 _INSERT = f"INSERT INTO sessions VALUES (NULL, ?, {', '.join('?' for _ in _COLUMNS)})"
 _UPDATE = f"UPDATE sessions SET {', '.join(f'{c} = ?' for c in _COLUMNS)} WHERE rowid = ?"
+#: The listing facts: the values of ``_COLUMNS`` up to ``summary``.
+_FACTS = _COLUMNS.index("summary") + 1
+_LIST = f"INSERT INTO listing ({LISTING_COLUMNS}) VALUES (?, ?, {', '.join('?' * _FACTS)})"
+#: ``listing`` is written again in order when more than this share of its rows (and at least
+#: :data:`_FEW` rows) were written since it last was.
+_SHARE = 4
+_FEW = 64
 _json = msgspec.json.Encoder()
 _pack = msgspec.msgpack.Encoder()
 
@@ -93,12 +102,45 @@ def store_fold(con: sqlite3.Connection, rowid: int, state: FoldState, position: 
 def insert_session(con: sqlite3.Connection, key: str, values: tuple[Any, ...]) -> int:
     """Add a session's row; returns its rowid."""
     cursor = con.execute(_INSERT, (key, *values))
-    return int(cursor.lastrowid or 0)
+    rowid = int(cursor.lastrowid or 0)
+    con.execute(_LIST, (rowid, key, *values[:_FACTS]))
+    return rowid
 
 
-def update_session(con: sqlite3.Connection, rowid: int, values: tuple[Any, ...]) -> None:
-    """Replace a session's row."""
+def update_session(con: sqlite3.Connection, rowid: int, key: str, values: tuple[Any, ...]) -> None:
+    """Replace a session's row (its listing row goes after every other)."""
     con.execute(_UPDATE, (*values, rowid))
+    con.execute("DELETE FROM listing WHERE session = ?", (rowid,))
+    con.execute(_LIST, (rowid, key, *values[:_FACTS]))
+
+
+def order_listing(con: sqlite3.Connection, sessions: int) -> bool:
+    """Write ``listing`` again in its order when many of its rows were written since it last
+    was (inside the caller's write transaction): the new rows go onto free and new pages in
+    turn, the old ones' pages are freed.
+
+    Args:
+        sessions: How many sessions the catalog holds.
+
+    Returns:
+        Whether it was written again.
+    """
+    row = con.execute("SELECT value FROM meta WHERE name = 'listing_ordered'").fetchone()
+    ordered = 0 if row is None else int(row[0])
+    moved = con.execute("SELECT count(*) FROM listing WHERE n > ?", (ordered,)).fetchone()[0]
+    if moved < _FEW or moved * _SHARE < sessions:
+        return False
+    last = con.execute("SELECT coalesce(max(n), 0) FROM listing").fetchone()[0]
+    con.execute(
+        f"INSERT INTO listing ({LISTING_COLUMNS}) SELECT {LISTING_COLUMNS} FROM listing "
+        f"WHERE n <= ? ORDER BY {LISTING_ORDER}",
+        (last,),
+    )
+    con.execute("DELETE FROM listing WHERE n <= ?", (last,))
+    con.execute(
+        "INSERT OR REPLACE INTO meta SELECT 'listing_ordered', max(n) FROM listing",
+    )
+    return True
 
 
 def delete_rows(con: sqlite3.Connection, rowid: int) -> None:

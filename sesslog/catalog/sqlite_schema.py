@@ -1,14 +1,24 @@
 """The SQLite catalog's file: schema, opening in WAL mode, and starting over when damaged.
 
-Tables: ``sessions`` (one row per session: filter and sort columns, the listing facts as JSON
-and the file's fingerprint, which a covering index gives every refresh without reading the
-rows; kept small, as listings read every row), ``folds`` (the fold state
-and the file position of each session, as msgpack, read only to catch up), ``seen`` (entry and response ids per
-session, so appended duplicates are not counted twice), ``tools`` (tool executions),
-``responses`` (assistant usage, keyed to count a response once across the store),
-``activity`` (messages per session and day), ``watched`` (sessions opened to write),
-``folders`` (each folder's time at the last look,
-see :mod:`sesslog.catalog.detect`) and ``docs``, the FTS5 full-text index.
+Tables: ``sessions`` (one row per session: filter columns, the listing facts as JSON and the
+file's fingerprint, which a covering index gives every refresh without reading the rows),
+``listing`` (the same facts again, alone, for listings: see below), ``folds`` (the fold state
+and the file position of each session, as msgpack, read only to catch up), ``seen`` (entry
+and response ids per session, so appended duplicates are not counted twice), ``tools`` (tool
+executions), ``responses`` (assistant usage, keyed to count a response once across the
+store), ``activity`` (messages per session and day), ``watched`` (sessions opened to write),
+``folders`` (each folder's time at the last look, see :mod:`sesslog.catalog.detect`) and
+``docs``, the FTS5 full-text index.
+
+A listing reads every session's facts. In ``sessions`` those rows lie on pages scattered
+through the whole file (a build writes them between the full-text index's pages) and are
+visited in an order unrelated to where they lie. ``listing`` holds the facts alone, in rows
+whose ``n`` follows the listing order (:data:`LISTING_ORDER`, oldest first): a row written
+again gets the next ``n``, so the sessions written since are the newest and stay in order,
+and after a refresh that wrote many rows (a first build) the table is written again in order
+(:func:`~sesslog.catalog.sqlite_rows.order_listing`), onto contiguous pages. A listing then
+walks a few MB of pages in turn. The order of the answers never depends on it: the queries
+say ``ORDER BY``.
 
 The full-text tokenizer is ``unicode61`` with ``remove_diacritics 2`` and ``_`` as a token
 character. Words of prose, identifiers (``snake_case`` stays one token) and every part of a
@@ -30,6 +40,9 @@ import sqlite3
 from pathlib import Path
 
 __all__ = [
+    "LISTING_COLUMNS",
+    "LISTING_ORDER",
+    "MIGRATED",
     "MMAP_BYTES",
     "SCHEMA_VERSION",
     "TOKENIZER",
@@ -39,12 +52,53 @@ __all__ = [
     "remove_database",
 ]
 
-#: Bumped whenever the tables change; a catalog with another version is rebuilt.
-SCHEMA_VERSION = 5
+#: Bumped whenever the tables change; a catalog of :data:`MIGRATED` is migrated, one of any
+#: other version rebuilt.
+SCHEMA_VERSION = 6
+#: The version before, which gains its ``listing`` table from ``sessions`` in place.
+MIGRATED = 5
 #: Bytes of the catalog file read through a memory map.
 MMAP_BYTES = 1 << 30
 #: The FTS5 tokenizer (see the module docstring).
 TOKENIZER = "unicode61 remove_diacritics 2 tokenchars '_'"
+
+#: The listing facts: the columns ``sessions`` and ``listing`` share.
+_FACTS = (
+    "key, id, cwd, title, status, user, parent, tags, models, created, updated, entries, "
+    "messages, bytes, cost, errors, error, summary"
+)
+#: The columns of ``listing`` after ``n``.
+LISTING_COLUMNS = f"session, {_FACTS}"
+#: The order ``listing`` keeps its rows in (``n`` ascending), the reverse of a listing's.
+LISTING_ORDER = "updated, key DESC"
+
+_LISTING = """
+CREATE TABLE listing (
+    n INTEGER PRIMARY KEY AUTOINCREMENT,
+    session INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    id TEXT NOT NULL,
+    cwd TEXT NOT NULL,
+    title TEXT,
+    status TEXT NOT NULL,
+    user TEXT,
+    parent TEXT,
+    tags TEXT NOT NULL,
+    models TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    updated INTEGER NOT NULL,
+    entries INTEGER NOT NULL,
+    messages INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    cost REAL NOT NULL,
+    errors INTEGER NOT NULL,
+    error TEXT,
+    summary BLOB NOT NULL
+);
+CREATE INDEX listing_session ON listing (session);
+CREATE INDEX listing_updated ON listing (updated DESC, key);
+CREATE INDEX listing_cwd ON listing (cwd, updated);
+"""
 
 _TABLES = f"""
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -74,7 +128,6 @@ CREATE TABLE sessions (
     ctime_ns INTEGER NOT NULL,
     problem TEXT
 );
-CREATE INDEX sessions_updated ON sessions (updated DESC, key);
 CREATE TABLE folds (
     session INTEGER PRIMARY KEY, state BLOB NOT NULL, position BLOB NOT NULL
 );
@@ -122,7 +175,7 @@ CREATE TABLE activity (
 CREATE VIRTUAL TABLE docs USING fts5 (
     text, entry UNINDEXED, kind UNINDEXED, line UNINDEXED, tokenize = "{TOKENIZER}"
 );
-"""
+{_LISTING}"""
 
 
 def connect(path: str, *, timeout: float) -> sqlite3.Connection:
@@ -149,7 +202,8 @@ def connect(path: str, *, timeout: float) -> sqlite3.Connection:
 
 
 def create_schema(con: sqlite3.Connection, root: str) -> bool:
-    """Create the tables unless a catalog of this schema and root is there.
+    """Create the tables unless a catalog of this schema and root is there; a catalog of
+    :data:`MIGRATED` and this root is migrated instead (see :func:`_migrate`).
 
     Returns:
         True when the tables were (re)created (the catalog is empty).
@@ -157,9 +211,11 @@ def create_schema(con: sqlite3.Connection, root: str) -> bool:
     con.execute("BEGIN IMMEDIATE")
     try:
         version = con.execute("PRAGMA user_version").fetchone()[0]
-        if version == SCHEMA_VERSION:
+        if version in (SCHEMA_VERSION, MIGRATED):
             row = con.execute("SELECT value FROM meta WHERE name = 'root'").fetchone()
             if row is not None and row[0] == root:
+                if version == MIGRATED:
+                    _migrate(con)
                 con.execute("COMMIT")
                 return False
         for (name,) in con.execute(
@@ -167,9 +223,7 @@ def create_schema(con: sqlite3.Connection, root: str) -> bool:
             "AND name NOT LIKE 'docs_%'"
         ).fetchall():
             con.execute(f'DROP TABLE IF EXISTS "{name}"')
-        for statement in _TABLES.split(";"):
-            if statement.strip():
-                con.execute(statement)
+        _run(con, _TABLES)
         con.execute("INSERT INTO meta VALUES ('root', ?)", (root,))
         con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         con.execute("COMMIT")
@@ -178,6 +232,25 @@ def create_schema(con: sqlite3.Connection, root: str) -> bool:
             con.execute("ROLLBACK")
         raise
     return True
+
+
+def _migrate(con: sqlite3.Connection) -> None:
+    """Give a catalog of :data:`MIGRATED` its ``listing`` table, filled from ``sessions``
+    (which holds every listing fact), in order; the folds, the full-text index and the
+    fingerprints stay, so nothing is read again."""
+    con.execute("DROP INDEX IF EXISTS sessions_updated")
+    _run(con, _LISTING)
+    con.execute(
+        f"INSERT INTO listing ({LISTING_COLUMNS}) SELECT rowid, {_FACTS} FROM sessions "
+        f"ORDER BY {LISTING_ORDER}"
+    )
+    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _run(con: sqlite3.Connection, script: str) -> None:
+    for statement in script.split(";"):
+        if statement.strip():
+            con.execute(statement)
 
 
 def remove_database(path: str) -> None:
