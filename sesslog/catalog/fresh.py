@@ -31,7 +31,7 @@ from sesslog.catalog.detect import HOT_NS, changed_folders, full_look_due, stamp
 from sesslog.catalog.queries import SearchQuery, list_query
 from sesslog.catalog.sql import list_sql, search_hits, search_sql
 from sesslog.catalog.sqlite_looks import FINGERPRINTS_SQL, known_rows, looked, record_look
-from sesslog.catalog.sqlite_schema import SCHEMA_VERSION, connect
+from sesslog.catalog.sqlite_schema import SCHEMA_VERSION, connect, listing_in_order
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -111,7 +111,12 @@ class FreshCatalog:
 
     def list(self, **filters: Any) -> FreshList:
         """Sessions matching the filters of :meth:`~sesslog.store.SessionStore.list`."""
-        rows = self._rows(*list_sql(list_query(**filters), "summary"))
+        query = list_query(**filters)
+        try:
+            in_order = listing_in_order(self._con)
+        except sqlite3.Error as exc:
+            raise NotFresh(str(exc)) from exc
+        rows = self._rows(*list_sql(query, "summary", in_order=in_order))
         return FreshList([row[0] for row in rows])
 
     def search(self, text: str, *, session: None = None, **options: Any) -> builtins.list[FreshHit]:

@@ -76,11 +76,16 @@ def where(query: ListQuery) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(parts) if parts else ""), params
 
 
-def list_sql(query: ListQuery, columns: str) -> tuple[str, list[Any]]:
-    """``SELECT columns FROM listing`` filtered, ordered and paged as ``query`` says."""
+def list_sql(query: ListQuery, columns: str, *, in_order: bool = False) -> tuple[str, list[Any]]:
+    """``SELECT columns FROM listing`` filtered, ordered and paged as ``query`` says; with
+    ``in_order`` (the table's rows are in its order, see
+    :mod:`sesslog.catalog.sqlite_schema`), newest first is its rows read backwards."""
     clause, params = where(query)
-    direction = "DESC" if query.descending else "ASC"
-    sql = f"SELECT {columns} FROM listing{clause} ORDER BY {_ORDER[query.order]} {direction}, key"
+    if in_order and query.order == "updated" and query.descending:
+        order = "n DESC"
+    else:
+        order = f"{_ORDER[query.order]} {'DESC' if query.descending else 'ASC'}, key"
+    sql = f"SELECT {columns} FROM listing{clause} ORDER BY {order}"
     if query.limit is not None or query.offset:
         sql += " LIMIT ? OFFSET ?"
         params += [-1 if query.limit is None else query.limit, query.offset]

@@ -49,10 +49,12 @@ from sesslog.catalog.sqlite_rows import (
     update_session,
 )
 from sesslog.catalog.sqlite_schema import (
+    IN_ORDER,
     SCHEMA_VERSION,
     connect,
     create_schema,
     database_size,
+    listing_in_order,
     remove_database,
 )
 from sesslog.catalog.stats import TOP, Aggregates, assemble
@@ -310,11 +312,11 @@ class SQLiteCatalog:
         return self._guard(lambda: self._ordered(look(self._files, self, full=full)))
 
     def _ordered(self, report: RefreshReport) -> RefreshReport:
-        """After a refresh that changed something, write the listing again in order if it
-        wrote many of its rows (see :mod:`sesslog.catalog.sqlite_schema`)."""
-        if report.changed:
+        """After a refresh, write the listing again in order if a row broke it (see
+        :mod:`sesslog.catalog.sqlite_schema`)."""
+        if not listing_in_order(self._con):
             with self.writing():
-                order_listing(self._con, len(self.fingerprints()))
+                order_listing(self._con)
         return report
 
     def rebuild(self) -> RefreshReport:
@@ -336,6 +338,7 @@ class SQLiteCatalog:
                 ):
                     self._con.execute(f"DELETE FROM {table}")
                 self._con.execute("DELETE FROM meta WHERE name = 'full_look'")
+                self._con.execute(IN_ORDER)  # the listing is empty
                 self._fp = {}
             return self._ordered(refresh(self._files, self))
 
@@ -343,10 +346,20 @@ class SQLiteCatalog:
 
     def list_sessions(self, query: ListQuery | None = None) -> SessionList:
         """Sessions matching ``query``."""
-        sql, params = list_sql(query or ListQuery(), "summary")
 
         def work() -> SessionList:
-            return SessionList(rows=[row[0] for row in self._con.execute(sql, params)])
+            con = self._con
+            begun = not con.in_transaction
+            if begun:  # the order's note and the rows from one snapshot
+                con.execute("BEGIN")
+            try:
+                sql, params = list_sql(
+                    query or ListQuery(), "summary", in_order=listing_in_order(con)
+                )
+                return SessionList(rows=[row[0] for row in con.execute(sql, params)])
+            finally:
+                if begun and con.in_transaction:
+                    con.execute("COMMIT")
 
         return self._guard(work)
 

@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from sesslog.catalog.refresh import Position
-from sesslog.catalog.sqlite_schema import LISTING_COLUMNS, LISTING_ORDER
+from sesslog.catalog.sqlite_schema import (
+    IN_ORDER,
+    LISTING_COLUMNS,
+    LISTING_ORDER,
+    listing_in_order,
+)
 from sesslog.catalog.types import SessionInfo
 from sesslog.render.escape import escape_json
 
@@ -54,10 +59,13 @@ _UPDATE = f"UPDATE sessions SET {', '.join(f'{c} = ?' for c in _COLUMNS)} WHERE 
 #: The listing facts: the values of ``_COLUMNS`` up to ``summary``.
 _FACTS = _COLUMNS.index("summary") + 1
 _LIST = f"INSERT INTO listing ({LISTING_COLUMNS}) VALUES (?, ?, {', '.join('?' * _FACTS)})"
-#: ``listing`` is written again in order when more than this share of its rows (and at least
-#: :data:`_FEW` rows) were written since it last was.
-_SHARE = 4
-_FEW = 64
+#: Whether the row before ``n`` (in ``n`` order) comes before the row given, in the order
+#: ``listing`` keeps (:data:`~sesslog.catalog.sqlite_schema.LISTING_ORDER`).
+_AFTER_PREVIOUS = (
+    "SELECT updated < :updated OR (updated = :updated AND key > :key) FROM listing "
+    "WHERE n < :n ORDER BY n DESC LIMIT 1"
+)
+_OUT_OF_ORDER = "UPDATE meta SET value = '0' WHERE name = 'listing_in_order'"
 _json = msgspec.json.Encoder()
 _pack = msgspec.msgpack.Encoder()
 
@@ -103,7 +111,7 @@ def insert_session(con: sqlite3.Connection, key: str, values: tuple[Any, ...]) -
     """Add a session's row; returns its rowid."""
     cursor = con.execute(_INSERT, (key, *values))
     rowid = int(cursor.lastrowid or 0)
-    con.execute(_LIST, (rowid, key, *values[:_FACTS]))
+    _list(con, rowid, key, values)
     return rowid
 
 
@@ -111,24 +119,27 @@ def update_session(con: sqlite3.Connection, rowid: int, key: str, values: tuple[
     """Replace a session's row (its listing row goes after every other)."""
     con.execute(_UPDATE, (*values, rowid))
     con.execute("DELETE FROM listing WHERE session = ?", (rowid,))
-    con.execute(_LIST, (rowid, key, *values[:_FACTS]))
+    _list(con, rowid, key, values)
 
 
-def order_listing(con: sqlite3.Connection, sessions: int) -> bool:
-    """Write ``listing`` again in its order when many of its rows were written since it last
-    was (inside the caller's write transaction): the new rows go onto free and new pages in
-    turn, the old ones' pages are freed.
+def _list(con: sqlite3.Connection, rowid: int, key: str, values: tuple[Any, ...]) -> None:
+    """Add a session's listing row after every other, and note when that breaks the order
+    (a session whose newest entry is older than another's: an import, a restore)."""
+    n = con.execute(_LIST, (rowid, key, *values[:_FACTS])).lastrowid
+    updated = values[_COLUMNS.index("updated")]
+    row = con.execute(_AFTER_PREVIOUS, {"updated": updated, "key": key, "n": n}).fetchone()
+    if row is not None and not row[0]:
+        con.execute(_OUT_OF_ORDER)
 
-    Args:
-        sessions: How many sessions the catalog holds.
+
+def order_listing(con: sqlite3.Connection) -> bool:
+    """Write ``listing`` again in its order when a row broke it (inside the caller's write
+    transaction).
 
     Returns:
         Whether it was written again.
     """
-    row = con.execute("SELECT value FROM meta WHERE name = 'listing_ordered'").fetchone()
-    ordered = 0 if row is None else int(row[0])
-    moved = con.execute("SELECT count(*) FROM listing WHERE n > ?", (ordered,)).fetchone()[0]
-    if moved < _FEW or moved * _SHARE < sessions:
+    if listing_in_order(con):
         return False
     last = con.execute("SELECT coalesce(max(n), 0) FROM listing").fetchone()[0]
     con.execute(
@@ -137,9 +148,7 @@ def order_listing(con: sqlite3.Connection, sessions: int) -> bool:
         (last,),
     )
     con.execute("DELETE FROM listing WHERE n <= ?", (last,))
-    con.execute(
-        "INSERT OR REPLACE INTO meta SELECT 'listing_ordered', max(n) FROM listing",
-    )
+    con.execute(IN_ORDER)
     return True
 
 

@@ -1,17 +1,19 @@
-"""The catalog's ``listing`` table: kept in the listing order, written again in order after a
-refresh that wrote many rows, and made from ``sessions`` when a catalog of the schema before
-is opened (nothing read again)."""
+"""The catalog's ``listing`` table: its rows kept in the listing order (written again in order
+after a refresh that broke it), listings right whether or not they are, and the table made from
+``sessions`` when a catalog of the schema before is opened (nothing read again)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from pathlib import Path
 
 from store_builders import SessionFile
 from test_incremental import CountingFolder
 
+from sesslog.catalog.queries import ListQuery
 from sesslog.catalog.sqlite import SQLiteCatalog
-from sesslog.catalog.sqlite_schema import MIGRATED, SCHEMA_VERSION
+from sesslog.catalog.sqlite_schema import MIGRATED, SCHEMA_VERSION, listing_in_order
 
 
 def _store(root: Path, count: int) -> list[SessionFile]:
@@ -25,12 +27,24 @@ def _store(root: Path, count: int) -> list[SessionFile]:
 
 
 def _physical(path: Path) -> list[str]:
-    """The listing's keys in the order its rows lie (``n``), newest first."""
+    """The listing's keys in the order its rows lie (``n``), newest first, once the catalog
+    notes that they are in order."""
     con = sqlite3.connect(path)
     try:
+        assert listing_in_order(con)
         return [key for (key,) in con.execute("SELECT key FROM listing ORDER BY n DESC")]
     finally:
         con.close()
+
+
+def _expected(root: Path, catalog: SQLiteCatalog) -> list[str]:
+    """Every session's key, newest first (ties by key), from the catalog's facts."""
+    infos = [catalog.get(s.relative_to(root).as_posix()) for s in root.glob("*/*.jsonl")]
+    return [i.key for i in sorted(infos, key=lambda i: (-_ms(i.updated), i.key)) if i]
+
+
+def _ms(iso: str) -> int:
+    return int(dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
 
 
 def test_rows_lie_in_the_listing_order(tmp_path: Path) -> None:
@@ -48,6 +62,29 @@ def test_rows_lie_in_the_listing_order(tmp_path: Path) -> None:
     listed = [info.key for info in catalog.list_sessions()]
     assert listed[0] == target.key
     assert _physical(path) == listed  # the row written again went after every other
+
+    older = SessionFile(tmp_path / "store", "/home/dev/p9", start=100)  # older than any
+    older.user("an imported session")
+    assert catalog.refresh().added == 1
+    listed = [info.key for info in catalog.list_sessions()]
+    assert listed[-1] == older.key and listed == _expected(tmp_path / "store", catalog)
+    assert _physical(path) == listed  # written again in order after the refresh
+    catalog.close()
+
+
+def test_a_listing_out_of_order_is_still_right(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    _store(root, 20)
+    path = tmp_path / "catalog.sqlite"
+    catalog = SQLiteCatalog(CountingFolder(root), str(path), root="r")
+    catalog.refresh()
+    con = sqlite3.connect(path, isolation_level=None)  # rows in reverse, and said so
+    con.execute("UPDATE listing SET n = -n")
+    con.execute("UPDATE meta SET value = '0' WHERE name = 'listing_in_order'")
+    con.close()
+    expected = _expected(root, catalog)
+    assert [info.key for info in catalog.list_sessions()] == expected
+    assert [info.key for info in catalog.list_sessions(ListQuery(limit=3))] == expected[:3]
     catalog.close()
 
 
