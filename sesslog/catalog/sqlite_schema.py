@@ -67,23 +67,8 @@ MMAP_BYTES = 1 << 30
 #: The FTS5 tokenizer (see the module docstring).
 TOKENIZER = "unicode61 remove_diacritics 2 tokenchars '_'"
 
-#: The listing facts: the columns ``sessions`` and ``listing`` share.
-_FACTS = (
-    "key, id, cwd, title, status, user, parent, tags, models, created, updated, entries, "
-    "messages, bytes, cost, errors, error, summary"
-)
-#: The columns of ``listing`` after ``n``.
-LISTING_COLUMNS = f"session, {_FACTS}"
-#: The order ``listing`` keeps its rows in (``n`` ascending), the reverse of a listing's.
-LISTING_ORDER = "updated, key DESC"
-#: Records that ``listing``'s rows are in :data:`LISTING_ORDER` (inside a write transaction).
-IN_ORDER = "INSERT OR REPLACE INTO meta VALUES ('listing_in_order', '1')"
-
-_LISTING = """
-CREATE TABLE listing (
-    n INTEGER PRIMARY KEY AUTOINCREMENT,
-    session INTEGER NOT NULL,
-    key TEXT NOT NULL,
+#: The listing facts: the columns ``sessions`` and ``listing`` share, and their names.
+_FACT_COLUMNS = """    key TEXT NOT NULL,
     id TEXT NOT NULL,
     cwd TEXT NOT NULL,
     title TEXT,
@@ -100,7 +85,20 @@ CREATE TABLE listing (
     cost REAL NOT NULL,
     errors INTEGER NOT NULL,
     error TEXT,
-    summary BLOB NOT NULL
+    summary BLOB NOT NULL"""
+_FACTS = ", ".join(line.split()[0] for line in _FACT_COLUMNS.splitlines())
+#: The columns of ``listing`` after ``n``.
+LISTING_COLUMNS = f"session, {_FACTS}"
+#: The order ``listing`` keeps its rows in (``n`` ascending), the reverse of a listing's.
+LISTING_ORDER = "updated, key DESC"
+#: Records that ``listing``'s rows are in :data:`LISTING_ORDER` (inside a write transaction).
+IN_ORDER = "INSERT OR REPLACE INTO meta VALUES ('listing_in_order', '1')"
+
+_LISTING = f"""
+CREATE TABLE listing (
+    n INTEGER PRIMARY KEY AUTOINCREMENT,
+    session INTEGER NOT NULL,
+{_FACT_COLUMNS}
 );
 CREATE INDEX listing_session ON listing (session);
 CREATE INDEX listing_updated ON listing (updated DESC, key);
@@ -111,29 +109,13 @@ _TABLES = f"""
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE sessions (
     rowid INTEGER PRIMARY KEY,
-    key TEXT NOT NULL UNIQUE,
-    id TEXT NOT NULL,
-    cwd TEXT NOT NULL,
-    title TEXT,
-    status TEXT NOT NULL,
-    user TEXT,
-    parent TEXT,
-    tags TEXT NOT NULL,
-    models TEXT NOT NULL,
-    created INTEGER NOT NULL,
-    updated INTEGER NOT NULL,
-    entries INTEGER NOT NULL,
-    messages INTEGER NOT NULL,
-    bytes INTEGER NOT NULL,
-    cost REAL NOT NULL,
-    errors INTEGER NOT NULL,
-    error TEXT,
-    summary BLOB NOT NULL,
+{_FACT_COLUMNS},
     size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL,
     ino INTEGER NOT NULL,
     ctime_ns INTEGER NOT NULL,
-    problem TEXT
+    problem TEXT,
+    UNIQUE (key)
 );
 CREATE TABLE folds (
     session INTEGER PRIMARY KEY, state BLOB NOT NULL, position BLOB NOT NULL

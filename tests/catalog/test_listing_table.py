@@ -72,16 +72,37 @@ def test_rows_lie_in_the_listing_order(tmp_path: Path) -> None:
     catalog.close()
 
 
-def test_a_listing_out_of_order_is_still_right(tmp_path: Path) -> None:
+def _built(tmp_path: Path, count: int) -> tuple[Path, Path, CountingFolder]:
+    """A store of ``count`` sessions and its catalog, built and closed: root, file, folder."""
     root = tmp_path / "store"
-    _store(root, 20)
+    _store(root, count)
     path = tmp_path / "catalog.sqlite"
-    catalog = SQLiteCatalog(CountingFolder(root), str(path), root="r")
+    folder = CountingFolder(root)
+    catalog = SQLiteCatalog(folder, str(path), root="r")
     catalog.refresh()
-    con = sqlite3.connect(path, isolation_level=None)  # rows in reverse, and said so
-    con.execute("UPDATE listing SET n = -n")
-    con.execute("UPDATE meta SET value = '0' WHERE name = 'listing_in_order'")
-    con.close()
+    catalog.close()
+    return root, path, folder
+
+
+def _alter(path: Path, *statements: str) -> None:
+    """Change the catalog file behind the catalog's back."""
+    con = sqlite3.connect(path, isolation_level=None)
+    try:
+        for statement in statements:
+            con.execute(statement)
+    finally:
+        con.close()
+
+
+def test_a_listing_out_of_order_is_still_right(tmp_path: Path) -> None:
+    root, path, folder = _built(tmp_path, 20)
+    # the rows in reverse, and the note saying they are not in order
+    _alter(
+        path,
+        "UPDATE listing SET n = -n",
+        "UPDATE meta SET value = '0' WHERE name = 'listing_in_order'",
+    )
+    catalog = SQLiteCatalog(folder, str(path), root="r")
     expected = _expected(root, catalog)
     assert [info.key for info in catalog.list_sessions()] == expected
     assert [info.key for info in catalog.list_sessions(ListQuery(limit=3))] == expected[:3]
@@ -89,20 +110,16 @@ def test_a_listing_out_of_order_is_still_right(tmp_path: Path) -> None:
 
 
 def test_a_catalog_of_the_schema_before_is_migrated_without_reading(tmp_path: Path) -> None:
-    root = tmp_path / "store"
-    _store(root, 30)
-    path = tmp_path / "catalog.sqlite"
-    folder = CountingFolder(root)
+    _, path, folder = _built(tmp_path, 30)
     catalog = SQLiteCatalog(folder, str(path), root="r")
-    catalog.refresh()
     before = catalog.list_sessions().json()
     catalog.close()
-
-    con = sqlite3.connect(path, isolation_level=None)  # as the schema before left it
-    con.execute("DROP TABLE listing")
-    con.execute("CREATE INDEX sessions_updated ON sessions (updated DESC, key)")
-    con.execute(f"PRAGMA user_version = {MIGRATED}")
-    con.close()
+    _alter(  # as the schema before left it
+        path,
+        "DROP TABLE listing",
+        "CREATE INDEX sessions_updated ON sessions (updated DESC, key)",
+        f"PRAGMA user_version = {MIGRATED}",
+    )
 
     folder.reads.clear()
     catalog = SQLiteCatalog(folder, str(path), root="r")
@@ -115,14 +132,8 @@ def test_a_catalog_of_the_schema_before_is_migrated_without_reading(tmp_path: Pa
 
 
 def test_a_catalog_of_an_older_schema_is_rebuilt(tmp_path: Path) -> None:
-    root = tmp_path / "store"
-    _store(root, 5)
-    path = tmp_path / "catalog.sqlite"
-    folder = CountingFolder(root)
-    SQLiteCatalog(folder, str(path), root="r").close()
-    con = sqlite3.connect(path, isolation_level=None)
-    con.execute(f"PRAGMA user_version = {MIGRATED - 1}")
-    con.close()
+    _, path, folder = _built(tmp_path, 5)
+    _alter(path, f"PRAGMA user_version = {MIGRATED - 1}")
 
     catalog = SQLiteCatalog(folder, str(path), root="r")
     assert catalog.refresh().added == 5
