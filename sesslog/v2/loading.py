@@ -78,12 +78,11 @@ def records_from_rows(sidecar: Sidecar, walk: Sequence[tuple[int, Row]]) -> list
     Raises:
         SidecarCorruptError: A line fails its crc32 or is not a JSON object.
     """
-    contents: dict[int, bytes] = {}
     records = []
+    frame, content = -1, b""
     for number, row in walk:
-        content = contents.get(row.frame)
-        if content is None:
-            content = contents[row.frame] = sidecar.frame_content(sidecar.frame(row.frame))
+        if row.frame != frame:  # rows of a path come in file order: one frame held at a time
+            frame, content = row.frame, sidecar.frame_content(sidecar.frame(row.frame))
         raw = content[row.start : row.start + row.length]
         if len(raw) != row.length or zlib.crc32(raw) != row.crc:
             raise SidecarCorruptError(f"row {number}: the entry's bytes fail their checksum")
