@@ -19,24 +19,23 @@ objects with the attributes of a :class:`~sesslog.catalog.types.SessionInfo`.
 from __future__ import annotations
 
 import builtins
-import json
 import os
 import sqlite3
 import stat as stat_mode
 import time
 from pathlib import Path
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, NamedTuple
 
+from sesslog._lazy import TYPE_CHECKING
 from sesslog.catalog.detect import HOT_NS, changed_folders, full_look_due, stamps_of
 from sesslog.catalog.queries import SearchHits, SearchQuery, list_query
-from sesslog.catalog.query import fts_match
 from sesslog.catalog.sql import list_sql, search_hits, search_rows
 from sesslog.catalog.sqlite_looks import FINGERPRINTS_SQL, known_rows, looked, record_look
-from sesslog.catalog.sqlite_schema import SCHEMA_VERSION, connect
+from sesslog.catalog.sqlite_schema import SCHEMA_VERSION, connect, listing_in_order
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
+    from typing import Any
 
 __all__ = ["FreshCatalog", "FreshHit", "FreshList", "NotFresh"]
 
@@ -47,6 +46,8 @@ _Print = tuple[int, int, int, int]
 
 
 def _decode(row: bytes | str) -> Any:
+    import json  # here: ``ls --json`` prints the rows as they are
+
     return json.loads(row, object_hook=lambda fields: SimpleNamespace(**fields))
 
 
@@ -110,13 +111,20 @@ class FreshCatalog:
 
     def list(self, **filters: Any) -> FreshList:
         """Sessions matching the filters of :meth:`~sesslog.store.SessionStore.list`."""
-        rows = self._rows(*list_sql(list_query(**filters), "summary"))
+        query = list_query(**filters)
+        try:
+            in_order = listing_in_order(self._con)
+        except sqlite3.Error as exc:
+            raise NotFresh(str(exc)) from exc
+        rows = self._rows(*list_sql(query, "summary", in_order=in_order))
         return FreshList([row[0] for row in rows])
 
     def search(self, text: str, *, session: None = None, **options: Any) -> SearchHits[FreshHit]:
         """Entries matching ``text``, best first: :meth:`~sesslog.store.SessionStore.search`
         with its options (``raw``, ``cwd``, ``limit``, ``offset``, ``bound``); a search in one session
         resolves its reference through the store, so ``session`` is always ``None`` here."""
+        from sesslog.catalog.query import fts_match
+
         query = SearchQuery(text=text, **options)
         match = text if query.raw else fts_match(text)
         if not match.strip():
@@ -135,13 +143,16 @@ class FreshCatalog:
         self._con.close()
 
 
-class _Folder(NamedTuple):
+class _Folder:
     """A folder of the store as listed (the attributes of a
     :class:`~sesslog.catalog.files.FolderStat`)."""
 
-    name: str
-    mtime_ns: int
-    ino: int
+    __slots__ = ("ino", "mtime_ns", "name")
+
+    def __init__(self, name: str, mtime_ns: int, ino: int) -> None:
+        self.name = name
+        self.mtime_ns = mtime_ns
+        self.ino = ino
 
 
 def _fresh(con: sqlite3.Connection, base: Path) -> bool:

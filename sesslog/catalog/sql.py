@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sesslog.catalog.queries import ListQuery, SearchHits, SearchQuery, marked
-from sesslog.catalog.query import ascii_lower
 
 __all__ = [
     "DAYS_SQL",
@@ -50,13 +49,15 @@ def where(query: ListQuery) -> tuple[str, list[Any]]:
     if q.cwd is not None:
         add("cwd = ?", q.cwd)
     if q.title is not None:
+        from sesslog.catalog.query import ascii_lower  # not loaded by a plain ``sesslog ls``
+
         add("title IS NOT NULL AND instr(lower(title), ?) > 0", ascii_lower(q.title))
     for tag in q.tags:
-        add("EXISTS (SELECT 1 FROM json_each(sessions.tags) WHERE value = ?)", tag)
+        add("EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ?)", tag)
     if q.status is not None:
         add("status = ?", q.status)
     if q.model is not None:
-        add("EXISTS (SELECT 1 FROM json_each(sessions.models) WHERE value = ?)", q.model)
+        add("EXISTS (SELECT 1 FROM json_each(models) WHERE value = ?)", q.model)
     if q.user is not None:
         add("user = ?", q.user)
     if q.id_prefix is not None:
@@ -77,11 +78,16 @@ def where(query: ListQuery) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(parts) if parts else ""), params
 
 
-def list_sql(query: ListQuery, columns: str) -> tuple[str, list[Any]]:
-    """``SELECT columns FROM sessions`` filtered, ordered and paged as ``query`` says."""
+def list_sql(query: ListQuery, columns: str, *, in_order: bool = False) -> tuple[str, list[Any]]:
+    """``SELECT columns FROM listing`` filtered, ordered and paged as ``query`` says; with
+    ``in_order`` (the table's rows are in its order, see
+    :mod:`sesslog.catalog.sqlite_schema`), newest first is its rows read backwards."""
     clause, params = where(query)
-    direction = "DESC" if query.descending else "ASC"
-    sql = f"SELECT {columns} FROM sessions{clause} ORDER BY {_ORDER[query.order]} {direction}, key"
+    if in_order and query.order == "updated" and query.descending:
+        order = "n DESC"
+    else:
+        order = f"{_ORDER[query.order]} {'DESC' if query.descending else 'ASC'}, key"
+    sql = f"SELECT {columns} FROM listing{clause} ORDER BY {order}"
     if query.limit is not None or query.offset:
         sql += " LIMIT ? OFFSET ?"
         params += [-1 if query.limit is None else query.limit, query.offset]

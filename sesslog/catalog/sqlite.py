@@ -42,16 +42,19 @@ from sesslog.catalog.sqlite_looks import FINGERPRINTS_SQL, known_rows, looked, r
 from sesslog.catalog.sqlite_rows import (
     delete_rows,
     insert_session,
+    order_listing,
     session_values,
     store_fold,
     store_rows,
     update_session,
 )
 from sesslog.catalog.sqlite_schema import (
+    IN_ORDER,
     SCHEMA_VERSION,
     connect,
     create_schema,
     database_size,
+    listing_in_order,
     remove_database,
 )
 from sesslog.catalog.stats import TOP, Aggregates, assemble
@@ -162,7 +165,7 @@ class SQLiteCatalog:
         self._con.close()
         remove_database(self._path)
         self._con = self._open()
-        refresh(self._files, self)
+        self._ordered(refresh(self._files, self))
 
     def _guard(self, work: Callable[[], _T]) -> _T:
         with self._lock:
@@ -254,7 +257,7 @@ class SQLiteCatalog:
         else:
             if whole:
                 delete_rows(self._con, rowid)
-            update_session(self._con, rowid, values)
+            update_session(self._con, rowid, key, values)
         store_fold(self._con, rowid, fold.state, position)
         store_rows(self._con, rowid, fold)
         if self._fp is not None:
@@ -267,6 +270,7 @@ class SQLiteCatalog:
             return
         delete_rows(self._con, rowid)
         self._con.execute("DELETE FROM sessions WHERE rowid = ?", (rowid,))
+        self._con.execute("DELETE FROM listing WHERE session = ?", (rowid,))
         if self._fp is not None:
             self._fp.pop(key, None)
 
@@ -305,8 +309,16 @@ class SQLiteCatalog:
         """Fold what changed since the last look (in ``keys`` only, when given; every session
         file looked at with ``full``, else as :mod:`sesslog.catalog.detect` says)."""
         if keys is not None:
-            return self._guard(lambda: refresh(self._files, self, keys))
-        return self._guard(lambda: look(self._files, self, full=full))
+            return self._guard(lambda: self._ordered(refresh(self._files, self, keys)))
+        return self._guard(lambda: self._ordered(look(self._files, self, full=full)))
+
+    def _ordered(self, report: RefreshReport) -> RefreshReport:
+        """After a refresh, write the listing again in order if a row broke it (see
+        :mod:`sesslog.catalog.sqlite_schema`)."""
+        if not listing_in_order(self._con):
+            with self.writing():
+                order_listing(self._con)
+        return report
 
     def rebuild(self) -> RefreshReport:
         """Empty the catalog and read every session again."""
@@ -315,6 +327,7 @@ class SQLiteCatalog:
             with self.writing():
                 for table in (
                     "sessions",
+                    "listing",
                     "folds",
                     "seen",
                     "tools",
@@ -326,24 +339,35 @@ class SQLiteCatalog:
                 ):
                     self._con.execute(f"DELETE FROM {table}")
                 self._con.execute("DELETE FROM meta WHERE name = 'full_look'")
+                self._con.execute(IN_ORDER)  # the listing is empty
                 self._fp = {}
-            return refresh(self._files, self)
+            return self._ordered(refresh(self._files, self))
 
         return self._guard(work)
 
     def list_sessions(self, query: ListQuery | None = None) -> SessionList:
         """Sessions matching ``query``."""
-        sql, params = list_sql(query or ListQuery(), "summary")
 
         def work() -> SessionList:
-            return SessionList(rows=[row[0] for row in self._con.execute(sql, params)])
+            con = self._con
+            begun = not con.in_transaction
+            if begun:  # the order's note and the rows from one snapshot
+                con.execute("BEGIN")
+            try:
+                sql, params = list_sql(
+                    query or ListQuery(), "summary", in_order=listing_in_order(con)
+                )
+                return SessionList(rows=[row[0] for row in con.execute(sql, params)])
+            finally:
+                if begun and con.in_transaction:
+                    con.execute("COMMIT")
 
         return self._guard(work)
 
     def count(self, query: ListQuery | None = None) -> int:
         """How many sessions match ``query``."""
         clause, params = where(query or ListQuery())
-        sql = f"SELECT count(*) FROM sessions{clause}"
+        sql = f"SELECT count(*) FROM listing{clause}"
         return self._guard(lambda: int(self._con.execute(sql, params).fetchone()[0]))
 
     def get(self, key: str) -> SessionInfo | None:

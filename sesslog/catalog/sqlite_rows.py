@@ -8,6 +8,12 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from sesslog.catalog.refresh import Position
+from sesslog.catalog.sqlite_schema import (
+    IN_ORDER,
+    LISTING_COLUMNS,
+    LISTING_ORDER,
+    listing_in_order,
+)
 from sesslog.catalog.types import SessionInfo
 from sesslog.render.escape import escape_json
 
@@ -17,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "delete_rows",
     "insert_session",
+    "order_listing",
     "session_values",
     "store_fold",
     "store_rows",
@@ -49,6 +56,16 @@ _COLUMNS = [
 ]
 _INSERT = f"INSERT INTO sessions VALUES (NULL, ?, {', '.join('?' for _ in _COLUMNS)})"
 _UPDATE = f"UPDATE sessions SET {', '.join(f'{c} = ?' for c in _COLUMNS)} WHERE rowid = ?"
+#: The listing facts: the values of ``_COLUMNS`` up to ``summary``.
+_FACTS = _COLUMNS.index("summary") + 1
+_LIST = f"INSERT INTO listing ({LISTING_COLUMNS}) VALUES (?, ?, {', '.join('?' * _FACTS)})"
+#: Whether the row before ``n`` (in ``n`` order) comes before the row given, in the order
+#: ``listing`` keeps (:data:`~sesslog.catalog.sqlite_schema.LISTING_ORDER`).
+_AFTER_PREVIOUS = (
+    "SELECT updated < :updated OR (updated = :updated AND key > :key) FROM listing "
+    "WHERE n < :n ORDER BY n DESC LIMIT 1"
+)
+_OUT_OF_ORDER = "UPDATE meta SET value = '0' WHERE name = 'listing_in_order'"
 _json = msgspec.json.Encoder()
 _pack = msgspec.msgpack.Encoder()
 
@@ -93,12 +110,46 @@ def store_fold(con: sqlite3.Connection, rowid: int, state: FoldState, position: 
 def insert_session(con: sqlite3.Connection, key: str, values: tuple[Any, ...]) -> int:
     """Add a session's row; returns its rowid."""
     cursor = con.execute(_INSERT, (key, *values))
-    return int(cursor.lastrowid or 0)
+    rowid = int(cursor.lastrowid or 0)
+    _list(con, rowid, key, values)
+    return rowid
 
 
-def update_session(con: sqlite3.Connection, rowid: int, values: tuple[Any, ...]) -> None:
-    """Replace a session's row."""
+def update_session(con: sqlite3.Connection, rowid: int, key: str, values: tuple[Any, ...]) -> None:
+    """Replace a session's row (its listing row goes after every other)."""
     con.execute(_UPDATE, (*values, rowid))
+    con.execute("DELETE FROM listing WHERE session = ?", (rowid,))
+    _list(con, rowid, key, values)
+
+
+def _list(con: sqlite3.Connection, rowid: int, key: str, values: tuple[Any, ...]) -> None:
+    """Add a session's listing row after every other, and note when that breaks the order
+    (a session whose newest entry is older than another's: an import, a restore)."""
+    n = con.execute(_LIST, (rowid, key, *values[:_FACTS])).lastrowid
+    updated = values[_COLUMNS.index("updated")]
+    row = con.execute(_AFTER_PREVIOUS, {"updated": updated, "key": key, "n": n}).fetchone()
+    if row is not None and not row[0]:
+        con.execute(_OUT_OF_ORDER)
+
+
+def order_listing(con: sqlite3.Connection) -> bool:
+    """Write ``listing`` again in its order when a row broke it (inside the caller's write
+    transaction).
+
+    Returns:
+        Whether it was written again.
+    """
+    if listing_in_order(con):
+        return False
+    last = con.execute("SELECT coalesce(max(n), 0) FROM listing").fetchone()[0]
+    con.execute(
+        f"INSERT INTO listing ({LISTING_COLUMNS}) SELECT {LISTING_COLUMNS} FROM listing "
+        f"WHERE n <= ? ORDER BY {LISTING_ORDER}",
+        (last,),
+    )
+    con.execute("DELETE FROM listing WHERE n <= ?", (last,))
+    con.execute(IN_ORDER)
+    return True
 
 
 def delete_rows(con: sqlite3.Connection, rowid: int) -> None:
