@@ -17,6 +17,7 @@ line), or a damaged one (a checksum or size that disagrees, a missing object). A
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 
 from sesslog.backends.objectstore.backend import ObjectStoreBackend
@@ -36,18 +37,17 @@ from sesslog.v2.index import DIRECT
 from sesslog.v2.loading import all_envelopes, records_from_envelopes, records_from_rows
 from sesslog.v2.opening import load_held
 
-__all__ = ["RemoteOpen", "open_remote"]
+__all__ = ["RemoteOpen", "SidecarUse", "open_remote"]
 
 #: Entries of a path loaded line by line; a longer path is loaded through the envelopes.
 _FEW_ROWS = 2048
 
 
 @dataclass
-class RemoteOpen:
-    """A session opened from a bucket.
+class SidecarUse:
+    """How a session was read through its sidecar in the bucket.
 
     Attributes:
-        session: The session (read-only; partial when loaded through the sidecar).
         fallback: Why the sidecar was not used and the log was read instead (``None``: it
             was used, or a whole session was asked for).
         fetched: Bytes of the sidecar fetched (the manifest, index blocks, frames) plus the
@@ -55,10 +55,20 @@ class RemoteOpen:
         requests: GET requests made for those bytes.
     """
 
-    session: Session
     fallback: str | None = None
     fetched: int = 0
     requests: int = 0
+
+
+@dataclass(kw_only=True)
+class RemoteOpen(SidecarUse):
+    """A session opened from a bucket, and how (see :class:`SidecarUse`).
+
+    Attributes:
+        session: The session (read-only; partial when loaded through the sidecar).
+    """
+
+    session: Session
 
 
 def open_remote(
@@ -77,7 +87,7 @@ def open_remote(
     version = log.load()
     if version.etag is None:
         raise FileNotFoundError(f"{remote.describe(key)}: no such log")
-    tally = _Tally()
+    tally = SidecarUse()
     loaded = None
     if scope.kind != "full" and mode is not ReadMode.STRICT:
         loaded = _through_sidecar(remote, key, version, scope, mode, tally)
@@ -96,14 +106,9 @@ def open_remote(
         store_kind=loaded.source,
         tree=loaded.partial,
     )
-    return RemoteOpen(session, fallback, tally.fetched, tally.requests)
-
-
-@dataclass
-class _Tally:
-    fallback: str | None = None
-    fetched: int = 0
-    requests: int = 0
+    return RemoteOpen(
+        session=session, fallback=fallback, fetched=tally.fetched, requests=tally.requests
+    )
 
 
 def _through_sidecar(
@@ -112,7 +117,7 @@ def _through_sidecar(
     version: ManifestVersion,
     scope: OpenScope,
     mode: ReadMode,
-    result: _Tally,
+    result: SidecarUse,
 ) -> Loaded | None:
     manifest = version.manifest
     ref = manifest.sidecar
@@ -148,7 +153,9 @@ def _through_sidecar(
                 result.fallback = f"cannot catch up: {caught}"
                 return None
             return caught
-    except SidecarError as error:
+    except (SidecarError, ValueError, IndexError, KeyError, struct.error) as error:
+        # Checks catch damage as SidecarCorruptError; values no check covers (a damaged part
+        # read past its end) fail as they may: the log is read either way.
         result.fallback = f"damaged: {error}"
         return None
     finally:

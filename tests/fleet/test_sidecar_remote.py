@@ -5,14 +5,13 @@ to the log when it is missing or damaged), always giving what the local file giv
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from servers import REPO_ROOT, S3Bucket
 from test_sync import remote_of, session_key
+from test_sync_cli import run
 
 from sesslog import Session
 from sesslog.backends.local import LocalFolder
@@ -192,20 +191,10 @@ def test_context_and_tree_from_the_command_line_equal_the_local_file(
     migrate_jsonl_to_v2(path)
     remote = remote_of(s3_bucket)
     push(LocalFolder(tmp_path), remote)
-    env = {**os.environ, **s3_bucket.environ()}
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "sesslog", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-
+    env = s3_bucket.environ()
     for command in (["context", "--json"], ["tree", "--active"]):
-        local = run(*command, str(path))
-        remote_run = run(*command, SESSION_ID, "--blobs", s3_bucket.url)
+        local = run(env, *command, str(path))
+        remote_run = run(env, *command, SESSION_ID, "--blobs", s3_bucket.url)
         assert local.returncode == remote_run.returncode == 0, remote_run.stderr
         assert remote_run.stdout == local.stdout
         assert remote_run.stderr == ""
@@ -213,7 +202,7 @@ def test_context_and_tree_from_the_command_line_equal_the_local_file(
     ref = log.load().manifest.sidecar
     assert ref is not None
     remote.bucket.delete(log.sidecar_key(ref.manifest))
-    fallen = run("context", "--json", SESSION_ID, "--blobs", s3_bucket.url)
+    fallen = run(env, "context", "--json", SESSION_ID, "--blobs", s3_bucket.url)
     assert fallen.returncode == 0
-    assert json.loads(fallen.stdout) == json.loads(run("context", "--json", str(path)).stdout)
+    assert json.loads(fallen.stdout) == json.loads(run(env, "context", "--json", str(path)).stdout)
     assert fallen.stderr.count("\n") == 1 and "V2 sidecar not used" in fallen.stderr

@@ -274,6 +274,16 @@ class SegmentLog:
         self.bucket.put_replacing(key, data, etag)
         return True
 
+    def _fenced(self, base: ManifestVersion, fence: int) -> Manifest:
+        """``base``'s manifest, once ``fence`` is found not older than the one it records.
+
+        Raises:
+            StaleFenceError: A writer with a higher fencing number has written the session.
+        """
+        if base.manifest.fence > fence:
+            raise StaleFenceError(self.session, fence, base.manifest.fence)
+        return base.manifest
+
     def append(
         self, data: bytes, *, base: ManifestVersion, fence: int = 0, unfinished: bool = False
     ) -> AppendResult:
@@ -294,9 +304,7 @@ class SegmentLog:
             StaleFenceError: A writer with a higher fencing number has written the session.
             StaleManifestError: The manifest changed since ``base`` was read.
         """
-        current = base.manifest
-        if current.fence > fence:
-            raise StaleFenceError(self.session, fence, current.fence)
+        current = self._fenced(base, fence)
         cut = data.rfind(b"\n") + 1
         if not unfinished or cut == len(data):
             runs = cut_lines(data, self.segment_size)
@@ -322,9 +330,7 @@ class SegmentLog:
             StaleFenceError: A higher fence has written the session already.
             StaleManifestError: The manifest changed since ``base`` was read.
         """
-        current = base.manifest
-        if current.fence > fence:
-            raise StaleFenceError(self.session, fence, current.fence)
+        current = self._fenced(base, fence)
         if current.fence == fence and base.etag is not None:
             return base
         return self._swap(base, current.appended([], fence, torn=current.torn), fence)
@@ -339,9 +345,7 @@ class SegmentLog:
             StaleFenceError: A writer with a higher fencing number has written the session.
             StaleManifestError: The manifest changed since ``base`` was read.
         """
-        current = base.manifest
-        if current.fence > fence:
-            raise StaleFenceError(self.session, fence, current.fence)
+        current = self._fenced(base, fence)
         if not 0 < sidecar.size <= current.size - current.torn:
             raise ValueError(
                 f"{self.session}: a sidecar of {sidecar.size} bytes for {current.size} held"
@@ -359,9 +363,7 @@ class SegmentLog:
             StaleFenceError: A writer with a higher fencing number has written the session.
             StaleManifestError: The manifest changed since ``base`` was read.
         """
-        current = base.manifest
-        if current.fence > fence:
-            raise StaleFenceError(self.session, fence, current.fence)
+        current = self._fenced(base, fence)
         if not 0 <= size <= current.size:
             raise ValueError(f"{self.session}: cannot cut back to {size} of {current.size}")
         kept = [ref for ref in current.segments if ref.end <= size]
