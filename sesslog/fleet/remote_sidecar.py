@@ -18,18 +18,22 @@ it unchanged. It fetches only what a load touches:
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from sesslog.backends.objectstore.log import SegmentLog
+from sesslog.backends.objectstore.log import SegmentLog, parallel
 from sesslog.errors import SidecarCorruptError
 from sesslog.v2.index import ROW, FrameInfo, IndexPart, Row
 from sesslog.v2.manifest import IndexFile, Manifest, decode_manifest
 from sesslog.v2.store import Sidecar, check_payload
 
-__all__ = ["BLOCK", "RemoteSidecar"]
+__all__ = ["AT_ONCE", "BLOCK", "RemoteSidecar"]
 
 #: Granularity of the ranged GETs of an index part.
 BLOCK = 64 * 1024
+#: Frames fetched at once.
+AT_ONCE = 8
 _PREFIX = 16  # magic, header length, header crc32
 
 
@@ -46,6 +50,7 @@ class RemoteSidecar(Sidecar):
         self.log = log
         self.fetched = 0
         self.requests = 0
+        self._counting = threading.Lock()
 
     @classmethod
     def fetch(cls, log: SegmentLog, digest: str, size: int) -> RemoteSidecar:
@@ -77,8 +82,9 @@ class RemoteSidecar(Sidecar):
             data = self.log.bucket.get_range(key, start, end)
         except FileNotFoundError:
             raise SidecarCorruptError("object missing", file=self.log.bucket.where(key)) from None
-        self.fetched += len(data)
-        self.requests += 1
+        with self._counting:
+            self.fetched += len(data)
+            self.requests += 1
         if len(data) != end - start:
             raise SidecarCorruptError(
                 f"object holds {start + len(data)} bytes, {end} expected",
@@ -94,15 +100,32 @@ class RemoteSidecar(Sidecar):
             return IndexPart(data, self.log.bucket.where(key))
         return _LazyPart(self, key, entry.size)
 
-    def frame_content(self, frame: FrameInfo) -> bytes:
-        """The decompressed bytes of one frame, by one ranged GET of its segment object."""
+    def _stored_frame(self, frame: FrameInfo) -> bytes:
+        """One frame's stored bytes, by one ranged GET of its segment object."""
         if not 0 <= frame.segment < len(self.manifest.segments):
             raise SidecarCorruptError(f"frame names unknown segment {frame.segment}")
         key = self.object_key(self.manifest.segments[frame.segment].sha256)
-        blob = self.get_range(key, frame.offset, frame.offset + frame.size)
+        return self.get_range(key, frame.offset, frame.offset + frame.size)
+
+    def frame_content(self, frame: FrameInfo) -> bytes:
+        """The decompressed bytes of one frame, by one ranged GET of its segment object."""
+        blob = self._stored_frame(frame)
         return self.reader.decompress(
             blob, frame.length, segment=frame.segment, offset=frame.offset
         )
+
+    def frame_contents(self, numbers: Iterable[int]) -> Iterator[tuple[int, bytes]]:
+        """Each of the frames ``numbers`` with its decompressed bytes, in that order, fetched
+        :data:`AT_ONCE` at a time (and decompressed one after the other)."""
+        wanted = [(number, self.frame(number)) for number in numbers]
+        for start in range(0, len(wanted), AT_ONCE):
+            batch = wanted[start : start + AT_ONCE]
+            blobs = parallel(lambda item: self._stored_frame(item[1]), batch, AT_ONCE)
+            for (number, frame), blob in zip(batch, blobs, strict=True):
+                content = self.reader.decompress(
+                    blob, frame.length, segment=frame.segment, offset=frame.offset
+                )
+                yield number, content
 
 
 class _LazyPart(IndexPart):
@@ -117,11 +140,31 @@ class _LazyPart(IndexPart):
         header_length = int.from_bytes(self._buffer[8:12], "little")
         self._ensure(0, _PREFIX + header_length)
         super().__init__(self._buffer, sidecar.log.bucket.where(key))
+        self._prefetch()
+
+    def _prefetch(self) -> None:
+        """Fetch at once the blocks a path's end needs: the session header, and the last
+        rows (where the leaf is, usually)."""
+        if len(self._buffer) <= 4 * BLOCK:
+            self._ensure(0, len(self._buffer))  # a small part: all of it in one GET
+            return
+        spans = []
+        header = self.sections.get("header")
+        if header is not None:
+            spans.append((header.offset, header.offset + header.length))
+        rows = self.sections["rows"]
+        if rows.length:
+            end = rows.offset + rows.length
+            spans.append((max(rows.offset, end - BLOCK), end))
+        parallel(lambda span: self._ensure(*span), spans, len(spans) or 1)
 
     def _ensure(self, start: int, end: int) -> None:
         """Fetch the blocks holding bytes ``start .. end`` not fetched yet (one GET)."""
         end = min(end, len(self._buffer))
-        missing = [n for n in range(start // BLOCK, -(-end // BLOCK)) if n not in self._have]
+        first_block, last_block = start // BLOCK, (end - 1) // BLOCK
+        if first_block == last_block and first_block in self._have:
+            return  # the usual case: a row in a block fetched already
+        missing = [n for n in range(first_block, last_block + 1) if n not in self._have]
         if not missing:
             return
         first, last = missing[0] * BLOCK, min(len(self._buffer), (missing[-1] + 1) * BLOCK)

@@ -78,12 +78,10 @@ def records_from_rows(sidecar: Sidecar, walk: Sequence[tuple[int, Row]]) -> list
     Raises:
         SidecarCorruptError: A line fails its crc32 or is not a JSON object.
     """
-    contents: dict[int, bytes] = {}
+    contents = dict(sidecar.frame_contents(sorted({row.frame for _, row in walk})))
     records = []
     for number, row in walk:
-        content = contents.get(row.frame)
-        if content is None:
-            content = contents[row.frame] = sidecar.frame_content(sidecar.frame(row.frame))
+        content = contents[row.frame]
         raw = content[row.start : row.start + row.length]
         if len(raw) != row.length or zlib.crc32(raw) != row.crc:
             raise SidecarCorruptError(f"row {number}: the entry's bytes fail their checksum")
@@ -105,9 +103,10 @@ def records_from_envelopes(sidecar: Sidecar, wanted: Sequence[int] | None = None
     frames = sidecar.frames()
     every = all_envelopes(sidecar)
     records = every if wanted is None else [every[n] for n in wanted]
-    for number, rows in _group_by_frame(frames, wanted):
-        frame = frames[number]
-        _fill(sidecar, frame, rows, sidecar.frame_content(frame), every)
+    groups = _group_by_frame(frames, wanted)
+    contents = sidecar.frame_contents(number for number, _ in groups)
+    for (number, rows), (_, content) in zip(groups, contents, strict=True):
+        _fill(sidecar, frames[number], rows, content, every)
     return records
 
 

@@ -13,7 +13,7 @@ import contextlib
 import hashlib
 import mmap
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from sesslog._closing import Closing
@@ -184,6 +184,12 @@ class Sidecar(Closing):
     def frame_content(self, frame: FrameInfo) -> bytes:
         """The decompressed bytes of one frame."""
         return self.reader.read(frame.segment, frame.offset, frame.size, frame.length)
+
+    def frame_contents(self, numbers: Iterable[int]) -> Iterator[tuple[int, bytes]]:
+        """Each of the frames ``numbers`` with its decompressed bytes, in that order (one at
+        a time here; a sidecar kept elsewhere may fetch them at once)."""
+        for number in numbers:
+            yield number, self.frame_content(self.frame(number))
 
     def iter_content(self) -> Iterator[tuple[FrameInfo, bytes]]:
         """Every frame with its decompressed bytes, in file order."""

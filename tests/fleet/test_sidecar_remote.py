@@ -76,7 +76,7 @@ def test_push_ships_the_sidecar_and_the_tail_reads_through_it(
     manifest = remote.log(KEY).load().manifest
     assert manifest.sidecar is not None and manifest.sidecar.size == path.stat().st_size
     fetched = check_same(remote, path, via_sidecar=True)
-    assert fetched < path.stat().st_size // 10  # far from downloading the whole log
+    assert fetched < path.stat().st_size // 5  # far from downloading the whole log
     again = push(LocalFolder(tmp_path), remote).sessions[0]
     assert (again.status, again.sidecar, again.sent, again.sidecar_sent) == (
         "current",
