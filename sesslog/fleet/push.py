@@ -187,7 +187,7 @@ def _push_one(
     if why is not None:
         item.status, item.detail = "diverged", why
         return item
-    sidecar = local_sidecar(local, key, end)
+    sidecar = local_sidecar(local, key, end, version.manifest.sidecar)
     if isinstance(sidecar, str):
         item.sidecar, sidecar = sidecar, None
     elif sidecar is not None and _has_sidecar(version, sidecar):

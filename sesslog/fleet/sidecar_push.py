@@ -59,8 +59,17 @@ class SidecarShipped:
     reused: int
 
 
-def local_sidecar(local: LogBackend, key: str, end: int) -> LocalSidecar | str | None:
+def local_sidecar(
+    local: LogBackend, key: str, end: int, held: SidecarRef | None = None
+) -> LocalSidecar | str | None:
     """The sidecar of the local session ``key`` to ship with its first ``end`` bytes.
+
+    Args:
+        local: Where the session is.
+        key: The session.
+        end: The session bytes the bucket will hold.
+        held: The sidecar the bucket holds already: when the local one is that one, its
+            files are not read (the result holds its reference alone).
 
     Returns:
         The sidecar; ``None`` when the session has none (and none is due); or why the one it
@@ -77,12 +86,14 @@ def local_sidecar(local: LogBackend, key: str, end: int) -> LocalSidecar | str |
         if not folder.exists():
             return None
         with SidecarPaths(path).lock_ledger():
-            return _read_sidecar(path, folder, end)
+            return _read_sidecar(path, folder, end, held)
     except (SesslogError, OSError) as error:
         return f"sidecar not shipped: {error}"
 
 
-def _read_sidecar(path: Path, folder: Path, end: int) -> LocalSidecar | str:
+def _read_sidecar(
+    path: Path, folder: Path, end: int, held: SidecarRef | None
+) -> LocalSidecar | str:
     with Sidecar(folder) as sidecar:
         state = sidecar.freshness(path)
         if state.state not in ("fresh", "grew"):
@@ -93,6 +104,8 @@ def _read_sidecar(path: Path, folder: Path, end: int) -> LocalSidecar | str:
         raw = (folder / MANIFEST_NAME).read_bytes()
         digest = hashlib.sha256(raw).hexdigest()
         found = LocalSidecar(SidecarRef(digest, len(raw), manifest.source.size), {digest: raw})
+        if found.ref == held:
+            return found  # the bucket has it: nothing to read
         for item in manifest.payload_files():
             data = (folder / item.name).read_bytes()
             digest = hashlib.sha256(data).hexdigest()
