@@ -29,9 +29,9 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sesslog.catalog.detect import HOT_NS, changed_folders, full_look_due, stamps_of
-from sesslog.catalog.queries import SearchQuery, list_query
+from sesslog.catalog.queries import SearchHits, SearchQuery, list_query
 from sesslog.catalog.query import fts_match
-from sesslog.catalog.sql import list_sql, search_hits, search_sql
+from sesslog.catalog.sql import list_sql, search_hits, search_rows
 from sesslog.catalog.sqlite_looks import FINGERPRINTS_SQL, known_rows, looked, record_look
 from sesslog.catalog.sqlite_schema import SCHEMA_VERSION, connect
 
@@ -113,15 +113,16 @@ class FreshCatalog:
         rows = self._rows(*list_sql(list_query(**filters), "summary"))
         return FreshList([row[0] for row in rows])
 
-    def search(self, text: str, *, session: None = None, **options: Any) -> builtins.list[FreshHit]:
+    def search(self, text: str, *, session: None = None, **options: Any) -> SearchHits[FreshHit]:
         """Entries matching ``text``, best first: :meth:`~sesslog.store.SessionStore.search`
-        with its options (``raw``, ``cwd``, ``limit``, ``offset``); a search in one session
+        with its options (``raw``, ``cwd``, ``limit``, ``offset``, ``bound``); a search in one session
         resolves its reference through the store, so ``session`` is always ``None`` here."""
         query = SearchQuery(text=text, **options)
         match = text if query.raw else fts_match(text)
         if not match.strip():
-            return []
-        return search_hits(self._rows(*search_sql(query, match)), _decode, FreshHit)
+            return SearchHits()
+        rows, bounded = search_rows(self._rows, query, match)
+        return search_hits(rows, _decode, FreshHit, bounded)
 
     def _rows(self, sql: str, params: builtins.list[Any]) -> builtins.list[Any]:
         try:

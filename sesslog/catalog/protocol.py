@@ -20,6 +20,7 @@ from sesslog.catalog.types import (
     ListQuery,
     RefreshReport,
     SearchHit,
+    SearchHits,
     SearchQuery,
     SessionDetails,
     SessionInfo,
@@ -66,8 +67,13 @@ class Catalog(Protocol):
         """Files touched and tool executions of one session, or ``None``."""
         ...
 
-    def search(self, query: SearchQuery) -> list[SearchHit]:
-        """Entries matching ``query``, best first (BM25)."""
+    def search(self, query: SearchQuery) -> SearchHits[SearchHit]:
+        """Entries matching ``query``, best first (BM25). When more entries match than
+        ``query.bound``, only the newest ``bound`` are ranked (sessions in the order the
+        catalog took them in, then entries by place, the last first) and the hits say so
+        (:attr:`~sesslog.catalog.queries.SearchHits.bounded`); with fewer, every match is
+        ranked exactly as without a bound.
+        """
         ...
 
     def stats(self) -> StoreStats:

@@ -8,13 +8,16 @@ result types (:mod:`sesslog.catalog.types`, msgspec Structs, which re-exports th
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar, Literal
+from collections.abc import Iterable
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 __all__ = [
     "MARK_CLOSE",
     "MARK_OPEN",
+    "SEARCH_BOUND",
     "ListQuery",
     "Order",
+    "SearchHits",
     "SearchQuery",
     "TimeLike",
     "list_query",
@@ -26,6 +29,9 @@ __all__ = [
 MARK_OPEN = "«"
 MARK_CLOSE = "»"
 _MARKS = str.maketrans({"\x02": MARK_OPEN, "\x03": MARK_CLOSE})
+
+#: How many matching entries a search ranks at most by default (see :class:`SearchQuery`).
+SEARCH_BOUND = 2000
 
 #: A point in time: Unix milliseconds, a ``datetime`` (naive means UTC) or ISO 8601 text.
 TimeLike = int | dt.datetime | str
@@ -144,6 +150,11 @@ class SearchQuery(_Query):
         key: Only this session (its store key).
         limit: At most this many hits.
         offset: Skip this many first.
+        bound: When more entries than this match (within ``cwd`` and ``key``), rank only the
+            newest this many: those of the sessions the catalog took in last, the latest
+            entries of a session first. The hits then say so (:attr:`SearchHits.bounded`).
+            ``None`` ranks every match. A search with at most ``bound`` matches ranks them
+            all, exactly as with ``None``.
     """
 
     _defaults: ClassVar[dict[str, Any]] = {
@@ -153,6 +164,7 @@ class SearchQuery(_Query):
         "key": None,
         "limit": 20,
         "offset": 0,
+        "bound": SEARCH_BOUND,
     }
     __struct_fields__ = tuple(_defaults)
     __slots__ = __struct_fields__
@@ -163,6 +175,35 @@ class SearchQuery(_Query):
     key: str | None
     limit: int
     offset: int
+    bound: int | None
+
+    def __init__(self, **values: Any) -> None:
+        """See the class.
+
+        Raises:
+            TypeError: An unknown or missing field.
+            ValueError: A bound below 1.
+        """
+        super().__init__(**values)
+        if self.bound is not None and self.bound < 1:
+            raise ValueError(f"a search bound must be at least 1, not {self.bound}")
+
+
+_H = TypeVar("_H")
+
+
+class SearchHits(list[_H], Generic[_H]):
+    """The hits of a search, best first: a list, which also says whether the search ranked
+    every match.
+
+    Attributes:
+        bounded: ``None`` when every matching entry was ranked; else the query's bound: more
+            entries than this matched and only the newest this many were ranked.
+    """
+
+    def __init__(self, hits: Iterable[_H] = (), *, bounded: int | None = None) -> None:
+        super().__init__(hits)
+        self.bounded = bounded
 
 
 def to_ms(value: TimeLike | None) -> int | None:

@@ -21,6 +21,7 @@ from sesslog.catalog.types import (
     ListQuery,
     RefreshReport,
     SearchHit,
+    SearchHits,
     SearchQuery,
     SessionDetails,
     SessionInfo,
@@ -120,7 +121,7 @@ class ResilientCatalog:
         """See :meth:`Catalog.details`."""
         return self._call(lambda c: c.details(key))
 
-    def search(self, query: SearchQuery) -> list[SearchHit]:
+    def search(self, query: SearchQuery) -> SearchHits[SearchHit]:
         """See :meth:`Catalog.search`."""
         return self._call(lambda c: c.search(query))
 

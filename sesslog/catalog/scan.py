@@ -28,6 +28,7 @@ from sesslog.catalog.types import (
     ListQuery,
     RefreshReport,
     SearchHit,
+    SearchHits,
     SearchQuery,
     SessionDetails,
     SessionInfo,
@@ -195,15 +196,16 @@ class ScanCatalog:
         tools = [msgspec.structs.replace(tool) for tool in held.tools]
         return SessionDetails(info=held.info, files=list(held.state.files), tools=tools)
 
-    def search(self, query: SearchQuery) -> list[SearchHit]:
-        """Entries matching ``query``, best first (raw queries are read as plain words)."""
+    def search(self, query: SearchQuery) -> SearchHits[SearchHit]:
+        """Entries matching ``query``, best first (raw queries are read as plain words; the
+        newest ``query.bound`` of more: sessions in the order this catalog took them in)."""
         wanted = phrases(query.text)
         if not wanted:
-            return []
+            return SearchHits()
         with self._lock:
             return self._search(query, wanted)
 
-    def _search(self, query: SearchQuery, wanted: list[list[str]]) -> list[SearchHit]:
+    def _search(self, query: SearchQuery, wanted: list[list[str]]) -> SearchHits[SearchHit]:
         documents = 0
         total_length = 0
         holding = [0] * len(wanted)
@@ -221,6 +223,9 @@ class ScanCatalog:
                 if eligible and all(counts):
                     found.append((held, number, counts, len(tokens)))
         mean = total_length / documents if documents else 0.0
+        bounded = None
+        if query.bound is not None and len(found) > query.bound:
+            found, bounded = found[-query.bound :], query.bound
         scored = [
             (
                 -bm25(counts, length, mean, documents, holding),
@@ -232,7 +237,7 @@ class ScanCatalog:
             for held, n, counts, length in found
         ]
         scored.sort(key=lambda item: item[:3])
-        hits = []
+        hits: SearchHits[SearchHit] = SearchHits(bounded=bounded)
         for rank, _key, _seq, held, n in scored[query.offset : query.offset + query.limit]:
             doc = held.docs[n]
             hits.append(

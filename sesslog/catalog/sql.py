@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sesslog.catalog.queries import ListQuery, SearchQuery, marked
+from sesslog.catalog.queries import ListQuery, SearchHits, SearchQuery, marked
 from sesslog.catalog.query import ascii_lower
 
 __all__ = [
@@ -20,8 +20,10 @@ __all__ = [
     "USAGE_SQL",
     "list_sql",
     "search_hits",
+    "search_rows",
     "search_sql",
     "where",
+    "window_sql",
 ]
 
 _ORDER = {
@@ -90,41 +92,86 @@ _H = TypeVar("_H")
 
 
 def search_hits(
-    rows: list[Any], session: Callable[[bytes], Any], hit: Callable[..., _H]
-) -> list[_H]:
+    rows: list[Any],
+    session: Callable[[bytes], Any],
+    hit: Callable[..., _H],
+    bounded: int | None = None,
+) -> SearchHits[_H]:
     """The hits of :func:`search_sql`'s rows, each made by ``hit`` with the keywords of a
-    :class:`~sesslog.catalog.types.SearchHit` (``session`` decodes a session's JSON)."""
-    return [
-        hit(
-            session=session(summary),
-            entry=entry,
-            kind=kind,
-            line=line,
-            snippet=marked(snippet),
-            score=-float(rank),
-        )
-        for entry, kind, line, snippet, rank, summary in rows
-    ]
-
-
-def search_sql(query: SearchQuery, match: str) -> tuple[str, list[Any]]:
-    """Matching documents with their session, best first (BM25; ties by session key and
-    document order). The snippet marks matches with ``\\x02`` and ``\\x03``."""
-    sql = (
-        "SELECT d.entry, d.kind, d.line, "
-        "snippet(docs, 0, char(2), char(3), '…', 16), bm25(docs) AS rank, s.summary "
-        "FROM docs d JOIN sessions s ON s.rowid = (d.rowid >> 32) WHERE docs MATCH ?"
+    :class:`~sesslog.catalog.types.SearchHit` (``session`` decodes a session's JSON);
+    ``bounded`` as :func:`search_rows` says."""
+    return SearchHits(
+        (
+            hit(
+                session=session(summary),
+                entry=entry,
+                kind=kind,
+                line=line,
+                snippet=marked(snippet),
+                score=-float(rank),
+            )
+            for entry, kind, line, snippet, rank, summary in rows
+        ),
+        bounded=bounded,
     )
-    params: list[Any] = [match]
+
+
+def _scope(query: SearchQuery) -> tuple[str, str, list[Any]]:
+    """The join and conditions that keep a search within ``query``'s folder and session."""
+    sql, params = "", []
     if query.cwd is not None:
         sql += " AND s.cwd = ?"
         params.append(query.cwd)
     if query.key is not None:
         sql += " AND s.key = ?"
         params.append(query.key)
+    join = " JOIN sessions s ON s.rowid = (d.rowid >> 32)" if params else ""
+    return join, sql, params
+
+
+def window_sql(query: SearchQuery, match: str, size: int) -> tuple[str, list[Any]]:
+    """The rowids of the newest ``size`` matching documents, newest first: a document's rowid
+    is its session's rowid (the order the catalog took sessions in) then its place in the
+    session, and FTS5 walks the matches in that order and stops."""
+    join, scope, params = _scope(query)
+    sql = (
+        f"SELECT d.rowid FROM docs d{join} WHERE docs MATCH ?{scope} ORDER BY d.rowid DESC LIMIT ?"
+    )
+    return sql, [match, *params, size]
+
+
+def search_sql(query: SearchQuery, match: str, since: int | None = None) -> tuple[str, list[Any]]:
+    """Matching documents with their session, best first (BM25; ties by session key and
+    document order); with ``since``, only documents from that rowid on. The snippet marks
+    matches with ``\\x02`` and ``\\x03``."""
+    sql = (
+        "SELECT d.entry, d.kind, d.line, "
+        "snippet(docs, 0, char(2), char(3), '…', 16), bm25(docs) AS rank, s.summary "
+        "FROM docs d JOIN sessions s ON s.rowid = (d.rowid >> 32) WHERE docs MATCH ?"
+    )
+    _, scope, params = _scope(query)
+    sql += scope
+    if since is not None:
+        sql += " AND d.rowid >= ?"
+        params.append(since)
     sql += " ORDER BY rank, s.key, d.rowid LIMIT ? OFFSET ?"
-    params += [query.limit, query.offset]
-    return sql, params
+    return sql, [match, *params, query.limit, query.offset]
+
+
+def search_rows(
+    run: Callable[[str, list[Any]], list[Any]], query: SearchQuery, match: str
+) -> tuple[list[Any], int | None]:
+    """The rows of a search (see :func:`search_sql`) and the bound it was held to (``None``
+    when every match was ranked): when more than ``query.bound`` documents match, only the
+    newest ``query.bound`` are ranked. ``run`` executes SQL with parameters.
+    """
+    since = None
+    bound = query.bound
+    if bound is not None:
+        newest = run(*window_sql(query, match, bound + 1))
+        if len(newest) > bound:
+            since = int(newest[bound - 1][0])
+    return run(*search_sql(query, match, since)), None if since is None else bound
 
 
 TOTALS_SQL = (

@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
@@ -35,7 +35,7 @@ from sesslog.catalog.sql import (
     USAGE_SQL,
     list_sql,
     search_hits,
-    search_sql,
+    search_rows,
     where,
 )
 from sesslog.catalog.sqlite_looks import FINGERPRINTS_SQL, known_rows, looked, record_look
@@ -60,6 +60,7 @@ from sesslog.catalog.types import (
     ListQuery,
     RefreshReport,
     SearchHit,
+    SearchHits,
     SearchQuery,
     SessionDetails,
     SessionInfo,
@@ -378,21 +379,23 @@ class SQLiteCatalog:
 
         return self._guard(work)
 
-    def search(self, query: SearchQuery) -> list[SearchHit]:
-        """Entries matching ``query``, best first."""
+    def search(self, query: SearchQuery) -> SearchHits[SearchHit]:
+        """Entries matching ``query``, best first (the newest ``query.bound`` of more)."""
         match = query.text if query.raw else fts_match(query.text)
         if not match.strip():
-            return []
-        sql, params = search_sql(query, match)
+            return SearchHits()
 
-        def work() -> list[SearchHit]:
+        def run(sql: str, params: list[Any]) -> list[Any]:
+            return self._con.execute(sql, params).fetchall()
+
+        def work() -> SearchHits[SearchHit]:
             try:
-                rows = self._con.execute(sql, params).fetchall()
+                rows, bounded = search_rows(run, query, match)
             except sqlite3.OperationalError as exc:
                 if "fts5" in str(exc) or "no such column" in str(exc):
                     raise InvalidQueryError(f"cannot read search {query.text!r}: {exc}") from exc
                 raise
-            return search_hits(rows, _info.decode, SearchHit)
+            return search_hits(rows, _info.decode, SearchHit, bounded)
 
         return self._guard(work)
 

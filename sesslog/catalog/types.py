@@ -11,12 +11,21 @@ from typing import Any, overload
 
 import msgspec
 
-from sesslog.catalog.queries import MARK_CLOSE, MARK_OPEN, ListQuery, Order, SearchQuery
+from sesslog.catalog.queries import (
+    MARK_CLOSE,
+    MARK_OPEN,
+    SEARCH_BOUND,
+    ListQuery,
+    Order,
+    SearchHits,
+    SearchQuery,
+)
 from sesslog.render.escape import escape_json
 
 __all__ = [
     "MARK_CLOSE",
     "MARK_OPEN",
+    "SEARCH_BOUND",
     "CatalogStatus",
     "DayActivity",
     "ListQuery",
@@ -24,6 +33,7 @@ __all__ = [
     "Order",
     "RefreshReport",
     "SearchHit",
+    "SearchHits",
     "SearchQuery",
     "SessionDetails",
     "SessionInfo",

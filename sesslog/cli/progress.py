@@ -55,12 +55,23 @@ class ProgressBar:
         """Show ``done`` of ``total`` bytes for ``phase`` (tqdm limits how often it redraws)."""
         bar = self._bar
         if bar is None or phase != self._phase:
-            from tqdm import tqdm
+            bar = self._start(phase, total)
+        if bar.total != total:
+            bar.total = total
+        bar.update(max(0, done - bar.n))
 
-            columns, rows = _size(self.stream)
-            self.close()
+    def _start(self, phase: str, total: int) -> tqdm[NoReturn]:
+        """End the previous bar and draw the first state of a new one. Ctrl-C during that is
+        held back until the new bar is known (tqdm draws it as it is made: one interrupted
+        then would stay on screen with its line open, unknown to :meth:`close`)."""
+        from tqdm import tqdm
+
+        columns, rows = _size(self.stream)
+        self.close()
+        interrupt = DeferredInterrupt()
+        with interrupt.installed(), interrupt.appending():
             self._phase = phase
-            bar = tqdm(
+            self._bar = tqdm(
                 desc=phase,
                 total=total,
                 unit="B",
@@ -71,10 +82,7 @@ class ProgressBar:
                 ncols=columns,
                 nrows=rows,
             )
-            self._bar = bar
-        if bar.total != total:
-            bar.total = total
-        bar.update(max(0, done - bar.n))
+        return self._bar
 
     def close(self) -> None:
         """End the bar being drawn, if any: its last state and a newline, so that what is

@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sesslog.cli.output import EXIT_FOUND, EXIT_OK, Output
+from sesslog.cli.errors import CommandError
+from sesslog.cli.output import EXIT_FOUND, EXIT_OK, EXIT_USAGE, Output
 from sesslog.cli.remote import remote_options
 from sesslog.cli.store_access import info_line, root_options, run_store
 from sesslog.render.escape import escape_text
@@ -72,6 +73,14 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     search.add_argument("--cwd", help="only sessions of this working directory")
     search.add_argument("--session", metavar="REF", help="only this session")
     search.add_argument("--raw", action="store_true", help="pass the words as an FTS5 query")
+    ranking = search.add_mutually_exclusive_group()
+    ranking.add_argument(
+        "--bound",
+        type=int,
+        metavar="N",
+        help="when more than N entries match, rank only the newest N (default 2,000)",
+    )
+    ranking.add_argument("--rank-all", action="store_true", help="rank every match")
     search.set_defaults(handler=_search)
 
     stats = subparsers.add_parser(
@@ -130,8 +139,25 @@ def _write_bytes(out: Output, parts: list[bytes]) -> None:
     buffer.writelines(parts)
 
 
+def _bound(args: argparse.Namespace) -> dict[str, int | None]:
+    """The ``bound`` a search was given (none: the library's default).
+
+    Raises:
+        CommandError: A bound below 1.
+    """
+    if args.rank_all:
+        return {"bound": None}
+    if args.bound is None:
+        return {}
+    if args.bound < 1:
+        raise CommandError(f"--bound {args.bound}: give a number of at least 1", EXIT_USAGE)
+    return {"bound": args.bound}
+
+
 def _search(args: argparse.Namespace, out: Output) -> int:
     from sesslog.catalog.queries import MARK_CLOSE, MARK_OPEN
+
+    bound = _bound(args)
 
     def work(store: Any) -> int:
         hits = store.search(
@@ -141,7 +167,14 @@ def _search(args: argparse.Namespace, out: Output) -> int:
             cwd=args.cwd,
             session=args.session,
             raw=args.raw,
+            **bound,
         )
+        bounded = hits.bounded
+        if bounded is not None:
+            out.warn(
+                f"more than {bounded:,} entries match: ranked the newest {bounded:,} "
+                "(add words, --cwd or --session to narrow; --rank-all ranks every match)"
+            )
         if out.json_mode:
             out.json(
                 [
@@ -157,6 +190,7 @@ def _search(args: argparse.Namespace, out: Output) -> int:
                         "line": h.line,
                         "snippet": h.snippet,
                         "score": h.score,
+                        "bounded": bounded,
                     }
                     for h in hits
                 ]

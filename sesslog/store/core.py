@@ -7,7 +7,6 @@ date with the files (reading only what was appended since it last looked).
 
 from __future__ import annotations
 
-import builtins
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -20,7 +19,7 @@ from sesslog.backends.layout import default_sessions_root
 from sesslog.backends.local import LocalFolder
 from sesslog.catalog.files import SessionFiles
 from sesslog.catalog.protocol import Catalog
-from sesslog.catalog.queries import TimeLike, list_query
+from sesslog.catalog.queries import SEARCH_BOUND, SearchHits, TimeLike, list_query
 from sesslog.catalog.types import (
     CatalogStatus,
     ListQuery,
@@ -331,7 +330,8 @@ class StoreCore(Closing):
         cwd: str | None = None,
         session: str | None = None,
         raw: bool = False,
-    ) -> builtins.list[SearchHit]:
+        bound: int | None = SEARCH_BOUND,
+    ) -> SearchHits[SearchHit]:
         """Entries whose text, tool calls, commands or paths match ``text``, best first,
         each with a snippet marking the match (see :class:`~sesslog.catalog.SearchQuery`).
 
@@ -342,10 +342,17 @@ class StoreCore(Closing):
             cwd: Only sessions of this working directory.
             session: Only this session (any reference :meth:`resolve` takes).
             raw: Pass ``text`` to the full-text engine as written.
+            bound: When more entries than this match, rank only the newest this many (the
+                hits' ``bounded`` says so); ``None`` ranks every match.
+
+        Raises:
+            ValueError: A bound below 1.
         """
         self.refresh()
         key = None if session is None else self._resolve(session).key
-        query = SearchQuery(text=text, raw=raw, cwd=cwd, key=key, limit=limit, offset=offset)
+        query = SearchQuery(
+            text=text, raw=raw, cwd=cwd, key=key, limit=limit, offset=offset, bound=bound
+        )
         return self._catalog.search(query)
 
     def stats(self) -> StoreStats:

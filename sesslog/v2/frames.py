@@ -18,7 +18,6 @@ import hashlib
 import os
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 
@@ -115,6 +114,8 @@ class SegmentWriter:
                 )
             frame: bytes = cctx.compress(view[bound[0] : bound[1]])
             return frame
+
+        from concurrent.futures import ThreadPoolExecutor  # writers only: a read needs no pool
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
             for frame in pool.map(compress, bounds):

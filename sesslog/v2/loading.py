@@ -78,10 +78,17 @@ def records_from_rows(sidecar: Sidecar, walk: Sequence[tuple[int, Row]]) -> list
     Raises:
         SidecarCorruptError: A line fails its crc32 or is not a JSON object.
     """
-    contents = dict(sidecar.frame_contents(sorted({row.frame for _, row in walk})))
+    # Rows of a path come in file order: one frame held at a time (a sidecar kept elsewhere
+    # fetches a few ahead, see Sidecar.frame_contents).
+    runs = [
+        row.frame for i, (_, row) in enumerate(walk) if i == 0 or walk[i - 1][1].frame != row.frame
+    ]
+    contents = sidecar.frame_contents(runs)
     records = []
+    frame, content = -1, b""
     for number, row in walk:
-        content = contents[row.frame]
+        if row.frame != frame:
+            frame, content = next(contents)
         raw = content[row.start : row.start + row.length]
         if len(raw) != row.length or zlib.crc32(raw) != row.crc:
             raise SidecarCorruptError(f"row {number}: the entry's bytes fail their checksum")

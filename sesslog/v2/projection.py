@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sesslog._lazy import TYPE_CHECKING
 from sesslog.backends.protocol import LogBackend
 from sesslog.errors import SidecarError
 from sesslog.format.reader import ReadMode
 from sesslog.projections.freshness import Freshness, compare
 from sesslog.projections.protocol import Loaded, OpenScope, SessionStoreKind
 from sesslog.projections.sidecar import sidecar_folder
-from sesslog.v2.migrate import migrate_jsonl_to_v2
 from sesslog.v2.opening import load_fresh
-from sesslog.v2.results import MigrationResult
 from sesslog.v2.store import Sidecar
+
+if TYPE_CHECKING:
+    from sesslog.v2.results import MigrationResult
 
 __all__ = ["V2_SIDECAR", "V2Sidecar"]
 
@@ -44,10 +46,14 @@ class V2Sidecar:
 
     def catch_up(self, backend: LogBackend, key: str) -> MigrationResult:
         """Migrate, catch up or rebuild as needed (:func:`~sesslog.v2.migrate_jsonl_to_v2`)."""
+        from sesslog.v2.migrate import migrate_jsonl_to_v2  # a read never loads the write side
+
         return migrate_jsonl_to_v2(self._path(backend, key))
 
     def rebuild(self, backend: LogBackend, key: str) -> MigrationResult:
         """Write a new sidecar from the whole file."""
+        from sesslog.v2.migrate import migrate_jsonl_to_v2
+
         return migrate_jsonl_to_v2(self._path(backend, key), rebuild=True)
 
     @staticmethod

@@ -272,7 +272,8 @@ def test_a_read_command_loads_no_write_path_and_no_other_command(tmp_path: Path)
     # store_access: how a REF is looked up in a store; remote: the --blobs and --catalog
     # options (the store and fleet imports of both wait for a REF or a URL)
     assert loaded == [
-        "sesslog.cli.core", "sesslog.cli.errors", "sesslog.cli.inputs", "sesslog.cli.output",
+        "sesslog.cli.app", "sesslog.cli.core", "sesslog.cli.errors", "sesslog.cli.inputs",
+        "sesslog.cli.output",
         "sesslog.cli.remote", "sesslog.cli.store_access",
     ]  # fmt: skip
     assert "sesslog.fleet" not in modules and "obstore" not in modules and "psycopg" not in modules
@@ -301,3 +302,40 @@ def test_the_write_path_loads_on_the_first_create_or_append(tmp_path: Path, firs
     modules = _loaded(code)
     assert "sesslog.write.appender" in modules and "sesslog.backends.local_writer" in modules
     assert not [m for m in modules if m in HEAVY or m.startswith(("sesslog.v2", "sesslog.cli"))]
+
+
+def test_sesslog_version_loads_no_parser() -> None:
+    """``sesslog --version`` is answered before the parser and the output layer are imported."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c",
+         "import sys; sys.argv[1:] = ['--version']; from sesslog.cli import run; run()"],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    from sesslog._version import __version__
+
+    assert done.stdout == f"sesslog {__version__}\n"
+    loaded = {line.rpartition("|")[2].strip() for line in done.stderr.splitlines()}
+    assert "sesslog.cli" in loaded
+    assert not {"argparse", "sesslog.cli.app", "sesslog.cli.output", "msgspec"} & loaded
+
+
+def test_a_read_through_a_fresh_sidecar_loads_no_migration_code(tmp_path: Path) -> None:
+    """The sidecar's read side is apart from its write side (migration, catch-up, verification,
+    the compression pool)."""
+    from sesslog.v2 import migrate_jsonl_to_v2
+
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(
+        b'{"type":"session","version":3,"id":"s","timestamp":"2026-01-05T10:00:00.000Z",'
+        b'"cwd":"/"}\n{"type":"custom","id":"a","parentId":null,'
+        b'"timestamp":"2026-01-05T10:00:01.000Z","customType":"x"}\n'
+    )
+    migrate_jsonl_to_v2(path)
+    code = (
+        f"import sesslog; s = sesslog.Session.open({str(path)!r}, scope='tail:10'); s.context()\n"
+        "assert s.store_kind.value == 'v2_sidecar', s.store_kind"
+    )
+    modules = _loaded(code)
+    assert "sesslog.v2.opening" in modules
+    unwanted = {"sesslog.v2.migrate", "sesslog.v2.catchup", "sesslog.v2.verify"}
+    assert not unwanted & set(modules) and "concurrent.futures" not in modules

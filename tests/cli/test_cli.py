@@ -12,7 +12,8 @@ import pytest
 from cli_harness import HEADER as HEADER_TEXT
 from cli_harness import message_line
 
-from sesslog.cli import COMMANDS, _modules_for, build_parser, main
+from sesslog.cli import COMMANDS, build_parser, main
+from sesslog.cli.app import _modules_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"

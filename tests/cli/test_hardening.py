@@ -243,3 +243,27 @@ def test_json_output_nested_too_deep_is_one_line_with_the_corrupt_code() -> None
     message, code = describe_error(raised.value, "s.jsonl")
     assert code == EXIT_CORRUPT
     assert message == "s.jsonl: cannot write value as JSON: nested too deep"
+
+
+@pytest.mark.parametrize("closed", [1, 2])
+@pytest.mark.parametrize("argv", [["--version"], ["info", "missing.jsonl"], ["ls", "--json"]])
+def test_a_closed_standard_stream_is_no_traceback(
+    tmp_path: Path, closed: int, argv: list[str]
+) -> None:
+    """``sesslog ... >&-`` (or ``2>&-``): the process starts without that stream; the command
+    still runs, says nothing there and exits with its usual code."""
+    import subprocess
+
+    from cli_harness import SESSLOG
+
+    done = subprocess.run(
+        [*SESSLOG, *argv, *(["--root", str(tmp_path)] if argv[0] == "ls" else [])],
+        capture_output=True,
+        cwd=tmp_path,
+        timeout=120,
+        preexec_fn=lambda: os.close(closed),
+    )
+    assert b"Traceback" not in done.stdout + done.stderr
+    assert done.returncode == {"--version": 0, "info": 4, "ls": 0}[argv[0]]
+    if closed == 1 and argv[0] == "info":
+        assert b"missing.jsonl" in done.stderr

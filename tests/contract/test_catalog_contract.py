@@ -341,6 +341,76 @@ class CatalogContract:
             (h.session.key, h.entry) for h in every[1:3]
         ]
 
+    # ------------------------------------------------------------------ search bound
+
+    @pytest.fixture
+    def chatter(self, root: Path, catalog: Catalog, corpus: Corpus) -> list[tuple[str, str]]:
+        """Seven entries holding "zeta" in three sessions the catalog takes in one at a time,
+        the oldest the densest; returns (key, entry) of each, the newest first."""
+        made = []
+        sessions = [
+            ("/home/dev/busy", ["zeta zeta zeta zeta", "zeta zeta zeta", "zeta zeta"]),
+            ("/home/dev/quiet", ["a zeta in a long and quiet sentence of many words"]),
+            (
+                "/home/dev/busy",
+                [
+                    "one zeta among a great many other words in here",
+                    "zeta once more among several other words",
+                    "a last zeta with a few words",
+                ],
+            ),
+        ]
+        for n, (cwd, texts) in enumerate(sessions):
+            session = SessionFile(root, cwd, start=50000 + 3600 * n)
+            made += [(session.key, session.user(text)) for text in texts]
+            catalog.refresh()
+        return made[::-1]
+
+    @staticmethod
+    def found(hits: list[Any]) -> list[tuple[str, str]]:
+        return [(h.session.key, h.entry) for h in hits]
+
+    def test_search_within_the_bound_ranks_every_match(
+        self, catalog: Catalog, chatter: list[tuple[str, str]]
+    ) -> None:
+        every = catalog.search(SearchQuery(text="zeta", limit=50, bound=None))
+        assert (sorted(self.found(every)), every.bounded) == (sorted(chatter), None)
+        assert every[0].session.key == chatter[-1][0]  # the densest entry, in the oldest
+        for bound in (7, 100):
+            hits = catalog.search(SearchQuery(text="zeta", limit=50, bound=bound))
+            assert hits.bounded is None
+            assert [(h.session.key, h.entry, h.score) for h in hits] == [
+                (h.session.key, h.entry, h.score) for h in every
+            ]
+
+    def test_search_past_the_bound_ranks_the_newest_matches(
+        self, catalog: Catalog, chatter: list[tuple[str, str]]
+    ) -> None:
+        every = catalog.search(SearchQuery(text="zeta", limit=50, bound=None))
+        for bound in (1, 4, 6):
+            newest = set(chatter[:bound])
+            ranked = [h for h in every if (h.session.key, h.entry) in newest]
+            hits = catalog.search(SearchQuery(text="zeta", limit=50, bound=bound))
+            assert (self.found(hits), hits.bounded) == (self.found(ranked), bound)
+            assert [h.score for h in hits] == pytest.approx([h.score for h in ranked])
+        window = catalog.search(SearchQuery(text="zeta", limit=50, bound=4))
+        page = catalog.search(SearchQuery(text="zeta", limit=2, offset=1, bound=4))
+        assert (self.found(page), page.bounded) == (self.found(window[1:3]), 4)
+        past = catalog.search(SearchQuery(text="zeta", offset=4, bound=4))
+        assert (list(past), past.bounded) == ([], 4)
+
+    def test_the_search_bound_counts_matches_in_scope(
+        self, catalog: Catalog, chatter: list[tuple[str, str]]
+    ) -> None:
+        busy = catalog.search(SearchQuery(text="zeta", cwd="/home/dev/busy", limit=50, bound=6))
+        assert (len(busy), busy.bounded) == (6, None)
+        newest = catalog.search(SearchQuery(text="zeta", cwd="/home/dev/busy", bound=5))
+        assert newest.bounded == 5
+        assert sorted(self.found(newest)) == sorted(chatter[:3] + chatter[4:6])
+        one = catalog.search(SearchQuery(text="zeta", key=chatter[0][0], bound=3))
+        assert (sorted(self.found(one)), one.bounded) == (sorted(chatter[:3]), None)
+        assert catalog.search(SearchQuery(text="zeta", key=chatter[0][0], bound=2)).bounded == 2
+
     # ------------------------------------------------------------------ statistics
 
     def test_store_stats(self, catalog: Catalog, corpus: Corpus) -> None:

@@ -30,6 +30,8 @@ COMMANDS = [
     ["search", "page", "--limit", "1", "--offset", "0", "--json"],
     ["search", "nothing-of-the-sort", "--json"],
     ["search", '"unclosed', "--raw", "--json"],
+    ["search", "the", "--bound", "2"],  # the newest two matches only, said on stderr
+    ["search", "the", "--bound", "2", "--json"],
     ["stats"],
     ["stats", "--json"],
 ]

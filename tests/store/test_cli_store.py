@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from store_builders import SessionFile, usage
 
+from sesslog.catalog.queries import SEARCH_BOUND
 from sesslog.cli import main
 
 LS_FIELDS = {
@@ -99,6 +100,32 @@ def test_search(capsys: pytest.CaptureFixture[str], root: Path) -> None:
     assert (code, json.loads(out)) == (1, [])
     code, out, _ = run(capsys, "search", "--root", str(root), "--raw", "AND OR (", "--json")
     assert code == 1 and "cannot read search" in json.loads(out)["error"]
+
+
+def test_search_says_when_it_ranked_only_the_newest_matches(
+    capsys: pytest.CaptureFixture[str], root: Path
+) -> None:
+    code, out, err = run(capsys, "search", "--root", str(root), "the", "--json")
+    every = json.loads(out)
+    assert (code, err, len(every)) == (0, "", 3)
+    assert {h["bounded"] for h in every} == {None}
+    code, out, err = run(capsys, "search", "--root", str(root), "the", "--json", "--bound", "2")
+    hits = json.loads(out)
+    assert code == 0 and {h["bounded"] for h in hits} == {2}
+    seen = {(h["session"]["id"], h["line"]) for h in every}
+    assert len(hits) == 2 and {(h["session"]["id"], h["line"]) for h in hits} < seen
+    assert err == (
+        "sesslog: more than 2 entries match: ranked the newest 2 "
+        "(add words, --cwd or --session to narrow; --rank-all ranks every match)\n"
+    )
+    code, out, err = run(capsys, "search", "--root", str(root), "the", "--bound", "3", "--json")
+    assert (code, err, json.loads(out)) == (0, "", every)
+    code, out, err = run(capsys, "search", "--root", str(root), "the", "--rank-all", "--json")
+    assert (code, err, json.loads(out)) == (0, "", every)
+    code, out, err = run(capsys, "search", "--root", str(root), "the", "--bound", "0")
+    assert (code, out) == (2, "") and "--bound 0" in err
+    code, out, _ = run(capsys, "search", "--help")
+    assert code == 0 and f"(default {SEARCH_BOUND:,})" in " ".join(out.split())
 
 
 def test_stats_and_catalog(capsys: pytest.CaptureFixture[str], root: Path) -> None:

@@ -128,6 +128,9 @@ def test_info_search_and_stats(store: SessionStore) -> None:
     hits = store.search("pytest")
     assert [(h.kind, h.snippet) for h in hits] == [("tool", "bash «pytest» -q")]
     assert store.search("passed", session="Tools")[0].kind == "toolResult"
+    assert (store.search("run", bound=1).bounded, store.search("run").bounded) == (None, None)
+    with pytest.raises(ValueError, match="search bound must be at least 1, not 0"):
+        store.search("pytest", bound=0)
     stats = store.stats()
     assert (stats.sessions, stats.responses, stats.cost) == (1, 1, 0.25)
     assert [t.tool for t in stats.tools] == ["bash"]

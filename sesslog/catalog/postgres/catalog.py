@@ -22,7 +22,8 @@ Many agents on many machines write into one database and many readers query it a
 * **Search.** ``docs.tsv`` is a ``tsvector`` built from the shared tokenizer
   (:mod:`sesslog.catalog.postgres.text`) with a GIN index; hits are ranked by ``ts_rank``
   (not BM25: the order of equally good hits may differ from the SQLite catalog's) and their
-  snippets made by the same code as the scanning catalog's.
+  snippets made by the same code as the scanning catalog's. When more documents match than
+  the query's ``bound``, only the newest ``bound`` are ranked (``search_sql``).
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ from sesslog.catalog.types import (
     ListQuery,
     RefreshReport,
     SearchHit,
+    SearchHits,
     SearchQuery,
     SessionDetails,
     SessionInfo,
@@ -313,30 +315,38 @@ class PostgresCatalog:
 
         return self._read(work)
 
-    def search(self, query: SearchQuery) -> list[SearchHit]:
-        """Entries matching ``query``, best first (``raw``: PostgreSQL ``tsquery`` syntax)."""
+    def search(self, query: SearchQuery) -> SearchHits[SearchHit]:
+        """Entries matching ``query``, best first (``raw``: PostgreSQL ``tsquery`` syntax; the
+        newest ``query.bound`` of more)."""
         text = query.text if query.raw else tsquery(query.text)
         if not text.strip():
-            return []
-        sql, params = q.search_sql(query, query.raw)
+            return SearchHits()
+        sql, params = q.search_sql(query, text, query.raw)
         wanted = phrases(query.text)
 
-        def work(conn: Any) -> list[SearchHit]:
+        def work(conn: Any) -> SearchHits[SearchHit]:
             try:
-                rows = conn.execute(sql, [text, *params]).fetchall()
+                rows = conn.execute(sql, params).fetchall()
+                recent = rows[0][6] if rows and query.bound is not None else 0
+                if not rows and query.offset and query.bound is not None:
+                    recent = conn.execute(*q.window_sql(query, text, query.raw)).fetchone()[0]
             except (psycopg.errors.SyntaxError, psycopg.errors.InvalidTextRepresentation) as exc:
                 raise InvalidQueryError(f"cannot read search {query.text!r}: {exc}") from None
-            return [
-                SearchHit(
-                    session=_info.decode(summary),
-                    entry=entry,
-                    kind=kind,
-                    line=line,
-                    snippet=snippet(body, wanted, MARK_OPEN, MARK_CLOSE),
-                    score=float(rank),
-                )
-                for entry, kind, line, body, rank, summary in rows
-            ]
+            bounded = query.bound if query.bound is not None and recent > query.bound else None
+            return SearchHits(
+                (
+                    SearchHit(
+                        session=_info.decode(row[5]),
+                        entry=row[0],
+                        kind=row[1],
+                        line=row[2],
+                        snippet=snippet(row[3], wanted, MARK_OPEN, MARK_CLOSE),
+                        score=float(row[4]),
+                    )
+                    for row in rows
+                ),
+                bounded=bounded,
+            )
 
         return self._read(work)
 

@@ -23,6 +23,7 @@ __all__ = [
     "list_sql",
     "search_sql",
     "where",
+    "window_sql",
 ]
 
 #: The condition of a session that is not in the trash.
@@ -104,29 +105,65 @@ def list_sql(query: ListQuery, columns: str) -> tuple[str, list[Any]]:
     return sql, params
 
 
-def search_sql(query: SearchQuery, raw: bool) -> tuple[str, list[Any]]:
-    """Matching documents with their session, best first (``ts_rank`` with the document
-    length's logarithm as normalisation; ties by session key and document order).
-
-    The first parameter is the query: a ``tsquery`` literal, or text for ``to_tsquery`` when
-    ``raw``.
-    """
-    parse = "to_tsquery('simple', %s)" if raw else "%s::tsquery"
-    sql = (
-        "SELECT d.entry, d.kind, d.line, d.text, ts_rank(d.tsv, q.q, 1) AS rank, s.summary "
-        f"FROM (SELECT {parse} AS q) q, docs d JOIN sessions s ON s.sid = d.sid "
-        f"WHERE d.tsv @@ q.q AND s.{LIVE}"
-    )
-    params: list[Any] = []
+def _scope(query: SearchQuery) -> tuple[str, list[Any]]:
+    """The conditions that keep a search within ``query``'s folder and session."""
+    sql, params = f" AND s.{LIVE}", []
     if query.cwd is not None:
         sql += " AND s.cwd = %s"
         params.append(query.cwd)
     if query.key is not None:
         sql += " AND s.key = %s"
         params.append(query.key)
-    sql += ' ORDER BY rank DESC, s.key COLLATE "C", d.n LIMIT %s OFFSET %s'
-    params += [query.limit, query.offset]
     return sql, params
+
+
+def search_sql(query: SearchQuery, text: str, raw: bool) -> tuple[str, list[Any]]:
+    """Matching documents with their session, best first (``ts_rank`` with the document
+    length's logarithm as normalisation; ties by session key and document order).
+
+    With ``query.bound``, only the newest ``bound`` matching documents are ranked: a
+    window of the newest ``bound + 1`` (sessions by ``sid``, the order the catalog took
+    them in, then documents by place; PostgreSQL walks the primary key backwards and stops,
+    or sorts the few matches of a rare word), and each row's last column is the window's
+    size: more than ``bound`` says the ranking was bounded.
+
+    ``text`` is a ``tsquery`` literal, or text for ``to_tsquery`` when ``raw``.
+    """
+    parse = "to_tsquery('simple', %s)" if raw else "%s::tsquery"
+    scope, params = _scope(query)
+    if query.bound is None:
+        sql = (
+            "SELECT d.entry, d.kind, d.line, d.text, ts_rank(d.tsv, q.q, 1) AS rank, s.summary "
+            f"FROM (SELECT {parse} AS q) q, docs d "
+            f"JOIN sessions s ON s.sid = d.sid WHERE d.tsv @@ q.q{scope}"
+            ' ORDER BY rank DESC, s.key COLLATE "C", d.n LIMIT %s OFFSET %s'
+        )
+        return sql, [text, *params, query.limit, query.offset]
+    sql = (
+        "WITH recent AS MATERIALIZED (SELECT d.sid, d.n, s.key, "
+        f"ts_rank(d.tsv, {parse}, 1) AS rank FROM docs d "
+        f"JOIN sessions s ON s.sid = d.sid WHERE d.tsv @@ {parse}{scope} "
+        "ORDER BY d.sid DESC, d.n DESC LIMIT %s), "
+        "best AS (SELECT * FROM (SELECT * FROM recent ORDER BY sid DESC, n DESC LIMIT %s) w "
+        'ORDER BY rank DESC, key COLLATE "C", n LIMIT %s OFFSET %s) '
+        "SELECT d.entry, d.kind, d.line, d.text, b.rank, s.summary, "
+        "(SELECT count(*) FROM recent) FROM best b JOIN docs d ON d.sid = b.sid AND d.n = b.n "
+        'JOIN sessions s ON s.sid = b.sid ORDER BY b.rank DESC, b.key COLLATE "C", b.n'
+    )
+    bound = query.bound
+    return sql, [text, text, *params, bound + 1, bound, query.limit, query.offset]
+
+
+def window_sql(query: SearchQuery, text: str, raw: bool) -> tuple[str, list[Any]]:
+    """How many documents the window of :func:`search_sql` holds (at most ``bound + 1``),
+    for a page past the last hit."""
+    parse = "to_tsquery('simple', %s)" if raw else "%s::tsquery"
+    scope, params = _scope(query)
+    sql = (
+        f"SELECT count(*) FROM (SELECT 1 FROM docs d JOIN sessions s ON s.sid = d.sid "
+        f"WHERE d.tsv @@ {parse}{scope} LIMIT %s) w"
+    )
+    return sql, [text, *params, (query.bound or 0) + 1]
 
 
 _LIVE_SIDS = f"SELECT sid FROM sessions WHERE {LIVE}"
