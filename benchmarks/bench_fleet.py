@@ -28,11 +28,16 @@ for 10 sessions of about 10 MB each, where bytes rather than requests dominate.
 from the bucket with ``read_tail`` (the manifest, then ranged GETs of the last blocks), against
 downloading the whole session with ``obstore``.
 
+``sidecar``: the same session pushed with its V2 sidecar; the tail of its active path and the
+context at its leaf read through the sidecar's index, against opening the whole log
+(``fleet_sidecar.py``).
+
 Usage::
 
     python benchmarks/bench_fleet.py                       # every section, 100,000 sessions
     python benchmarks/bench_fleet.py --sections catalog --sessions 10000 --repeat 5
     python benchmarks/bench_fleet.py --sections push,tail --push-repeat 3
+    python benchmarks/bench_fleet.py --sections sidecar --repeat 15
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "tests" / "fleet"))
+sys.path.insert(0, str(REPO / "benchmarks"))
 
 import psycopg  # noqa: E402
 from servers import PostgresServer, SeaweedServer, find_postgres_bin, find_weed  # noqa: E402
@@ -542,11 +548,21 @@ def section_tail(ctx: Context, args: argparse.Namespace) -> list[Row]:
     ]
 
 
+def section_sidecar(ctx: Context, args: argparse.Namespace) -> list[Row]:
+    """The tail and the context of a 100,000-entry session through its pushed V2 sidecar,
+    against reading its whole log (see ``fleet_sidecar.py``)."""
+    from fleet_sidecar import measure
+
+    bucket = open_bucket(ctx.s3().bucket())
+    return [Row(*measured) for measured in measure(bucket, timed, args.repeat)]
+
+
 #: The sections, in the order they run.
 SECTIONS: dict[str, Callable[[Context, argparse.Namespace], list[Row]]] = {
     "catalog": section_catalog,
     "push": section_push,
     "tail": section_tail,
+    "sidecar": section_sidecar,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ from sesslog.cli.remote import (
     answer_from_catalog,
     blobs_options,
     remote_options,
+    remote_scoped,
     remote_session,
 )
 from sesslog.format.reader import ReadMode
@@ -181,7 +183,13 @@ def _info(args: argparse.Namespace, out: Output) -> int:
 
 
 def _tree(args: argparse.Namespace, out: Output) -> int:
-    session = remote_session(args, args.file) or open_session(args.file, args.mode)
+    # The active path alone, as text, is read from a bucket through the sidecar's index.
+    scoped = args.active and not out.json_mode
+    session = (
+        (remote_scoped(args, args.file, "active_path", out) if scoped else None)
+        or remote_session(args, args.file)
+        or open_session(args.file, args.mode)
+    )
     tree = session.tree
     if out.json_mode:
         nodes = tree.nodes()  # first: it links the whole tree, which the path then follows
@@ -203,13 +211,22 @@ def _tree(args: argparse.Namespace, out: Output) -> int:
 
 
 def _context(args: argparse.Namespace, out: Output) -> int:
-    remote = remote_session(args, args.file)
     if args.tokens:
-        return _context_tokens(remote or open_session(args.file, args.mode), args, out)
-    if remote is not None or args.leaf is not None:
-        context = (remote or open_session(args.file, args.mode)).context(args.leaf)
+        session = remote_session(args, args.file) or open_session(args.file, args.mode)
+        return _context_tokens(session, args, out)
+    if args.leaf is not None:
+        session = remote_session(args, args.file) or open_session(args.file, args.mode)
+        context = session.context(args.leaf)
+    elif getattr(args, "blobs", None):
+
+        def remote(scope: str) -> Session:
+            session = remote_scoped(args, args.file, scope, out)
+            assert session is not None  # --blobs is given
+            return session
+
+        context = _leaf_context(remote)
     else:
-        context = _leaf_context(args.file, args.mode)
+        context = _leaf_context(lambda scope: open_session(args.file, args.mode, scope=scope))
     if args.last is not None:
         context = msgspec.structs.replace(context, messages=context.messages[-args.last :])
     if out.json_mode:
@@ -240,13 +257,14 @@ def _context_tokens(session: Session, args: argparse.Namespace, out: Output) -> 
 _CONTEXT_TAIL = 2048
 
 
-def _leaf_context(file: str, mode: str) -> SessionContext:
-    """The context at the leaf. A fresh sidecar loads the end of the path, longer until it
-    decides the context (:func:`~sesslog.tree.context.context_of_path`); without one the file
-    is read whole, which decides it at once."""
+def _leaf_context(opened: Callable[[str], Session]) -> SessionContext:
+    """The context at the leaf of the session ``opened`` in a scope. A sidecar loads the end
+    of the path, longer until it decides the context
+    (:func:`~sesslog.tree.context.context_of_path`); without one the file is read whole,
+    which decides it at once."""
     count = _CONTEXT_TAIL
     while True:
-        session = open_session(file, mode, scope=f"tail:{count}")
+        session = opened(f"tail:{count}")
         path = session.tree.path_view()
         whole = not isinstance(session.tree, PartialTree) or len(path) < count
         context = context_of_path(path, whole=whole)

@@ -90,6 +90,8 @@ def _report_json(report: Any) -> dict[str, Any]:
                 "reusedSegments": item.reused,
                 "heldBack": item.held_back,
                 "detail": item.detail,
+                "sidecar": item.sidecar,
+                "sidecarSent": item.sidecar_sent,
             }
             for item in report.sessions
         ],
@@ -99,9 +101,12 @@ def _report_json(report: Any) -> dict[str, Any]:
 def _say(report: Any, out: Output) -> None:
     for item in report.sessions:
         if item.status == "pushed":
-            out.line(f"pushed   {item.key} (+{item.sent} bytes, {item.remote_after} in all)")
+            extra = f", V2 sidecar +{item.sidecar_sent}" if item.sidecar == "sent" else ""
+            out.line(f"pushed   {item.key} (+{item.sent} bytes, {item.remote_after} in all{extra})")
         elif item.status != "current":
             out.line(f"{item.status:<8} {item.key}: {item.detail}")
+        if item.sidecar not in (None, "sent", "current"):
+            out.warn(f"{item.key}: {item.sidecar}")
     mb = report.sent / 1e6
     out.line(
         f"{report.count('pushed')} pushed, {report.count('current')} current, "

@@ -54,6 +54,7 @@ __all__ = [
     "remote_errors",
     "remote_info",
     "remote_options",
+    "remote_scoped",
     "remote_session",
 ]
 
@@ -243,3 +244,23 @@ def remote_session(args: argparse.Namespace, ref: str) -> Session | None:
     with remote_errors():
         key = find_key(remote, ref)
         return Session.open(key, backend=remote, mode=ReadMode(args.mode), read_only=True)
+
+
+def remote_scoped(args: argparse.Namespace, ref: str, scope: str, out: Output) -> Session | None:
+    """The session ``ref`` in the bucket of ``--blobs`` opened in ``scope`` (``active_path``,
+    ``tail:N``) through its V2 sidecar by ranged GETs; when the sidecar cannot serve, read from
+    the log with one line on stderr saying why. ``None`` without ``--blobs``."""
+    if not getattr(args, "blobs", None):
+        return None
+    from sesslog.fleet.pull import find_key
+    from sesslog.fleet.remote_open import open_remote
+    from sesslog.format.reader import ReadMode
+    from sesslog.projections.protocol import OpenScope
+
+    remote = open_blobs(args)
+    with remote_errors():
+        key = find_key(remote, ref)
+        opened = open_remote(remote, key, OpenScope.parse(scope), ReadMode(args.mode))
+    if opened.fallback is not None:
+        out.warn(opened.fallback)
+    return opened.session

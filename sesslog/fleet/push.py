@@ -46,6 +46,7 @@ from sesslog.backends.objectstore.log import ManifestVersion, SegmentLog, parall
 from sesslog.backends.protocol import LogBackend
 from sesslog.catalog.protocol import Catalog
 from sesslog.errors import SessionLockedError
+from sesslog.fleet.sidecar_push import LocalSidecar, local_sidecar, ship_sidecar
 
 __all__ = ["CHUNK_BYTES", "PushReport", "SessionPush", "push", "whole_end"]
 
@@ -71,6 +72,9 @@ class SessionPush:
         reused: Segments found in the bucket from an interrupted push.
         held_back: Local bytes after the last newline, not pushed.
         detail: Why the session was not pushed (for ``diverged``, ``locked``, ``failed``).
+        sidecar: What became of its V2 sidecar: ``sent``, ``current`` (the bucket has it),
+            ``None`` (it has none), or why it was not shipped.
+        sidecar_sent: Bytes of sidecar objects uploaded.
     """
 
     key: str
@@ -81,6 +85,8 @@ class SessionPush:
     reused: int = 0
     held_back: int = 0
     detail: str | None = None
+    sidecar: str | None = None
+    sidecar_sent: int = 0
 
 
 @dataclass
@@ -146,7 +152,7 @@ def _send(
     end: int,
     fence: int,
     advance: Callable[[int], None],
-) -> None:
+) -> ManifestVersion:
     at = version.manifest.size
     while at < end:
         data = local.read(log.session, at, min(CHUNK_BYTES, end - at))
@@ -161,6 +167,7 @@ def _send(
         item.remote_after = version.manifest.size
         at += cut
         advance(cut)
+    return version
 
 
 def _push_one(
@@ -180,7 +187,12 @@ def _push_one(
     if why is not None:
         item.status, item.detail = "diverged", why
         return item
-    if version.manifest.size == end:
+    sidecar = local_sidecar(local, key, end, version.manifest.sidecar)
+    if isinstance(sidecar, str):
+        item.sidecar, sidecar = sidecar, None
+    elif sidecar is not None and _has_sidecar(version, sidecar):
+        item.sidecar, sidecar = "current", None
+    if version.manifest.size == end and sidecar is None:
         return item
     try:
         held = remote.leases.acquire(key)
@@ -197,7 +209,11 @@ def _push_one(
         # The first append records the lease's fence in the manifest (no separate claim: a
         # stale holder writing in between makes that append fail as stale, and nothing is lost).
         fence = version.manifest.fence if held.fence is None else held.fence
-        _send(local, log, item, version, end, fence, advance)
+        version = _send(local, log, item, version, end, fence, advance)
+        if sidecar is not None and not _has_sidecar(version, sidecar):
+            shipped = ship_sidecar(log, sidecar, version, fence)
+            item.sidecar, item.sidecar_sent = "sent", shipped.sent
+            item.reused += shipped.reused
         item.status = "pushed"
     finally:
         held.release()
@@ -273,6 +289,11 @@ def push(
         report.catalog = len(changed)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _has_sidecar(version: ManifestVersion, sidecar: LocalSidecar) -> bool:
+    held = version.manifest.sidecar
+    return held is not None and held.manifest == sidecar.ref.manifest
 
 
 def _whole_store_failure(error: BaseException) -> bool:

@@ -61,7 +61,7 @@ from sesslog.v2.status import sidecar_problem
 from sesslog.v2.steps import step
 from sesslog.v2.store import Sidecar
 
-__all__ = ["catch_up"]
+__all__ = ["catch_up", "read_region", "reattaches"]
 
 
 def catch_up(
@@ -118,7 +118,7 @@ def _catch_up(
     header_raw = sidecar.part(0, whole=True).header_raw()
     if header_raw is None:
         return "the session has no header"
-    new = _read_region(paths.session, header_raw, region, start, facts)
+    new = read_region(str(paths.session), header_raw, region, start, facts)
     if isinstance(new, str):
         return new
     old = all_envelopes(sidecar, whole=True)
@@ -127,7 +127,7 @@ def _catch_up(
         records,
         SessionOpenDiagnostics(path=str(paths.session), diagnostics=list(facts.reader_diagnostics)),
     )
-    if _reattaches(sidecar, old, new):
+    if reattaches(sidecar, old, new):
         return "a new entry changes how an older one attaches to the tree"
     envelopes = encode_envelopes(new, manifest.zstd_level)
     if envelopes is None:
@@ -193,13 +193,15 @@ def _catch_up(
     return _result(paths, updated, "caught_up", len(region), None)
 
 
-def _read_region(
-    session: Path, header_raw: bytes, region: bytes, start: int, facts: Facts
+def read_region(
+    session: str, header_raw: bytes, region: bytes, start: int, facts: Facts
 ) -> list[Record] | str:
-    """The new lines' records with their file-wide lines and offsets, or why they need a
-    full read. They are read exactly as the file reader reads them, behind the header."""
+    """The records of new whole lines ``region`` found at ``start`` of session ``session``
+    (after what ``facts`` describe), with their session-wide lines and offsets, or why they
+    need a full read. They are read exactly as the file reader reads them, behind the
+    header."""
     header_line = header_raw + b"\n"
-    read = read_bytes(header_line + region, ReadMode.TOLERANT, path=str(session))
+    read = read_bytes(header_line + region, ReadMode.TOLERANT, path=session)
     if read.diagnostics.diagnostics:
         first = read.diagnostics.diagnostics[0]
         line = facts.lines + first.line - 1
@@ -213,7 +215,7 @@ def _read_region(
     return records
 
 
-def _reattaches(sidecar: Sidecar, old: list[Record], new: list[Record]) -> bool:
+def reattaches(sidecar: Sidecar, old: list[Record], new: list[Record]) -> bool:
     """Whether a new entry changes an older one's tree parent.
 
     Only an older root can change: one whose ``parentId`` named an entry missing from the file
@@ -222,7 +224,7 @@ def _reattaches(sidecar: Sidecar, old: list[Record], new: list[Record]) -> bool:
     """
     parents: array.array[int] = array.array("i")
     for number in range(len(sidecar.manifest.index)):
-        parents.extend(sidecar.part(number, whole=True).parents())
+        parents.extend(sidecar.part(number, whole=False).parents())
     if len(parents) != len(old):
         raise SidecarCorruptError("the parents column disagrees with the entry count")
     named = {

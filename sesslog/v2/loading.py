@@ -78,11 +78,17 @@ def records_from_rows(sidecar: Sidecar, walk: Sequence[tuple[int, Row]]) -> list
     Raises:
         SidecarCorruptError: A line fails its crc32 or is not a JSON object.
     """
+    # Rows of a path come in file order: one frame held at a time (a sidecar kept elsewhere
+    # fetches a few ahead, see Sidecar.frame_contents).
+    runs = [
+        row.frame for i, (_, row) in enumerate(walk) if i == 0 or walk[i - 1][1].frame != row.frame
+    ]
+    contents = sidecar.frame_contents(runs)
     records = []
     frame, content = -1, b""
     for number, row in walk:
-        if row.frame != frame:  # rows of a path come in file order: one frame held at a time
-            frame, content = row.frame, sidecar.frame_content(sidecar.frame(row.frame))
+        if row.frame != frame:
+            frame, content = next(contents)
         raw = content[row.start : row.start + row.length]
         if len(raw) != row.length or zlib.crc32(raw) != row.crc:
             raise SidecarCorruptError(f"row {number}: the entry's bytes fail their checksum")
@@ -104,9 +110,10 @@ def records_from_envelopes(sidecar: Sidecar, wanted: Sequence[int] | None = None
     frames = sidecar.frames()
     every = all_envelopes(sidecar)
     records = every if wanted is None else [every[n] for n in wanted]
-    for number, rows in _group_by_frame(frames, wanted):
-        frame = frames[number]
-        _fill(sidecar, frame, rows, sidecar.frame_content(frame), every)
+    groups = _group_by_frame(frames, wanted)
+    contents = sidecar.frame_contents(number for number, _ in groups)
+    for (number, rows), (_, content) in zip(groups, contents, strict=True):
+        _fill(sidecar, frames[number], rows, content, every)
     return records
 
 

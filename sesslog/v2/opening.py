@@ -47,7 +47,7 @@ from sesslog.v2.loading import (
 )
 from sesslog.v2.store import Sidecar
 
-__all__ = ["load_fresh", "load_sidecar"]
+__all__ = ["load_fresh", "load_held", "load_sidecar"]
 
 #: A path at most this long is loaded line by line; a longer one from the index envelopes.
 _FEW_ROWS = 2048
@@ -88,14 +88,26 @@ def load_sidecar(
         SidecarError: A writer is finishing the file's last line (read the file instead).
         SidecarCorruptError: The sidecar is damaged.
     """
-    with gc_paused():
-        return _load(sidecar, path, scope, mode)
-
-
-def _load(sidecar: Sidecar, path: Path, scope: OpenScope, mode: ReadMode) -> Loaded:
-    facts = sidecar.facts()
-    if _torn_tail_being_written(facts, path):
+    if _torn_tail_being_written(sidecar.facts(), path):
         raise SidecarError(f"{path}: a writer is finishing the last line")
+    return load_held(sidecar, str(path), scope, mode)
+
+
+def load_held(
+    sidecar: Sidecar, name: str, scope: OpenScope = FULL, mode: ReadMode = ReadMode.TOLERANT
+) -> Loaded:
+    """Load the session a sidecar holds, named ``name`` in diagnostics, as it is (no check
+    against a file, nor for a writer finishing a line: for sidecars of logs kept elsewhere).
+
+    Raises:
+        SidecarCorruptError: The sidecar is damaged.
+    """
+    with gc_paused():
+        return _load(sidecar, name, scope, mode)
+
+
+def _load(sidecar: Sidecar, path: str, scope: OpenScope, mode: ReadMode) -> Loaded:
+    facts = sidecar.facts()
     if facts.mode != DIRECT or mode is ReadMode.SALVAGE:
         return _reread(sidecar, path, scope, mode)
     if scope.kind == "full":
@@ -120,9 +132,9 @@ def _load(sidecar: Sidecar, path: Path, scope: OpenScope, mode: ReadMode) -> Loa
     return Loaded(data, _SOURCE, tree)
 
 
-def _reread(sidecar: Sidecar, path: Path, scope: OpenScope, mode: ReadMode) -> Loaded:
+def _reread(sidecar: Sidecar, path: str, scope: OpenScope, mode: ReadMode) -> Loaded:
     """Read the bytes rebuilt from the frames as a session file (then cut a partial load)."""
-    data = read_bytes(sidecar.rebuild(), mode, path=str(path))
+    data = read_bytes(sidecar.rebuild(), mode, path=path)
     if scope.kind == "full":
         return Loaded(data, _SOURCE)
     whole = SessionTree(data.records, data.diagnostics)
@@ -153,7 +165,7 @@ def _torn_tail_being_written(facts: Facts, path: Path) -> bool:
 
 
 def _session_data(
-    sidecar: Sidecar, facts: Facts, path: Path, records: list[Record], *, with_tree: bool = False
+    sidecar: Sidecar, facts: Facts, path: str, records: list[Record], *, with_tree: bool = False
 ) -> SessionData:
     """The read result the sidecar stands for; its diagnostics are the reader's (a full tree
     adds its own), or the whole session's for a partial tree."""
@@ -167,7 +179,7 @@ def _session_data(
         header_raw,
         facts.file_version,
         records,
-        SessionOpenDiagnostics(path=str(path), diagnostics=found, read_only=facts.read_only),
+        SessionOpenDiagnostics(path=path, diagnostics=found, read_only=facts.read_only),
         facts.valid_size,
         facts.size,
     )

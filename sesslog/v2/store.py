@@ -13,7 +13,7 @@ import contextlib
 import hashlib
 import mmap
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from sesslog._closing import Closing
@@ -22,9 +22,9 @@ from sesslog.errors import SidecarCorruptError
 from sesslog.projections.freshness import Freshness, compare
 from sesslog.v2.frames import FrameReader
 from sesslog.v2.index import Facts, FrameInfo, IndexPart
-from sesslog.v2.manifest import Manifest, read_manifest
+from sesslog.v2.manifest import IndexFile, Manifest, SegmentFile, read_manifest
 
-__all__ = ["Sidecar"]
+__all__ = ["Sidecar", "check_payload"]
 
 
 class Sidecar(Closing):
@@ -79,29 +79,29 @@ class Sidecar(Closing):
         known = self._parts.get(number)
         if known is not None and (not whole or number in self._checked):
             return known
-        path = self.folder / entry.name
+        part = self._open_part(entry, whole=whole)
         if whole:
-            data = path.read_bytes()
-            _check_size(path, len(data), entry.size)
-            if "sha256:" + hashlib.sha256(data).hexdigest() != entry.sha256:
-                raise SidecarCorruptError(
-                    "index checksum does not match the manifest", file=str(path)
-                )
-            part = IndexPart(data, str(path))
             self._checked.add(number)
-        else:
-            with open(path, "rb") as handle:
-                _check_size(path, os.fstat(handle.fileno()).st_size, entry.size)
-                mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-            self._maps.append(mapped)
-            part = IndexPart(mapped, str(path))
         if (part.first_entry, part.entries) != (entry.first_entry, entry.entries) or (
             part.header.first_frame,
             part.header.frames,
         ) != (entry.first_frame, entry.frames):
-            raise SidecarCorruptError("index part disagrees with the manifest", file=str(path))
+            raise SidecarCorruptError("index part disagrees with the manifest", file=part.file)
         self._parts[number] = part
         return part
+
+    def _open_part(self, entry: IndexFile, *, whole: bool) -> IndexPart:
+        """Open one index part's file: read whole and checked against its SHA-256, or mapped."""
+        path = self.folder / entry.name
+        if whole:
+            data = path.read_bytes()
+            check_payload(str(path), data, entry)
+            return IndexPart(data, str(path))
+        with open(path, "rb") as handle:
+            _check_size(str(path), os.fstat(handle.fileno()).st_size, entry.size)
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        self._maps.append(mapped)
+        return IndexPart(mapped, str(path))
 
     def part_of_row(self, row: int, *, whole: bool = False) -> IndexPart:
         """The index part holding entry row ``row``.
@@ -185,6 +185,12 @@ class Sidecar(Closing):
         """The decompressed bytes of one frame."""
         return self.reader.read(frame.segment, frame.offset, frame.size, frame.length)
 
+    def frame_contents(self, numbers: Iterable[int]) -> Iterator[tuple[int, bytes]]:
+        """Each of the frames ``numbers`` with its decompressed bytes, in that order (one at
+        a time here; a sidecar kept elsewhere may fetch them at once)."""
+        for number in numbers:
+            yield number, self.frame_content(self.frame(number))
+
     def iter_content(self) -> Iterator[tuple[FrameInfo, bytes]]:
         """Every frame with its decompressed bytes, in file order."""
         for frame in self.frames():
@@ -209,8 +215,19 @@ class Sidecar(Closing):
                 mapped.close()
 
 
-def _check_size(path: Path, actual: int, expected: int) -> None:
+def check_payload(file: str, data: bytes, entry: IndexFile | SegmentFile) -> None:
+    """Check a sidecar file's bytes against the size and SHA-256 the manifest lists.
+
+    Raises:
+        SidecarCorruptError: They disagree.
+    """
+    _check_size(file, len(data), entry.size)
+    if "sha256:" + hashlib.sha256(data).hexdigest() != entry.sha256:
+        raise SidecarCorruptError("checksum does not match the manifest", file=file)
+
+
+def _check_size(file: str, actual: int, expected: int) -> None:
     if actual != expected:
         raise SidecarCorruptError(
-            f"file has {actual} bytes, the manifest says {expected}", file=str(path)
+            f"file has {actual} bytes, the manifest says {expected}", file=file
         )

@@ -111,6 +111,8 @@ def test_sync_watch_pushes_as_a_session_grows_and_stops_cleanly_on_ctrl_c(
                 "reusedSegments": 0,
                 "heldBack": 0,
                 "detail": None,
+                "sidecar": None,
+                "sidecarSent": 0,
             }
         ]
     finally:

@@ -38,7 +38,12 @@ from sesslog.backends.objectstore.errors import (
     StaleFenceError,
     StaleManifestError,
 )
-from sesslog.backends.objectstore.manifest import Manifest, decode_manifest, encode_manifest
+from sesslog.backends.objectstore.manifest import (
+    Manifest,
+    SidecarRef,
+    decode_manifest,
+    encode_manifest,
+)
 from sesslog.backends.objectstore.segments import (
     SegmentRef,
     block_span,
@@ -234,13 +239,24 @@ class SegmentLog:
 
     # ------------------------------------------------------------------ writing
 
-    def _upload(self, ref: SegmentRef, data: bytes) -> bool:
-        """Create one segment; ``False`` when it was already there, whole.
+    def sidecar_key(self, sha256: str) -> str:
+        """The key of the V2 sidecar file whose bytes have this SHA-256 (hex)."""
+        return f"{self.session}/~v2/{sha256}"
 
-        A segment found under its name (a resumed or repeated upload) is read back and checked
-        against its SHA-256 before it is trusted; a damaged leftover is replaced.
+    def _upload(self, ref: SegmentRef, data: bytes) -> bool:
+        """Create one segment; ``False`` when it was already there, whole."""
+        return self.put_immutable(
+            self.segment_key(ref), data, lambda found: check_whole(ref, found)
+        )
+
+    def put_immutable(self, key: str, data: bytes, problem: Callable[[bytes], str | None]) -> bool:
+        """Create the content-addressed object ``key``; ``False`` when it was already there,
+        whole.
+
+        An object found under its name (a resumed or repeated upload) is read back and checked
+        (``problem`` says what is wrong with it, or ``None``) before it is trusted; a damaged
+        leftover is replaced.
         """
-        key = self.segment_key(ref)
         try:
             self.bucket.put_new(key, data)
             return True
@@ -251,12 +267,22 @@ class SegmentLog:
         except FileNotFoundError:  # deleted in between
             self.bucket.put_new(key, data)
             return True
-        if check_whole(ref, found) is None:
+        if problem(found) is None:
             return False
         if etag is None:
             raise PreconditionFailed(f"{self.bucket.where(key)}: damaged and without an ETag")
         self.bucket.put_replacing(key, data, etag)
         return True
+
+    def _fenced(self, base: ManifestVersion, fence: int) -> Manifest:
+        """``base``'s manifest, once ``fence`` is found not older than the one it records.
+
+        Raises:
+            StaleFenceError: A writer with a higher fencing number has written the session.
+        """
+        if base.manifest.fence > fence:
+            raise StaleFenceError(self.session, fence, base.manifest.fence)
+        return base.manifest
 
     def append(
         self, data: bytes, *, base: ManifestVersion, fence: int = 0, unfinished: bool = False
@@ -278,9 +304,7 @@ class SegmentLog:
             StaleFenceError: A writer with a higher fencing number has written the session.
             StaleManifestError: The manifest changed since ``base`` was read.
         """
-        current = base.manifest
-        if current.fence > fence:
-            raise StaleFenceError(self.session, fence, current.fence)
+        current = self._fenced(base, fence)
         cut = data.rfind(b"\n") + 1
         if not unfinished or cut == len(data):
             runs = cut_lines(data, self.segment_size)
@@ -306,12 +330,27 @@ class SegmentLog:
             StaleFenceError: A higher fence has written the session already.
             StaleManifestError: The manifest changed since ``base`` was read.
         """
-        current = base.manifest
-        if current.fence > fence:
-            raise StaleFenceError(self.session, fence, current.fence)
+        current = self._fenced(base, fence)
         if current.fence == fence and base.etag is not None:
             return base
         return self._swap(base, current.appended([], fence, torn=current.torn), fence)
+
+    def attach_sidecar(
+        self, base: ManifestVersion, sidecar: SidecarRef, *, fence: int = 0
+    ) -> ManifestVersion:
+        """Reference the V2 sidecar ``sidecar`` (its objects uploaded already) in the manifest.
+
+        Raises:
+            ValueError: The sidecar covers more than the session holds.
+            StaleFenceError: A writer with a higher fencing number has written the session.
+            StaleManifestError: The manifest changed since ``base`` was read.
+        """
+        current = self._fenced(base, fence)
+        if not 0 < sidecar.size <= current.size - current.torn:
+            raise ValueError(
+                f"{self.session}: a sidecar of {sidecar.size} bytes for {current.size} held"
+            )
+        return self._swap(base, current.with_sidecar(sidecar, fence), fence)
 
     def cut_back(self, base: ManifestVersion, size: int, *, fence: int = 0) -> ManifestVersion:
         """End the session at ``size`` (just after a newline): the segments past it leave the
@@ -324,9 +363,7 @@ class SegmentLog:
             StaleFenceError: A writer with a higher fencing number has written the session.
             StaleManifestError: The manifest changed since ``base`` was read.
         """
-        current = base.manifest
-        if current.fence > fence:
-            raise StaleFenceError(self.session, fence, current.fence)
+        current = self._fenced(base, fence)
         if not 0 <= size <= current.size:
             raise ValueError(f"{self.session}: cannot cut back to {size} of {current.size}")
         kept = [ref for ref in current.segments if ref.end <= size]

@@ -24,12 +24,30 @@ __all__ = [
     "FORMAT_NAME",
     "FORMAT_VERSION",
     "Manifest",
+    "SidecarRef",
     "decode_manifest",
     "encode_manifest",
 ]
 
 FORMAT_NAME = "sesslog-objectstore"
 FORMAT_VERSION = 1
+
+
+class SidecarRef(msgspec.Struct, frozen=True, rename="camel"):
+    """The session's V2 sidecar as the manifest references it.
+
+    Its files are immutable objects ``<session>/~v2/<sha256>`` named by the SHA-256 of their
+    bytes; the sidecar's own ``manifest.json`` names the others by their hashes.
+
+    Attributes:
+        manifest: SHA-256 (hex) of the sidecar's ``manifest.json``, its object's name.
+        manifest_size: Length of that ``manifest.json``.
+        size: Bytes of the session the sidecar covers (a prefix, ``0 .. size``).
+    """
+
+    manifest: str
+    manifest_size: int
+    size: int
 
 
 class Manifest(msgspec.Struct, frozen=True, rename="camel"):
@@ -45,6 +63,7 @@ class Manifest(msgspec.Struct, frozen=True, rename="camel"):
         segments: The segments, in order.
         updated_at: ISO 8601 UTC time of the last update.
         torn: Bytes after the last newline (an unfinished last line), usually ``0``.
+        sidecar: The V2 sidecar of a prefix of the session, when one was pushed.
     """
 
     session: str
@@ -58,6 +77,7 @@ class Manifest(msgspec.Struct, frozen=True, rename="camel"):
     format: str = FORMAT_NAME
     format_version: int = FORMAT_VERSION
     torn: int = 0
+    sidecar: SidecarRef | None = None
 
     @classmethod
     def empty(cls, session: str, block_size: int) -> Manifest:
@@ -70,16 +90,30 @@ class Manifest(msgspec.Struct, frozen=True, rename="camel"):
         return self.rewritten([*self.segments, *refs], fence, torn=torn)
 
     def rewritten(self, segments: list[SegmentRef], fence: int, *, torn: int = 0) -> Manifest:
-        """A new generation listing ``segments`` (the old ones with a new end)."""
+        """A new generation listing ``segments`` (the old ones with a new end); the sidecar
+        reference is kept only while the sidecar still covers a prefix of what they hold."""
+        size = segments[-1].end if segments else 0
+        sidecar = self.sidecar if self.sidecar is not None and self.sidecar.size <= size else None
         return msgspec.structs.replace(
             self,
             generation=self.generation + 1,
             fence=max(self.fence, fence),
-            size=segments[-1].end if segments else 0,
+            size=size,
             lines=sum(ref.lines for ref in segments),
             segments=segments,
-            updated_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            updated_at=_now(),
             torn=torn,
+            sidecar=sidecar,
+        )
+
+    def with_sidecar(self, sidecar: SidecarRef, fence: int) -> Manifest:
+        """A new generation referencing ``sidecar`` (the segments unchanged)."""
+        return msgspec.structs.replace(
+            self,
+            generation=self.generation + 1,
+            fence=max(self.fence, fence),
+            updated_at=_now(),
+            sidecar=sidecar,
         )
 
     def prefix_digest(self, size: int) -> str | None:
@@ -126,7 +160,13 @@ class Manifest(msgspec.Struct, frozen=True, rename="camel"):
             found.append(f"segments end at {at}, size says {self.size}")
         if not 0 <= self.torn <= self.size:
             found.append(f"torn tail of {self.torn} bytes")
+        if self.sidecar is not None and not 0 < self.sidecar.size <= self.size - self.torn:
+            found.append(f"sidecar covers {self.sidecar.size} bytes of {self.size}")
         return found
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 _encoder = msgspec.json.Encoder()
