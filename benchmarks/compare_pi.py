@@ -98,6 +98,7 @@ def child_inprocess(path: str, repeat: int, clock_name: str, sidecar: bool = Fal
 
     from sesslog import Session
     from sesslog.cli.core import _leaf_context
+    from sesslog.cli.inputs import open_session
     from sesslog.cli.output import Output
 
     class Envelope(msgspec.Struct):
@@ -128,7 +129,7 @@ def child_inprocess(path: str, repeat: int, clock_name: str, sidecar: bool = Fal
         if sidecar:
             gc.collect()
             t7 = clock()
-            _leaf_context(path, "tolerant")
+            _leaf_context(lambda scope: open_session(path, "tolerant", scope=scope))
             leaf = (clock() - t7) * 1e3
         runs.append(
             {
