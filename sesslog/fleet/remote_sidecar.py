@@ -24,17 +24,15 @@ from pathlib import Path
 
 from sesslog.backends.objectstore.log import SegmentLog, parallel
 from sesslog.errors import SidecarCorruptError
-from sesslog.v2.index import ROW, FrameInfo, IndexPart, Row
+from sesslog.v2.blocks import BlockPart
+from sesslog.v2.index import FrameInfo, IndexPart
 from sesslog.v2.manifest import IndexFile, Manifest, decode_manifest
 from sesslog.v2.store import Sidecar, check_payload
 
-__all__ = ["AT_ONCE", "BLOCK", "RemoteSidecar"]
+__all__ = ["AT_ONCE", "RemoteSidecar"]
 
-#: Granularity of the ranged GETs of an index part.
-BLOCK = 64 * 1024
 #: Frames fetched at once.
 AT_ONCE = 8
-_PREFIX = 16  # magic, header length, header crc32
 
 
 class RemoteSidecar(Sidecar):
@@ -98,7 +96,8 @@ class RemoteSidecar(Sidecar):
             data = self.get_range(key, 0, entry.size)
             check_payload(self.log.bucket.where(key), data, entry)
             return IndexPart(data, self.log.bucket.where(key))
-        return _LazyPart(self, key, entry.size)
+        where = self.log.bucket.where(key)
+        return _LazyPart(lambda start, end: self.get_range(key, start, end), entry.size, where)
 
     def _stored_frame(self, frame: FrameInfo) -> bytes:
         """One frame's stored bytes, by one ranged GET of its segment object."""
@@ -128,58 +127,9 @@ class RemoteSidecar(Sidecar):
                 yield number, content
 
 
-class _LazyPart(IndexPart):
-    """An index part in the bucket whose bytes are fetched block by block when first read."""
+class _LazyPart(BlockPart):
+    """An index part in the bucket, its blocks fetched by ranged GETs (several at once)."""
 
-    def __init__(self, sidecar: RemoteSidecar, key: str, size: int) -> None:
-        self._sidecar = sidecar
-        self._key = key
-        self._buffer = bytearray(size)
-        self._have: set[int] = set()
-        self._ensure(0, _PREFIX)
-        header_length = int.from_bytes(self._buffer[8:12], "little")
-        self._ensure(0, _PREFIX + header_length)
-        super().__init__(self._buffer, sidecar.log.bucket.where(key))
-        self._prefetch()
-
-    def _prefetch(self) -> None:
-        """Fetch at once the blocks a path's end needs: the session header, and the last
-        rows (where the leaf is, usually)."""
-        if len(self._buffer) <= 4 * BLOCK:
-            self._ensure(0, len(self._buffer))  # a small part: all of it in one GET
-            return
-        spans = []
-        header = self.sections.get("header")
-        if header is not None:
-            spans.append((header.offset, header.offset + header.length))
-        rows = self.sections["rows"]
-        if rows.length:
-            end = rows.offset + rows.length
-            spans.append((max(rows.offset, end - BLOCK), end))
+    def read_spans(self, spans: list[tuple[int, int]]) -> None:
+        """Fetch the blocks of each span, the spans at once."""
         parallel(lambda span: self._ensure(*span), spans, len(spans) or 1)
-
-    def _ensure(self, start: int, end: int) -> None:
-        """Fetch the blocks holding bytes ``start .. end`` not fetched yet (one GET)."""
-        end = min(end, len(self._buffer))
-        first_block, last_block = start // BLOCK, (end - 1) // BLOCK
-        if first_block == last_block and first_block in self._have:
-            return  # the usual case: a row in a block fetched already
-        missing = [n for n in range(first_block, last_block + 1) if n not in self._have]
-        if not missing:
-            return
-        first, last = missing[0] * BLOCK, min(len(self._buffer), (missing[-1] + 1) * BLOCK)
-        self._buffer[first:last] = self._sidecar.get_range(self._key, first, last)
-        self._have.update(range(missing[0], missing[-1] + 1))
-
-    def section(self, name: str, *, check: bool = True) -> memoryview | None:
-        """The section's stored bytes, fetched first (see :meth:`IndexPart.section`)."""
-        found = self.sections.get(name)
-        if found is not None:
-            self._ensure(found.offset, found.offset + found.length)
-        return super().section(name, check=check)
-
-    def row(self, number: int) -> Row:
-        """One row, fetched first (see :meth:`IndexPart.row`)."""
-        at = self.sections["rows"].offset + (number - self.header.first_entry) * ROW.size
-        self._ensure(at, at + ROW.size)
-        return super().row(number)

@@ -9,9 +9,7 @@ contiguity against the covered size; each frame by its declared size and zstd ch
 from __future__ import annotations
 
 import bisect
-import contextlib
 import hashlib
-import mmap
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -20,6 +18,7 @@ from sesslog._closing import Closing
 from sesslog.backends.local import LocalFolder
 from sesslog.errors import SidecarCorruptError
 from sesslog.projections.freshness import Freshness, compare
+from sesslog.v2.blocks import BlockPart
 from sesslog.v2.frames import FrameReader
 from sesslog.v2.index import Facts, FrameInfo, IndexPart
 from sesslog.v2.manifest import IndexFile, Manifest, SegmentFile, read_manifest
@@ -46,7 +45,7 @@ class Sidecar(Closing):
         self._checked: set[int] = set()
         self._frames: list[FrameInfo] | None = None
         self._reader: FrameReader | None = None
-        self._maps: list[mmap.mmap] = []
+        self._files: list[int] = []
 
     # ------------------------------------------------------------------ freshness
 
@@ -69,8 +68,9 @@ class Sidecar(Closing):
 
         Args:
             number: Position in the manifest's index list.
-            whole: Read the file and check its SHA-256 against the manifest; otherwise map it
-                and rely on the header and row checksums for what is read.
+            whole: Read the file and check its SHA-256 against the manifest; otherwise read
+                it block by block as it is used (:class:`~sesslog.v2.blocks.BlockPart`) and
+                rely on the header, section and row checksums for what is read.
 
         Raises:
             SidecarCorruptError: The file's size or hash disagrees with the manifest.
@@ -91,17 +91,26 @@ class Sidecar(Closing):
         return part
 
     def _open_part(self, entry: IndexFile, *, whole: bool) -> IndexPart:
-        """Open one index part's file: read whole and checked against its SHA-256, or mapped."""
+        """Open one index part's file: read whole and checked against its SHA-256, or read
+        block by block."""
         path = self.folder / entry.name
         if whole:
             data = path.read_bytes()
             check_payload(str(path), data, entry)
             return IndexPart(data, str(path))
-        with open(path, "rb") as handle:
-            _check_size(str(path), os.fstat(handle.fileno()).st_size, entry.size)
-            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        self._maps.append(mapped)
-        return IndexPart(mapped, str(path))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        self._files.append(fd)
+        _check_size(str(path), os.fstat(fd).st_size, entry.size)
+
+        def read(start: int, end: int) -> bytes:
+            data = os.pread(fd, end - start, start)
+            if len(data) != end - start:
+                raise SidecarCorruptError(
+                    f"file ends at {start + len(data)}, {end} bytes expected", file=str(path)
+                )
+            return data
+
+        return BlockPart(read, entry.size, str(path))
 
     def part_of_row(self, row: int, *, whole: bool = False) -> IndexPart:
         """The index part holding entry row ``row``.
@@ -203,16 +212,15 @@ class Sidecar(Closing):
     # ------------------------------------------------------------------ lifecycle
 
     def close(self) -> None:
-        """Close segment files and unmap index parts."""
+        """Close segment and index files."""
         if self._reader is not None:
             self._reader.close()
             self._reader = None
         self._parts.clear()
         self._checked.clear()
-        maps, self._maps = self._maps, []
-        for mapped in maps:
-            with contextlib.suppress(BufferError):  # still viewed; the GC closes it later
-                mapped.close()
+        files, self._files = self._files, []
+        for fd in files:
+            os.close(fd)
 
 
 def check_payload(file: str, data: bytes, entry: IndexFile | SegmentFile) -> None:
