@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,12 @@ import pytest
 from sesslog import Session, SessionContext
 from sesslog.format.codec import dumps_json
 from sesslog.format.reader import SessionData
+
+# A suite started with Ctrl-C ignored (a background job of a shell without job control) would
+# hand that to every child it starts, and the tests that stop a child with SIGINT could not.
+# A handler here is reset to the default in each child, so each starts as from a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
