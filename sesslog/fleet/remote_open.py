@@ -34,13 +34,10 @@ from sesslog.session import Session
 from sesslog.tree.index import SessionTree
 from sesslog.v2.catchup import read_region, reattaches
 from sesslog.v2.index import DIRECT
-from sesslog.v2.loading import all_envelopes, records_from_envelopes, records_from_rows
+from sesslog.v2.loading import all_envelopes, records_of_rows
 from sesslog.v2.opening import load_held
 
 __all__ = ["RemoteOpen", "SidecarUse", "open_remote"]
-
-#: Entries of a path loaded line by line; a longer path is loaded through the envelopes.
-_FEW_ROWS = 2048
 
 
 @dataclass
@@ -189,10 +186,7 @@ def _caught_up(sidecar: RemoteSidecar, name: str, region: bytes, scope: OpenScop
         path = path[-scope.count :]
     rows = {id(rec): number for number, rec in enumerate(old)}
     wanted = [rows[id(rec)] for rec in path if id(rec) in rows]
-    if len(wanted) <= _FEW_ROWS:
-        records = records_from_rows(sidecar, [(n, sidecar.part_of_row(n).row(n)) for n in wanted])
-    else:
-        records = records_from_envelopes(sidecar, wanted)
+    records = records_of_rows(sidecar, wanted)
     records += [rec for rec in path if id(rec) not in rows]
     size = sidecar.manifest.source.size + len(region)
     header = decode_object(header_raw)

@@ -34,6 +34,7 @@ __all__ = [
     "path_rows",
     "records_from_envelopes",
     "records_from_rows",
+    "records_of_rows",
     "walk_rows",
 ]
 
@@ -99,6 +100,22 @@ def records_from_rows(sidecar: Sidecar, walk: Sequence[tuple[int, Row]]) -> list
         rec.offset = row.offset
         records.append(rec)
     return records
+
+
+#: Rows at most this many are loaded line by line; more from the index envelopes.
+FEW_ROWS = 2048
+
+
+def records_of_rows(sidecar: Sidecar, numbers: Sequence[int]) -> list[Record]:
+    """The records of rows ``numbers`` (in that order): line by line for a few
+    (:data:`FEW_ROWS`), from the index envelopes for more.
+
+    Raises:
+        SidecarCorruptError: The index, a frame or a line is damaged.
+    """
+    if len(numbers) <= FEW_ROWS:
+        return records_from_rows(sidecar, [(n, sidecar.part_of_row(n).row(n)) for n in numbers])
+    return records_from_envelopes(sidecar, numbers)
 
 
 def records_from_envelopes(sidecar: Sidecar, wanted: Sequence[int] | None = None) -> list[Record]:

@@ -43,14 +43,13 @@ from sesslog.v2.loading import (
     path_rows,
     records_from_envelopes,
     records_from_rows,
+    records_of_rows,
     walk_rows,
 )
 from sesslog.v2.store import Sidecar
 
 __all__ = ["load_fresh", "load_held", "load_sidecar"]
 
-#: A path at most this long is loaded line by line; a longer one from the index envelopes.
-_FEW_ROWS = 2048
 _SOURCE = SessionStoreKind.V2_SIDECAR.value
 
 
@@ -117,13 +116,7 @@ def _load(sidecar: Sidecar, path: str, scope: OpenScope, mode: ReadMode) -> Load
         walk = walk_rows(sidecar, facts, scope.count)
         records = records_from_rows(sidecar, walk)
     else:
-        path_numbers = path_rows(sidecar, facts)
-        if len(path_numbers) <= _FEW_ROWS:
-            records = records_from_rows(
-                sidecar, [(n, sidecar.part_of_row(n).row(n)) for n in path_numbers]
-            )
-        else:
-            records = records_from_envelopes(sidecar, path_numbers)
+        records = records_of_rows(sidecar, path_rows(sidecar, facts))
     _check_chain(records, facts)
     data = _session_data(sidecar, facts, path, records, with_tree=True)
     tree = PartialTree(
