@@ -18,8 +18,7 @@ through the write layer (:mod:`sesslog.write`), imported on the first append.
 from __future__ import annotations
 
 import os
-import threading
-import weakref
+from _thread import allocate_lock
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
@@ -60,7 +59,7 @@ if TYPE_CHECKING:
 __all__ = ["LEAF_CUSTOM_TYPE", "Session"]
 
 #: Guards the creation of sessions' append handles (two first appends at once make one).
-_HANDLE_LOCK = threading.Lock()
+_HANDLE_LOCK = allocate_lock()
 
 
 class Session(SessionView, TypedAppends, Closing):
@@ -362,6 +361,8 @@ class Session(SessionView, TypedAppends, Closing):
                 if self._detached:
                     handle.create(self.export_jsonl())
                     self._detached = False
+                import weakref  # only for a writing session
+
                 weakref.finalize(self, close_collected, handle)
                 self._handle = handle
             return self._handle

@@ -22,10 +22,11 @@ from sesslog.cli.output import (
     Output,
     common_options,
 )
+from sesslog.cli.parsers import HelpFormatter
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
-    from typing import NoReturn
+    from typing import Any, NoReturn
 
 __all__ = ["COMMANDS", "build_parser", "main", "run_main"]
 
@@ -61,7 +62,12 @@ class _UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     """An argument parser that raises on bad arguments instead of exiting, so that the error
-    can be reported like every other (as JSON too with ``--json``)."""
+    can be reported like every other (as JSON too with ``--json``), and formats help with
+    :class:`~sesslog.cli.parsers.HelpFormatter` unless told otherwise."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         command = self.prog.partition(" ")[2]  # "sesslog tree" -> "tree"

@@ -6,10 +6,11 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import re
 import sys
 
 from sesslog._lazy import TYPE_CHECKING
+from sesslog._patterns import LazyPattern
+from sesslog.cli.parsers import options_parser
 from sesslog.render.escape import escape_json, escape_terminal, escape_text
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ EXIT_BROKEN_PIPE = 141
 
 
 #: What the standard library writes for a float JSON cannot hold, where a value starts.
-_NON_FINITE = re.compile(r"[:,\[]\s*-?(?:NaN|Infinity)")
+_NON_FINITE = LazyPattern(r"[:,\[]\s*-?(?:NaN|Infinity)")
 
 
 def _finite(value: Any) -> Any:
@@ -74,7 +75,7 @@ def _finite(value: Any) -> Any:
 #: The UTF-8 of what :func:`~sesslog.render.escape.escape_json` escapes: DEL, C1 controls, the
 #: line and paragraph separators, the bidirectional controls (lone surrogates never reach it:
 #: msgspec refuses them and the standard library escapes them).
-_ESCAPED_UTF8 = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xe2(?:\x80[\xa8-\xae]|\x81[\xa6-\xa9])")
+_ESCAPED_UTF8 = LazyPattern(rb"\x7f|\xc2[\x80-\x9f]|\xe2(?:\x80[\xa8-\xae]|\x81[\xa6-\xa9])")
 
 
 def _msgspec_json(value: Any) -> bytes | str:
@@ -148,7 +149,7 @@ def _needs_escape(raw: bytes) -> bool:
 
 def common_options() -> argparse.ArgumentParser:
     """Options every command accepts (used as an argparse parent)."""
-    parent = argparse.ArgumentParser(add_help=False)
+    parent = options_parser()
     parent.add_argument("--json", action="store_true", help="print machine-readable JSON")
     parent.add_argument(
         "--color",

@@ -35,6 +35,7 @@ from sesslog.cli.output import (
     EXIT_USAGE,
     Output,
 )
+from sesslog.cli.parsers import options_parser
 from sesslog.render.escape import escape_text
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ _SCHEMES = ("postgresql://", "postgres://")
 
 def remote_options() -> argparse.ArgumentParser:
     """The parent parser of the remote store options."""
-    parser = argparse.ArgumentParser(add_help=False)
+    parser = options_parser()
     parser.add_argument(
         "--catalog",
         metavar="URL",
@@ -79,7 +80,7 @@ def remote_options() -> argparse.ArgumentParser:
 
 def blobs_options() -> argparse.ArgumentParser:
     """The parent parser of ``--blobs``."""
-    parser = argparse.ArgumentParser(add_help=False)
+    parser = options_parser()
     parser.add_argument(
         "--blobs",
         metavar="URL",

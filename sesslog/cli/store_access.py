@@ -11,15 +11,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from sesslog._patterns import LazyPattern
 from sesslog.cli.errors import CommandError
 from sesslog.cli.output import EXIT_OK, EXIT_USAGE, Output
+from sesslog.cli.parsers import options_parser
 from sesslog.cli.remote import catalog_url, open_remote_store
 from sesslog.render.escape import escape_text
 
@@ -46,7 +47,7 @@ REF_HELP = "the session: its path, id, unique id prefix or title"
 
 StoreWork = Callable[["SessionStore"], int]
 
-_AGE = re.compile(r"(\d+(?:\.\d+)?)([smhdw]?)")
+_AGE = LazyPattern(r"(\d+(?:\.\d+)?)([smhdw]?)")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "": 86400}
 
 
@@ -65,7 +66,7 @@ def sessions_root(root: str | os.PathLike[str] | None) -> Path:
 
 def root_options() -> argparse.ArgumentParser:
     """The ``--root`` option every store command takes (an argparse parent)."""
-    parent = argparse.ArgumentParser(add_help=False)
+    parent = options_parser()
     parent.add_argument(
         "--root",
         metavar="DIR",

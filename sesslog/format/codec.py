@@ -17,17 +17,20 @@ A line nested deeper than that is reported as too deep (:data:`TOO_DEEP`), never
 
 from __future__ import annotations
 
-import json
+import functools
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from sesslog._patterns import LazyPattern
 from sesslog.errors import FormatError
 from sesslog.format.entries import Entry, SessionHeader
 
+if TYPE_CHECKING:
+    import json
+
 __all__ = [
-    "STDLIB_DECODER",
     "TOO_DEEP",
     "Undecodable",
     "decode_object",
@@ -37,6 +40,7 @@ __all__ = [
     "encode_line",
     "encode_raw",
     "json_kind",
+    "stdlib_decoder",
 ]
 
 
@@ -64,15 +68,11 @@ def _reject_constant(name: str) -> Any:
 
 _DICT_DECODER = msgspec.json.Decoder()
 _RAW_DECODER = msgspec.json.Decoder(msgspec.Raw)
-_ENTRY_DECODER: msgspec.json.Decoder[Entry] = msgspec.json.Decoder(Entry)
-_HEADER_DECODER = msgspec.json.Decoder(SessionHeader)
 _ENCODER = msgspec.json.Encoder()
-#: The standard library's decoder, refusing ``NaN`` and ``Infinity`` as ``JSON.parse`` does.
-STDLIB_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 _JSON_SPACE = " \t\r\n"
-_LEADING_SPACE = re.compile(rb"[ \t\r\n]*")
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_LEADING_SPACE = LazyPattern(rb"[ \t\r\n]*")
+_SURROGATE_ESCAPE = LazyPattern(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = LazyPattern("[\ud800-\udfff]")
 _SCRATCH_KEPT = 1 << 20  # see encode_raw
 #: The kind of JSON value a first byte starts (any other starts a number).
 _KINDS = {
@@ -85,6 +85,22 @@ _KINDS = {
 }
 #: Every error a decode of hostile bytes can raise, short of running out of memory.
 _DECODE_ERRORS = (msgspec.MsgspecError, UnicodeError, ValueError, OverflowError, TypeError)
+
+
+@functools.cache
+def stdlib_decoder() -> json.JSONDecoder:
+    """The standard library's decoder, refusing ``NaN`` and ``Infinity`` as ``JSON.parse``
+    does (made on first use: clean lines never need it, nor :mod:`json`)."""
+    import json
+
+    return json.JSONDecoder(parse_constant=_reject_constant)
+
+
+@functools.cache
+def _typed_decoders() -> tuple[msgspec.json.Decoder[Entry], msgspec.json.Decoder[SessionHeader]]:
+    """The decoders of typed entries and headers (made on first use: the decoder of every
+    entry type takes milliseconds to make, and a read that keeps raw lines never uses it)."""
+    return msgspec.json.Decoder(Entry), msgspec.json.Decoder(SessionHeader)
 
 
 def decode_value(raw: bytes) -> Any:
@@ -112,7 +128,7 @@ def _decode_stdlib(raw: bytes) -> Any:
     try:
         text = raw.decode("utf-8", "replace")
         start = len(text) - len(text.lstrip(_JSON_SPACE))
-        value, end = STDLIB_DECODER.raw_decode(text, start)
+        value, end = stdlib_decoder().raw_decode(text, start)
     except RecursionError:
         return TOO_DEEP
     except _DECODE_ERRORS as exc:
@@ -169,7 +185,7 @@ def decode_typed(raw: bytes) -> Entry | SessionHeader | None:
         (unknown entry types, roles, blocks or ill-typed fields, or not JSON at all). The raw
         bytes stay the truth.
     """
-    for decoder in (_ENTRY_DECODER, _HEADER_DECODER):
+    for decoder in _typed_decoders():
         try:
             typed: Entry | SessionHeader = decoder.decode(raw)
             return typed
@@ -227,6 +243,8 @@ def encode_raw(value: Any, scratch: bytearray | None = None) -> bytes:
         return raw
     except (RecursionError, TypeError, msgspec.EncodeError, UnicodeEncodeError, OverflowError):
         pass
+    import json
+
     try:
         text = json.dumps(msgspec.to_builtins(value), ensure_ascii=False, separators=(",", ":"))
     except RecursionError as exc:
@@ -255,6 +273,8 @@ def dumps_json(value: Any, *, indent: int | None = None) -> str:
     Raises:
         FormatError: The value cannot be written as JSON (or is nested too deep).
     """
+    import json
+
     separators = (",", ":") if indent is None else None
     try:
         builtins = msgspec.to_builtins(value)

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 from collections.abc import Iterator
 from typing import Any
 
-from sesslog.format.codec import STDLIB_DECODER
+from sesslog._patterns import LazyPattern
+from sesslog.format.codec import stdlib_decoder
 
 __all__ = ["glued_spans", "split_glued"]
 
 _GLUE_START = '{"type":'
-_SPACE = re.compile(r"[ \t\r\n]*")
+_SPACE = LazyPattern(r"[ \t\r\n]*")
 #: split_glued gives up once its decoders have gone over this many characters per character
 #: of the line (plus a fixed allowance): hostile lines cannot make it quadratic.
 _GLUE_WORK_PER_CHAR = 8
@@ -92,7 +92,7 @@ def _value_at(text: str, index: int) -> tuple[Any, int, int]:
         end = min(size, index + width)
         window = text[index:end]
         try:
-            value, stop = STDLIB_DECODER.raw_decode(window)
+            value, stop = stdlib_decoder().raw_decode(window)
         except json.JSONDecodeError as exc:
             # Near the window's end, or in a string still open there, the cut may be to blame.
             cut = exc.pos >= len(window) - 8 or exc.msg.startswith("Unterminated string")

@@ -17,13 +17,16 @@ holds NUL or another control character or is longer than a file name may be (255
 from __future__ import annotations
 
 import os
-import random
-import re
 import time
 import uuid
 from collections import deque
+from typing import TYPE_CHECKING
 
+from sesslog._patterns import LazyPattern
 from sesslog.errors import InvalidIdError
+
+if TYPE_CHECKING:
+    import random
 
 __all__ = [
     "MAX_ID_LENGTH",
@@ -38,8 +41,8 @@ __all__ = [
 MAX_ID_LENGTH = 128
 #: The longest file or folder name most file systems take, in bytes of UTF-8.
 _MAX_NAME_BYTES = 255
-_NOT_ID_CHAR = re.compile(r"[^A-Za-z0-9._-]")
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_NOT_ID_CHAR = LazyPattern(r"[^A-Za-z0-9._-]")
+_CONTROL = LazyPattern("[\x00-\x1f\x7f-\x9f]")
 
 
 def id_problem(value: object) -> str | None:
@@ -125,14 +128,19 @@ def new_session_id() -> str:
 # and child never hand out the same ids), 512 at a time into a pool that appenders pop from (a
 # deque's pop is atomic, so threads need no lock).
 # (os.urandom, not the secrets module: that one loads OpenSSL through hmac and hashlib, a
-# tenth of a read's start-up)
-_ids = random.Random(int.from_bytes(os.urandom(16), "big"))
+# tenth of a read's start-up). The generator is made when the first id is drawn: a read draws
+# none, and loading the random module costs it a millisecond.
+_generator: list[random.Random] = []
 _POOL_SIZE = 512
 _pool: deque[str] = deque()
 
 
 def _refill() -> str:
-    fresh = _ids.randbytes(4 * _POOL_SIZE).hex(" ", 4).split()
+    if not _generator:
+        import random
+
+        _generator.append(random.Random(int.from_bytes(os.urandom(16), "big")))
+    fresh = _generator[0].randbytes(4 * _POOL_SIZE).hex(" ", 4).split()
     mine = fresh.pop()
     _pool.extend(fresh)
     return mine
@@ -140,7 +148,7 @@ def _refill() -> str:
 
 def _reseed_after_fork() -> None:
     _pool.clear()
-    _ids.seed(int.from_bytes(os.urandom(16), "big"))
+    _generator.clear()  # the child makes its own, seeded anew
 
 
 if hasattr(os, "register_at_fork"):

@@ -40,7 +40,6 @@ from sesslog.format.codec import (
 )
 from sesslog.format.diagnostics import Reason, SessionOpenDiagnostics
 from sesslog.format.entries import SESSION_VERSION
-from sesslog.format.glued import glued_spans
 from sesslog.format.header import TOO_DEEP_DETAIL, check_header, upgrade_records
 from sesslog.format.lines import split_lines
 from sesslog.format.records import Record, parse_record, record_from_line
@@ -373,6 +372,8 @@ def _decode_one(
         reason = Reason.IN_PROGRESS if tail_in_progress else Reason.TORN_TAIL
         diag.add(line, offset, reason, f"{len(raw)} bytes of an unfinished record")
         return []
+    from sesslog.format.glued import glued_spans  # only for a line that is not one JSON value
+
     spans = glued_spans(raw)
     first = next(spans, None)
     if first is not None:

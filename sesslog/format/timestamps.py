@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import calendar
-import re
 import time
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from functools import lru_cache
+
+from sesslog._patterns import LazyPattern
 
 __all__ = ["iso_to_ms", "ms_to_iso", "now_iso", "now_ms"]
 
-_ISO = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?Z\Z")
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
+_ISO = LazyPattern(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?Z\Z")
 
 
 @lru_cache(maxsize=4096)
@@ -32,7 +33,10 @@ def iso_to_ms(text: str) -> int | None:
                 return None
             if second > 59 or (hour == 24 and (minute or second or frac)):
                 return None
-            seconds = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
+            # calendar.timegm's sum (day 31 of a shorter month runs on, as in Date.parse),
+            # without loading calendar (and its locale) for it
+            days = date(year, month, 1).toordinal() - _EPOCH_DAY + day - 1
+            seconds = ((days * 24 + hour) * 60 + minute) * 60 + second
             return seconds * 1000 + int((match.group(7) or "0")[:3].ljust(3, "0"))
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         if parsed.tzinfo is None:

@@ -15,7 +15,7 @@ the log. A store gets its catalog from the store projection registered as ``cata
 from __future__ import annotations
 
 import importlib
-import threading
+from _thread import allocate_lock
 from collections.abc import Callable
 from typing import Literal, cast
 
@@ -70,7 +70,7 @@ class Entry:
         return f"Entry({self.name!r}, {self.role!r}, {self.implementation!r})"
 
 
-_lock = threading.Lock()
+_lock = allocate_lock()
 _entries: dict[str, Entry] = {
     "v2_sidecar": Entry(
         "v2_sidecar", "session", sidecar_exists, "sesslog.v2.projection:V2_SIDECAR"

@@ -24,8 +24,8 @@ Documents (Markdown and HTML exports) use :func:`visible_text` instead: terminal
 are dropped, other C0 controls shown as Unicode control pictures (``\x1b`` as ``␛``), and C1
 controls, bidirectional controls and lone surrogates as U+FFFD.
 
-This module imports nothing of sesslog: every layer may use it (the exporters of
-:mod:`sesslog.interop` do).
+This module imports nothing of sesslog but :mod:`sesslog._patterns`: every layer may use it
+(the exporters of :mod:`sesslog.interop` do).
 """
 
 from __future__ import annotations
@@ -33,17 +33,19 @@ from __future__ import annotations
 import os
 import re
 
+from sesslog._patterns import LazyPattern
+
 __all__ = ["escape_json", "escape_path", "escape_terminal", "escape_text", "visible_text"]
 
 _OTHERS = "\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\u2066-\u2069"
-_ONE_LINE = re.compile(f"[\x00-\x1f{_OTHERS}]")
-_MULTI_LINE = re.compile(f"[\x00-\x08\x0b-\x1f{_OTHERS}]")
+_ONE_LINE = LazyPattern(f"[\x00-\x1f{_OTHERS}]")
+_MULTI_LINE = LazyPattern(f"[\x00-\x08\x0b-\x1f{_OTHERS}]")
 #: What JSON text may still hold raw after an encoder escaped C0 controls: DEL, C1, the
 #: separators and bidirectional controls (only ever inside strings).
-_JSON_RAW = re.compile(f"[{_OTHERS}]")
+_JSON_RAW = LazyPattern(f"[{_OTHERS}]")
 _SHORT = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 #: The only escape sequences sesslog itself prints: reset, bold, dim, red, green, yellow.
-_SGR = re.compile("(\x1b\\[(?:0|1|2|31|32|33)m)")
+_SGR = LazyPattern("(\x1b\\[(?:0|1|2|31|32|33)m)")
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -124,8 +126,8 @@ def escape_path(path: str | os.PathLike[str]) -> str:
     return escape_text(raw.decode("utf-8", "backslashreplace"))
 
 
-_ANSI_SGR = re.compile("\x1b\\[[0-9;]*m")
-_DOCUMENT_CONTROL = re.compile(
+_ANSI_SGR = LazyPattern("\x1b\\[[0-9;]*m")
+_DOCUMENT_CONTROL = LazyPattern(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
 

@@ -7,15 +7,15 @@ which name files, follow sesslog's one id rule (:func:`sesslog.format.ids.check_
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
+from sesslog._patterns import LazyPattern
 from sesslog.catalog.shapes import STATUSES
 from sesslog.errors import InvalidMetadataError
 
 __all__ = ["check_name", "check_status", "check_tags", "check_text"]
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = LazyPattern("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _TEXT_LIMIT = 10_000
 _NAME_LIMIT = 200
 
