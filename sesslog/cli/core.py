@@ -24,7 +24,7 @@ from sesslog.cli.remote import (
 from sesslog.format.reader import ReadMode
 from sesslog.projections.partial import PartialTree
 from sesslog.projections.sidecar import sidecar_folder
-from sesslog.tree.context import SessionContext, context_of_path
+from sesslog.tree.context import FIRST_TAIL, SessionContext, context_of_tail
 
 if TYPE_CHECKING:
     from sesslog.session import Session
@@ -253,24 +253,20 @@ def _context_tokens(session: Session, args: argparse.Namespace, out: Output) -> 
     return EXIT_OK
 
 
-#: Entries of the path a first sidecar load takes for the context at the leaf (then 8x more).
-_CONTEXT_TAIL = 2048
-
-
 def _leaf_context(opened: Callable[[str], Session]) -> SessionContext:
-    """The context at the leaf of the session ``opened`` in a scope. A sidecar loads the end
-    of the path, longer until it decides the context
-    (:func:`~sesslog.tree.context.context_of_path`); without one the file is read whole,
-    which decides it at once."""
-    count = _CONTEXT_TAIL
+    """The context at the leaf of the session ``opened`` in a scope, built from the end of
+    the path, longer until it decides the context
+    (:func:`~sesslog.tree.context.context_of_tail`). A sidecar loads that end of the path (in
+    the scope ``tail:N``) and loads again for more; a file is read whole once."""
+    count = FIRST_TAIL
+    tree = opened(f"tail:{count}").tree
     while True:
-        session = opened(f"tail:{count}")
-        path = session.tree.path_view()
-        whole = not isinstance(session.tree, PartialTree) or len(path) < count
-        context = context_of_path(path, whole=whole)
+        context = context_of_tail(tree, None, count)
         if context is not None:
             return context
         count *= 8
+        if isinstance(tree, PartialTree):
+            tree = opened(f"tail:{count}").tree
 
 
 def _check(args: argparse.Namespace, out: Output) -> int:

@@ -17,7 +17,14 @@ from sesslog.format.table import RecordView
 from sesslog.format.timestamps import iso_to_ms
 from sesslog.tree.index import SessionTree
 
-__all__ = ["SessionContext", "build_context", "context_of_path", "entry_to_message"]
+__all__ = [
+    "FIRST_TAIL",
+    "SessionContext",
+    "build_context",
+    "context_of_path",
+    "context_of_tail",
+    "entry_to_message",
+]
 
 
 class SessionContext(msgspec.Struct):
@@ -96,9 +103,27 @@ def build_context(tree: SessionTree, leaf_id: str | None = None) -> SessionConte
     """
     if leaf_id is None and tree.leaf_id is None:
         return SessionContext(messages=[])
-    context = context_of_path(tree.path_view(leaf_id))
-    assert context is not None  # a whole path always decides it
-    return context
+    count = FIRST_TAIL
+    while True:
+        context = context_of_tail(tree, leaf_id, count)
+        if context is not None:
+            return context
+        count *= 8
+
+
+#: How many entries of the path, walking back from where the context stands, a context is
+#: first built from (then eight times more until they decide it). A compacted session's
+#: context is decided near its end, and walking the whole path of a long session costs as
+#: much as its id index.
+FIRST_TAIL = 2048
+
+
+def context_of_tail(tree: SessionTree, leaf_id: str | None, count: int) -> SessionContext | None:
+    """The context at ``leaf_id`` (default: the leaf) from the last ``count`` entries of its
+    path, or ``None`` when they do not decide it (see :func:`context_of_path`); a path of fewer
+    entries is whole and always decides it."""
+    path = tree.path_view(leaf_id, last=count)
+    return context_of_path(path, whole=len(path) < count)
 
 
 def context_of_path(path: Sequence[Record], *, whole: bool = True) -> SessionContext | None:

@@ -343,16 +343,23 @@ class SessionTree:
         """Entries from the root to ``entry_id`` (default: the leaf), root first. O(depth)."""
         return list(self.path_view(entry_id))
 
-    def path_view(self, entry_id: str | None = None) -> Sequence[Record]:
+    def path_view(
+        self, entry_id: str | None = None, *, last: int | None = None
+    ) -> Sequence[Record]:
         """The entries of :meth:`path`, as a sequence that makes each record when asked (a
         context needs few of them).
+
+        Args:
+            entry_id: Where the path ends (default: the leaf).
+            last: Only the last this many entries of the path (all when it is shorter): the
+                walk up from ``entry_id`` stops there.
 
         Raises:
             EntryNotFoundError: No such entry.
         """
-        return self.entries.view(self._path_indices(entry_id))
+        return self.entries.view(self._path_indices(entry_id, last))
 
-    def _path_indices(self, entry_id: str | None) -> list[int]:
+    def _path_indices(self, entry_id: str | None, last: int | None = None) -> list[int]:
         if entry_id is None:
             if not self.entries:
                 return []
@@ -360,12 +367,12 @@ class SessionTree:
         else:
             index = self._index(entry_id)
         if not self._linked:
-            walked = walk_up(self.entries.ids, self.entries.parents, self._pos, index)
+            walked = walk_up(self.entries.ids, self.entries.parents, self._pos, index, last)
             if walked is not None:
                 return walked
         parent = self._parents()
-        out = []
-        while index != -1:
+        out: list[int] = []
+        while index != -1 and len(out) != last:
             out.append(index)
             index = parent[index]
         out.reverse()

@@ -10,24 +10,30 @@ __all__ = ["walk_up"]
 
 
 def walk_up(
-    ids: Sequence[str], parents: Sequence[Any], positions: Mapping[str, int], index: int
+    ids: Sequence[str],
+    parents: Sequence[Any],
+    positions: Mapping[str, int],
+    index: int,
+    last: int | None = None,
 ) -> list[int] | None:
-    """The positions from the root to the entry at ``index``, root first.
+    """The positions from the root to the entry at ``index``, root first (or the last
+    ``last`` of them).
 
     Args:
         ids: Each entry's id, unique, in file order.
         parents: Each entry's parent id as written.
         positions: Each id's position.
         index: Where the walk starts.
+        last: Stop after this many entries: the end of the path (``None``: walk to the root).
 
     Returns:
-        The positions; ``None`` when the walk meets a loop of parent links (the whole build of
-        the tree breaks loops).
+        The positions; ``None`` when the walk meets a link to a later entry (which may close a
+        loop: the whole build of the tree breaks loops).
     """
     get = positions.get
-    limit = len(ids)
     out = []
-    while True:
+    # Each step goes to an earlier entry, so the walk ends within len(ids) steps.
+    for _ in range(len(ids) if last is None else last):
         out.append(index)
         parent = parents[index]
         # The rules of the tree's links: no parent, a parent not found, or itself make a root.
@@ -39,8 +45,8 @@ def walk_up(
         found = get(parent) if type(parent) is str else None
         if found is None or found == index:
             break
-        if len(out) > limit:
-            return None
+        if found > index:
+            return None  # a link forward (maybe into a loop): the tree's build sorts those out
         index = found
     out.reverse()
     return out

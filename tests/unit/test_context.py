@@ -274,3 +274,25 @@ def test_the_end_of_a_path_gives_the_same_context_or_none(seed: int) -> None:
     assert context_of_path(path[-1:], whole=False) is None
     found = context_of_path(path, whole=True)
     assert found is not None and found.to_json() == whole
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_context_built_from_ever_longer_ends_of_the_path_is_the_whole_path_s(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """build_context walks back only as far as it must (first 3 entries here, then 24,
+    192, ...), and says what the whole path says, wherever it stands."""
+    from fixtures.generate import make_v3_session
+    from sesslog.tree import context
+    from sesslog.tree.context import context_of_path
+
+    monkeypatch.setattr(context, "FIRST_TAIL", 3)
+    data = make_v3_session(
+        1500, seed, line_bytes=300, branch_every=200, compaction_every=300, label_every=90
+    )
+    result = read_bytes(data)
+    tree = SessionTree(result.records, result.diagnostics)
+    for entry_id in [None, *tree.path_ids()[::97]]:
+        whole = context_of_path(tree.path_view(entry_id), whole=True)
+        assert whole is not None
+        assert build_context(tree, entry_id).to_json() == whole.to_json()

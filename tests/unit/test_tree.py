@@ -287,3 +287,27 @@ def test_duplicates_are_left_out_of_the_tree(lines) -> None:
         "duplicate_id_identical",
         "duplicate_id_conflicting",
     ]
+
+
+@pytest.mark.parametrize(
+    "links",
+    [
+        [("r", None), ("u1", "r"), ("a1", "u1"), ("b1", "u1"), ("b2", "b1"), ("c", "a1")],
+        # a loop and a link forward: the walk over the id index gives way to the linked tree
+        [("a", "c"), ("b", "a"), ("c", "b"), ("d", "c"), ("e", "f"), ("f", "d"), ("g", "e")],
+        # an orphan and a self-parent make roots
+        [("a", None), ("b", "nowhere"), ("c", "b"), ("d", "d"), ("e", "d")],
+    ],
+)
+def test_the_last_entries_of_a_path_are_the_end_of_the_whole_path(
+    lines, links: list[tuple[str, str | None]]
+) -> None:
+    data = lines.session(*(lines.entry(ident, parent) for ident, parent in links))
+    for ident, _ in links:
+        whole = tree_of(data).path_ids(ident)
+        for last in range(1, len(whole) + 2):
+            walked = tree_of(data)  # walks up over the id index
+            linked = tree_of(data)
+            linked.diagnostics  # noqa: B018 (links the tree: the path follows its links)
+            for tree in (walked, linked):
+                assert [rec.id for rec in tree.path_view(ident, last=last)] == whole[-last:]
