@@ -140,10 +140,10 @@ def context_of_path(path: Sequence[Record], *, whole: bool = True) -> SessionCon
         change the answer (no compaction in it, or its first kept entry, the thinking level
         or the model lie further back): load more of the path then.
     """
-    thinking_level, model, settled = _settings(path)
-    compaction_at = -1
     # The types alone, without making a record of every entry of a lazy path.
     kinds = path.types() if isinstance(path, RecordView) else [rec.type for rec in path]
+    thinking_level, model, settled = _settings(path, kinds)
+    compaction_at = -1
     for index in range(len(kinds) - 1, -1, -1):
         if kinds[index] == "compaction":
             compaction_at = index
@@ -183,29 +183,29 @@ def context_of_path(path: Sequence[Record], *, whole: bool = True) -> SessionCon
     return SessionContext(messages, thinking_level, model)
 
 
-def _settings(path: Sequence[Record]) -> tuple[str, dict[str, Any] | None, bool]:
-    """The last thinking level and model on the path, found walking back from the leaf, and
-    whether both were found (else defaults stand in)."""
+def _settings(
+    path: Sequence[Record], kinds: Sequence[str]
+) -> tuple[str, dict[str, Any] | None, bool]:
+    """The last thinking level and model on the path (whose entries' types are ``kinds``),
+    found walking back from the leaf, and whether both were found (else defaults stand in).
+    Only the records of entries of the types that can tell are made."""
     thinking_level: str | None = None
     model: dict[str, Any] | None = None
     model_found = False
-    for rec in reversed(path):
-        kind = rec.type
+    for index in range(len(kinds) - 1, -1, -1):
+        kind = kinds[index]
         if thinking_level is None and kind == "thinking_level_change":
-            level = rec.decode().get("thinkingLevel")
+            level = path[index].decode().get("thinkingLevel")
             thinking_level = level if isinstance(level, str) else "off"
         elif not model_found and kind == "model_change":
-            entry = rec.decode()
+            entry = path[index].decode()
             model = {"provider": entry.get("provider"), "modelId": entry.get("modelId")}
             model_found = True
-        elif (
-            not model_found
-            and kind == "message"
-            and rec.message is not None
-            and rec.message.role == "assistant"
-        ):
-            model = {"provider": rec.message.provider, "modelId": rec.message.model}
-            model_found = True
+        elif not model_found and kind == "message":
+            message = path[index].message
+            if message is not None and message.role == "assistant":
+                model = {"provider": message.provider, "modelId": message.model}
+                model_found = True
         if thinking_level is not None and model_found:
             break
     return thinking_level or "off", model, thinking_level is not None and model_found
