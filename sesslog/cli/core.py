@@ -131,15 +131,17 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
 def _info(args: argparse.Namespace, out: Output) -> int:
     session = open_session(args.file, args.mode)
     tree = session.tree
-    types: Counter[str] = Counter()
+    kinds = tree.entries.types
+    types = Counter(map(str, kinds))
     roles: Counter[str] = Counter()
     models: dict[str, None] = {}
-    for rec in tree:
-        types[str(rec.type)] += 1
-        if rec.type == "message" and rec.message is not None:
-            roles[str(rec.message.role)] += 1
-            if rec.message.role == "assistant":
-                models[f"{rec.message.provider}/{rec.message.model}"] = None
+    # Only message entries are made records, and each message's head is decoded once.
+    for rec in tree.entries.view([i for i, kind in enumerate(kinds) if kind == "message"]):
+        message = rec.message
+        if message is not None:
+            roles[str(message.role)] += 1
+            if message.role == "assistant":
+                models[f"{message.provider}/{message.model}"] = None
     branches = tree.branches()
     info = {
         "path": os.fspath(args.file),

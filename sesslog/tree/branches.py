@@ -94,31 +94,45 @@ def branches(
         labels: Labels by entry id.
     """
     current = len(entries) - 1
+    depth, fork = _depths_and_forks(parent, kids)
     out = []
     for index, k in enumerate(kids):
         if k:
             continue
-        depth = 0
-        fork: int = -1
-        node = index
-        while node != -1:
-            depth += 1
-            up = parent[node]
-            if fork == -1 and up != -1 and len(kids[up]) > 1:
-                fork = up
-            node = up
         rec = entries[index]
         out.append(
             BranchInfo(
                 rec.id,
-                None if fork == -1 else entries[fork].id,
-                depth,
+                None if fork[index] == -1 else entries[fork[index]].id,
+                depth[index],
                 rec.timestamp if isinstance(rec.timestamp, str) else None,
                 labels.get(rec.id),
                 index == current,
             )
         )
     return out
+
+
+def _depths_and_forks(
+    parent: Sequence[int], kids: Sequence[Sequence[int]]
+) -> tuple[list[int], list[int]]:
+    """Each entry's depth (entries from its root to it, inclusive) and nearest fork point
+    above it (the closest ancestor with more than one child; -1 for none), worked out from the
+    roots down in one pass (walking up from every leaf costs leaves times depth)."""
+    depth = [0] * len(parent)
+    fork = [-1] * len(parent)
+    stack = [index for index, up in enumerate(parent) if up == -1]
+    for root in stack:
+        depth[root] = 1
+    while stack:
+        node = stack.pop()
+        below = kids[node]
+        node_fork = node if len(below) > 1 else fork[node]
+        for child in below:
+            depth[child] = depth[node] + 1
+            fork[child] = node_fork
+        stack.extend(below)
+    return depth, fork
 
 
 def sibling_branches(

@@ -311,3 +311,17 @@ def test_the_last_entries_of_a_path_are_the_end_of_the_whole_path(
             linked.diagnostics  # noqa: B018 (links the tree: the path follows its links)
             for tree in (walked, linked):
                 assert [rec.id for rec in tree.path_view(ident, last=last)] == whole[-last:]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_branch_depths_and_forks_are_those_of_the_walk_up_from_each_leaf(seed: int) -> None:
+    from fixtures.generate import make_v3_session
+
+    tree = tree_of(make_v3_session(1200, seed, line_bytes=200, branch_every=40, label_every=90))
+    branches = tree.branches()
+    assert len(branches) > 20
+    for branch in branches:
+        path = tree.path_ids(branch.leaf_id)
+        forks = [i for i in path[:-1] if len(tree.children(i)) > 1]
+        assert branch.depth == len(path)
+        assert branch.fork_point_id == (forks[-1] if forks else None)
