@@ -135,9 +135,8 @@ def _info(args: argparse.Namespace, out: Output) -> int:
     types = Counter(map(str, kinds))
     roles: Counter[str] = Counter()
     models: dict[str, None] = {}
-    # Only message entries are made records, and each message's head is decoded once.
-    for rec in tree.entries.view([i for i, kind in enumerate(kinds) if kind == "message"]):
-        message = rec.message
+    messages = [i for i, kind in enumerate(kinds) if kind == "message"]
+    for message in tree.entries.message_heads(messages):  # no records made
         if message is not None:
             roles[str(message.role)] += 1
             if message.role == "assistant":

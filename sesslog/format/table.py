@@ -19,7 +19,12 @@ from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, overload
 
-from sesslog.format.records import ENVELOPE_DECODER, Record
+from sesslog.format.records import (
+    ENVELOPE_DECODER,
+    MessageHead,
+    Record,
+    message_heads_of_lines,
+)
 
 __all__ = ["FileRows", "RecordTable", "RecordView"]
 
@@ -45,6 +50,11 @@ class FileRows:
         self.bounds = bounds
         #: The records made so far, by row.
         self.made: dict[int, Record] = {}
+
+    def lines(self, row: int, count: int) -> memoryview:
+        """The bytes of ``count`` lines from ``row`` on, each with its line ending."""
+        bounds = self.bounds
+        return self.view[bounds[row] : bounds[row + count]]
 
     def make(self, row: int, kind: Any, ident: Any, parent: Any, env: Any = None) -> Record:
         """The record of ``row`` (made once); ``env`` is its envelope when already decoded."""
@@ -198,33 +208,45 @@ class RecordTable(_Records):
         file = self._file
         if file is not None:
             rows = self._rows
-            split = len(rows)
             made = file.made
-            missing = sorted({i for i in indices if i < split and rows[i] not in made})
-            run = 0
-            while run < len(missing):
-                end = run + 1
-                while (
-                    end < len(missing)
-                    and end - run < _BLOCK
-                    and rows[missing[end]] == rows[missing[end - 1]] + 1
-                ):
-                    end += 1
-                self._decode_run(file, missing[run:end])
-                run = end
+            missing = sorted({i for i in indices if i < len(rows) and rows[i] not in made})
+            for run in self._runs(missing):
+                envs = ENVELOPE_DECODER.decode_lines(file.lines(rows[run[0]], len(run)))
+                types, ids, parents = self.types, self.ids, self.parents
+                for env, i in zip(envs, run, strict=True):
+                    file.make(rows[i], types[i], ids[i], parents[i], env)
         return [self.record_at(i) for i in indices]
 
-    def _decode_run(self, file: FileRows, indices: list[int]) -> None:
-        """Make the records of entries whose file rows follow each other, decoding together."""
+    def message_heads(self, indices: Sequence[int]) -> list[MessageHead | None]:
+        """The :attr:`Record.message` of the entries at these positions, without making their
+        records: the lines of a file are decoded a run of adjacent lines per call."""
+        heads: dict[int, MessageHead | None] = {}
+        file = self._file
+        if file is not None:
+            rows = self._rows
+            types = self.types
+            lines = sorted({i for i in indices if i < len(rows) and types[i] == "message"})
+            for run in self._runs(lines):
+                found = message_heads_of_lines(file.lines(rows[run[0]], len(run)))
+                if found is not None and len(found) == len(run):
+                    heads.update(zip(run, found, strict=True))
+        return [heads[i] if i in heads else self.record_at(i).message for i in indices]
+
+    def _runs(self, positions: list[int]) -> Iterator[list[int]]:
+        """``positions`` (ascending, of file rows) cut into runs of adjacent file rows, at
+        most :data:`_BLOCK` long."""
         rows = self._rows
-        first = rows[indices[0]]
-        bounds = file.bounds
-        envs = ENVELOPE_DECODER.decode_lines(
-            file.view[bounds[first] : bounds[first + len(indices)]]
-        )
-        types, ids, parents = self.types, self.ids, self.parents
-        for env, i in zip(envs, indices, strict=True):
-            file.make(rows[i], types[i], ids[i], parents[i], env)
+        run = 0
+        while run < len(positions):
+            end = run + 1
+            while (
+                end < len(positions)
+                and end - run < _BLOCK
+                and rows[positions[end]] == rows[positions[end - 1]] + 1
+            ):
+                end += 1
+            yield positions[run:end]
+            run = end
 
     def view(self, indices: list[int]) -> RecordView:
         """The entries at these positions, as a sequence making records only when asked."""

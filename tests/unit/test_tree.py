@@ -325,3 +325,28 @@ def test_branch_depths_and_forks_are_those_of_the_walk_up_from_each_leaf(seed: i
         forks = [i for i in path[:-1] if len(tree.children(i)) > 1]
         assert branch.depth == len(path)
         assert branch.fork_point_id == (forks[-1] if forks else None)
+
+
+def test_message_heads_are_those_of_the_records(lines) -> None:
+    """RecordTable.message_heads decodes runs of adjacent lines in one call; a run holding a
+    line that does not decode as simply (a message that is no object) gives way to each
+    record's own answer."""
+    data = lines.session(
+        lines.user("u1", None, "question"),
+        lines.assistant("a1", "u1", "answer"),
+        lines.entry("x1", "a1", "message", message="not an object"),
+        lines.entry("x2", "x1", "message", message={"role": 7, "model": ["m"]}),
+        lines.entry("x3", "x2", "message"),
+        lines.entry("c1", "x3"),
+        lines.assistant("a2", "c1", "again", model="other"),
+        lines.user("u2", "a2", "and again"),
+    )
+    table = tree_of(data).entries
+    everything = list(range(len(table)))
+    heads = table.message_heads(everything)
+    assert heads == [table[i].message for i in everything]
+    assert [None if h is None else h.role for h in heads] == [
+        "user", "assistant", None, 7, None, None, "assistant", "user"
+    ]  # fmt: skip
+    assert heads[6] is not None and heads[6].model == "other"
+    assert table.message_heads([7, 0, 7]) == [heads[7], heads[0], heads[7]]
