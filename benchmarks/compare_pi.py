@@ -21,7 +21,8 @@ branch every 400 entries, a compaction every 600, a label every 250; cached in
   ``sesslog context --json`` (whole process and in process);
 * **appends**: sesslog's throughput mode (``Session.append_user_message``) against pi's
   ``SessionManager.appendMessage`` (``appendFileSync``, no fsync), 900-character messages;
-* **start-up**: ``python -c pass``, ``import sesslog``, ``sesslog --version``, ``node -e 0``.
+* **start-up**: ``python -c pass``, ``import sesslog``, ``sesslog --version``, ``node -e 0``,
+  and the time ``import sesslog`` takes in process once the interpreter has started.
 
 Against pi 0.58.3 (the version of the issue's figures) and the newest pi on the npm registry,
 installed once into a cache by ``fixtures/pi_node.py``. It prints Markdown tables and writes
@@ -72,6 +73,14 @@ with open(sys.argv[1], "rb") as file:
 print(len(msgspec.json.Decoder(Envelope).decode_lines(data)))
 """
 
+#: Prints the milliseconds ``import sesslog`` takes once the interpreter has started.
+IMPORT_TIMED = """\
+import time
+start = time.perf_counter()
+import sesslog
+print((time.perf_counter() - start) * 1e3)
+"""
+
 #: Targets of issue 14 (checked outside --quick): (what, ratio needed, how it is compared).
 TARGETS = (
     ("context vs pi 0.58.3 at 10k", 3.0, ">="),
@@ -83,6 +92,8 @@ TARGETS = (
     ("context peak RSS / file size at 100k", 1.5, "<="),
     ("sidecar context peak RSS / file size at 100k", 0.3, "<="),
     ("appends vs pi 0.58.3", 3.0, ">="),
+    ("`import sesslog` in process, ms", 25.0, "<="),
+    ("`sesslog --version` whole process, ms", 40.0, "<="),
 )
 
 
@@ -444,8 +455,17 @@ class Comparison:
                 "node -e 0": ["node", "-e", "0"],
             }
         ]
-        runs = interleaved(groups, {}, 3 if self.args.quick else max(5, self.args.repeat))
-        return {label: median_ms(r, self.args.clock) for label, r in runs.items()}
+        count = 3 if self.args.quick else max(5, self.args.repeat)
+        runs = interleaved(groups, {}, count)
+        result = {label: median_ms(r, self.args.clock) for label, r in runs.items()}
+        # The import's own cost, without the interpreter's start (what the target bounds).
+        timed = [
+            float(subprocess.run([sys.executable, "-c", IMPORT_TIMED], capture_output=True,
+                                 text=True, check=True).stdout)
+            for _ in range(count)
+        ]  # fmt: skip
+        result["import sesslog, in process"] = statistics.median(timed)
+        return result
 
     def run(self) -> None:
         from fixtures.pi_node import PACKAGE
@@ -677,6 +697,8 @@ def target_values(results: dict[str, Any]) -> list[tuple[str, float, str, float 
         memory("100k", False),
         memory("100k", True),
         float(rate["sesslog"] / rate[pinned]) if pinned in rate else None,
+        results["startup"]["import sesslog, in process"],
+        results["startup"]["sesslog --version"],
     ]
     return [(w, n, h, v) for (w, n, h), v in zip(TARGETS, values, strict=True)]
 
