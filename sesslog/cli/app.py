@@ -166,6 +166,9 @@ def run_main() -> NoReturn:
     for name in ("stdout", "stderr"):
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 (lives as long as the process)
+    from sesslog.cli.lingering import keep_until_exit
+
+    keep_until_exit()
     code = main()
     try:
         sys.stdout.flush()

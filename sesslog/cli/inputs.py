@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sesslog.cli.errors import CommandError
+from sesslog.cli.lingering import keep
 from sesslog.cli.output import EXIT_CORRUPT, EXIT_MISSING, EXIT_USAGE
 from sesslog.cli.store_access import opened_store, sessions_root
 from sesslog.format.reader import ReadMode
@@ -117,10 +118,11 @@ def open_session(
 ) -> Session:
     """Open a session file read-only, after :func:`existing_file`, checked by
     :func:`require_session`; ``scope`` as for :meth:`Session.open` (a fresh sidecar loads
-    only that much; without one the file is read whole)."""
+    only that much; without one the file is read whole). The program keeps the session until
+    it ends (see :mod:`sesslog.cli.lingering`)."""
     file = existing_file(path)
     session = Session.open(file, mode=ReadMode(mode), read_only=True, scope=scope)
-    return require_session(session, file)
+    return keep(require_session(session, file))
 
 
 def _looks_like_path(ref: str) -> bool:

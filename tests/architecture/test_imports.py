@@ -273,7 +273,7 @@ def test_a_read_command_loads_no_write_path_and_no_other_command(tmp_path: Path)
     # options (the store and fleet imports of both wait for a REF or a URL)
     assert loaded == [
         "sesslog.cli.app", "sesslog.cli.core", "sesslog.cli.errors", "sesslog.cli.inputs",
-        "sesslog.cli.output", "sesslog.cli.parsers",
+        "sesslog.cli.lingering", "sesslog.cli.output", "sesslog.cli.parsers",
         "sesslog.cli.remote", "sesslog.cli.store_access",
     ]  # fmt: skip
     assert "sesslog.fleet" not in modules and "obstore" not in modules and "psycopg" not in modules
