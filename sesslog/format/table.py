@@ -210,9 +210,9 @@ class RecordTable(_Records):
             rows = self._rows
             made = file.made
             missing = sorted({i for i in indices if i < len(rows) and rows[i] not in made})
+            types, ids, parents = self.types, self.ids, self.parents
             for run in self._runs(missing):
                 envs = ENVELOPE_DECODER.decode_lines(file.lines(rows[run[0]], len(run)))
-                types, ids, parents = self.types, self.ids, self.parents
                 for env, i in zip(envs, run, strict=True):
                     file.make(rows[i], types[i], ids[i], parents[i], env)
         return [self.record_at(i) for i in indices]
