@@ -187,7 +187,8 @@ def _read_fast(data: bytes) -> tuple[dict[str, Any], bytes, RecordTable, int] | 
     view = memoryview(data)
     size = len(data)
     find = data.find
-    bounds = array("q")
+    bounds = array("q")  # where each line starts, found one line at a time
+    add = bounds.append
     types: list[str] = []
     ids: list[str] = []
     parents: list[Any] = []
@@ -199,13 +200,13 @@ def _read_fast(data: bytes) -> tuple[dict[str, Any], bytes, RecordTable, int] | 
             envelopes = _HEAD_DECODER.decode_lines(view[pos:stop])
         except (RecursionError, msgspec.MsgspecError, UnicodeError, ValueError):
             return None  # the careful path says which line and why
-        starts: list[int] = []
-        add = starts.append
+        first = len(bounds)
         while pos < stop:
             add(pos)
             pos = find(b"\n", pos) + 1
         # One envelope per line, every line starting with "{": a blank line decodes as no
         # envelope, a line of two glued objects as two; the careful path reports either.
+        starts = bounds[first:]
         if len(envelopes) != len(starts) or bytes(map(data.__getitem__, starts)).strip(b"{"):
             return None
         kinds = list(map(intern, map(_TYPE, envelopes)))  # one string object per type
@@ -219,7 +220,6 @@ def _read_fast(data: bytes) -> tuple[dict[str, Any], bytes, RecordTable, int] | 
         ]
         types += kinds
         ids += ident
-        bounds.extend(starts)
     bounds.append(size)  # one past the last line's ending
     table = RecordTable(types, ids, parents, FileRows(data, bounds), range(len(ids)))
     return header, header_raw, table, size
