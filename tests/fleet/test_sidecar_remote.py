@@ -40,6 +40,13 @@ def make_session(root: Path, entries: int = 3000) -> Path:
     return path
 
 
+def migrated_session(root: Path, bucket: S3Bucket) -> tuple[Path, ObjectStoreBackend]:
+    """A session with its V2 sidecar under ``root``, and the bucket's remote (nothing pushed)."""
+    path = make_session(root)
+    migrate_jsonl_to_v2(path)
+    return path, remote_of(bucket)
+
+
 def local_answer(path: Path, count: int) -> tuple[list[bytes], object]:
     whole = Session.open(path, sidecar=False)
     path_records = whole.tree.path()
@@ -67,9 +74,7 @@ def check_same(remote: ObjectStoreBackend, path: Path, *, via_sidecar: bool) -> 
 def test_push_ships_the_sidecar_and_the_tail_reads_through_it(
     tmp_path: Path, s3_bucket: S3Bucket
 ) -> None:
-    path = make_session(tmp_path)
-    migrate_jsonl_to_v2(path)
-    remote = remote_of(s3_bucket)
+    path, remote = migrated_session(tmp_path, s3_bucket)
     report = push(LocalFolder(tmp_path), remote)
     (item,) = report.sessions
     assert item.status == "pushed" and item.sidecar == "sent" and item.sidecar_sent > 0
@@ -89,9 +94,7 @@ def test_push_ships_the_sidecar_and_the_tail_reads_through_it(
 def test_appended_lines_are_caught_up_from_the_log(
     tmp_path: Path, s3_bucket: S3Bucket, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = make_session(tmp_path)
-    migrate_jsonl_to_v2(path)
-    remote = remote_of(s3_bucket)
+    path, remote = migrated_session(tmp_path, s3_bucket)
     push(LocalFolder(tmp_path), remote)
     session = Session.open(path, sidecar=False)
     for number in range(30):
@@ -135,9 +138,7 @@ def test_without_a_sidecar_the_log_is_read_and_said_so(tmp_path: Path, s3_bucket
 def test_a_corrupted_sidecar_object_falls_back_to_the_log(
     tmp_path: Path, s3_bucket: S3Bucket, which: str
 ) -> None:
-    path = make_session(tmp_path)
-    migrate_jsonl_to_v2(path)
-    remote = remote_of(s3_bucket)
+    path, remote = migrated_session(tmp_path, s3_bucket)
     push(LocalFolder(tmp_path), remote)
     log = remote.log(KEY)
     ref = log.load().manifest.sidecar
@@ -165,9 +166,7 @@ def test_a_corrupted_sidecar_object_falls_back_to_the_log(
 def test_an_interrupted_sidecar_push_resumes(
     tmp_path: Path, s3_bucket: S3Bucket, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = make_session(tmp_path)
-    migrate_jsonl_to_v2(path)
-    remote = remote_of(s3_bucket)
+    path, remote = migrated_session(tmp_path, s3_bucket)
 
     def cut(*args: object, **kwargs: object) -> None:
         raise OSError("connection lost before the manifest swap")
@@ -187,9 +186,7 @@ def test_an_interrupted_sidecar_push_resumes(
 def test_context_and_tree_from_the_command_line_equal_the_local_file(
     tmp_path: Path, s3_bucket: S3Bucket
 ) -> None:
-    path = make_session(tmp_path)
-    migrate_jsonl_to_v2(path)
-    remote = remote_of(s3_bucket)
+    path, remote = migrated_session(tmp_path, s3_bucket)
     push(LocalFolder(tmp_path), remote)
     env = s3_bucket.environ()
     for command in (["context", "--json"], ["tree", "--active"]):
