@@ -176,7 +176,8 @@ def _read_fast(data: bytes) -> tuple[dict[str, Any], bytes, RecordTable, int] | 
     """Decode a clean file, the envelopes of a megabyte of lines per call; ``None`` when not
     clean."""
     # NUL bytes and stray characters make the envelope decode fail; blank lines and
-    # whitespace before a record are caught below (every line must start with "{").
+    # whitespace around a record are caught below (every line must start with "{" and end
+    # with "}").
     if not data.endswith(b"\n") or data.startswith(_BOM) or b"\r" in data:
         return None
     first_end = data.find(b"\n")
@@ -187,6 +188,7 @@ def _read_fast(data: bytes) -> tuple[dict[str, Any], bytes, RecordTable, int] | 
     view = memoryview(data)
     size = len(data)
     find = data.find
+    at = data.__getitem__
     bounds = array("q")  # where each line starts, found one line at a time
     add = bounds.append
     types: list[str] = []
@@ -204,10 +206,17 @@ def _read_fast(data: bytes) -> tuple[dict[str, Any], bytes, RecordTable, int] | 
         while pos < stop:
             add(pos)
             pos = find(b"\n", pos) + 1
-        # One envelope per line, every line starting with "{": a blank line decodes as no
-        # envelope, a line of two glued objects as two; the careful path reports either.
+        # One envelope per line, every line starting with "{" and ending with "}": a blank
+        # line decodes as no envelope, a line of two glued objects as two, and only a line
+        # ending in "[", "," or ":" can go on into the next one; the careful path reports
+        # each of them.
         starts = bounds[first:]
-        if len(envelopes) != len(starts) or bytes(map(data.__getitem__, starts)).strip(b"{"):
+        if (
+            len(envelopes) != len(starts)
+            or bytes(map(at, starts)).strip(b"{")
+            or bytes(map(at, map(_TWO_BACK, bounds[first + 1 :]))).strip(b"}")
+            or data[stop - 2] != _CLOSE
+        ):
             return None
         kinds = list(map(intern, map(_TYPE, envelopes)))  # one string object per type
         if "session" in kinds:
@@ -241,6 +250,9 @@ class _Head(msgspec.Struct, rename="camel", gc=False):
 
 
 _HEAD_DECODER = msgspec.json.Decoder(_Head)
+#: Where the last byte of the line before the one starting at a position is.
+_TWO_BACK = (-2).__add__
+_CLOSE = ord("}")
 _TYPE = attrgetter("type")
 _ID = attrgetter("id")
 _PARENT = attrgetter("parent_id")

@@ -11,7 +11,7 @@ from typing import Any
 import hypothesis.strategies as st
 import msgspec
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 
 from sesslog import FormatError, ReadMode, Session
 from sesslog import entries as E
@@ -84,6 +84,7 @@ MUTATION = st.one_of(
     st.tuples(st.just("nuls"), st.integers(0), st.integers(1, 600), st.booleans()),
     st.tuples(st.just("duplicate"), st.integers(0), st.integers(0)),
     st.tuples(st.just("delete"), st.integers(0), st.integers(1, 40)),
+    st.tuples(st.just("wrap"), st.integers(0)),
 )
 
 
@@ -107,6 +108,12 @@ def mutate(data: bytes, mutation: tuple[Any, ...]) -> bytes:
     if kind == "nuls":
         at = len(data) if mutation[3] else mutation[1] % (size + 1)
         return data[:at] + b"\x00" * mutation[2] + data[at:]
+    if kind == "wrap":  # a record going on into the next line, which starts with "{"
+        inner = [i + 1 for i in range(len(data) - 1) if data[i + 1] == 0x7B and data[i] in b"[,:"]
+        if not inner:
+            return data
+        at = inner[mutation[1] % len(inner)]
+        return data[:at] + b"\n" + data[at:]
     if kind == "duplicate":
         lines = data.splitlines(keepends=True)
         if not lines:
@@ -211,7 +218,17 @@ def test_strict_raises_exactly_when_tolerant_reports(data: bytes) -> None:
         assert f"{path}:{first.line} (byte {first.offset})" in str(err)
 
 
+#: A record wrapped onto a second line that starts with "{", and two records glued on a third:
+#: three lines holding three objects, none of them a line of its own.
+WRAPPED_AND_GLUED = (
+    b'{"type":"session","version":3,"id":"s","timestamp":"2025-01-01T00:00:00Z","cwd":"/"}\n'
+    b'{"type":"message","id":"a","parentId":null,"x":[1,\n{"y":2}]}\n'
+    b'{"type":"x","id":"b","parentId":"a"}{"type":"x","id":"c","parentId":"b"}\n'
+)
+
+
 @given(data=DAMAGED)
+@example(data=WRAPPED_AND_GLUED)
 def test_fast_and_careful_reads_agree(data: bytes) -> None:
     """A clean-looking file takes a fast path; one more blank line forces the careful path.
     Both must take the same records with the same bytes and positions."""
@@ -229,3 +246,4 @@ def test_fast_and_careful_reads_agree(data: bytes) -> None:
         return [d for d in result.diagnostics.diagnostics if d.reason != "blank_line"]
 
     assert reports(fast) == reports(careful)
+
