@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from msgspec import UNSET
 
@@ -18,6 +19,9 @@ from sesslog.format.ids import check_id, new_session_id
 from sesslog.format.reader import ReadMode, SessionData, read_bytes
 from sesslog.format.timestamps import ms_to_iso
 from sesslog.projections.protocol import Loaded, OpenScope, SessionStoreKind
+
+if TYPE_CHECKING:
+    from sesslog.format.lines import FileBytes
 
 __all__ = [
     "layout_key",
@@ -54,14 +58,25 @@ def scope_of(scope: OpenScope | str) -> OpenScope:
     return scope if isinstance(scope, OpenScope) else OpenScope.parse(scope)
 
 
-def read_log(backend: LogBackend, key: str, mode: ReadMode) -> Loaded:
+def read_log(backend: LogBackend, key: str, mode: ReadMode, *, mapped: bool = False) -> Loaded:
     """Read the session from its log (the in-progress tail of a live writer is no damage).
+
+    Args:
+        backend: The log's backend.
+        key: The log's key.
+        mode: How to treat damage.
+        mapped: Read a large local file through a read-only mapping when it allows one
+            (:meth:`~sesslog.backends.local.LocalFolder.map`).
 
     Raises:
         SessionNotFoundError: No such log.
     """
     try:
-        raw = backend.read(key)
+        raw: FileBytes | None = None
+        if mapped and isinstance(backend, LocalFolder):
+            raw = backend.map(key)
+        if raw is None:
+            raw = backend.read(key)
         # Whether a writer holds the lease matters only for a last line without its ending
         # (in progress, or torn): only then is it asked (a lock probe reads the system's table).
         writing = bool(raw) and raw[-1] != 0x0A and backend.active_writer(key) is not None

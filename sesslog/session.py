@@ -206,6 +206,7 @@ class Session(SessionView, TypedAppends, Closing):
         sidecar: bool = True,
         scope: OpenScope | str = FULL,
         backend: LogBackend | None = None,
+        map_file: bool = False,
     ) -> Session:
         """Open a session.
 
@@ -225,6 +226,11 @@ class Session(SessionView, TypedAppends, Closing):
                 :class:`~sesslog.projections.protocol.OpenScope`); a partly loaded session is
                 read-only. A session read from its log is always whole.
             backend: Open the log ``path`` of this backend instead of a local file.
+            map_file: Read a local file of 1 MiB or more that ends with a complete line
+                through a read-only mapping instead of a copy (faster; see
+                :mod:`sesslog.backends.local`): for short-lived readers only, since another
+                program cutting the file short while the session lives stops the process
+                with ``SIGBUS``.
 
         An unterminated final line in a log whose lease another writer holds is reported as
         ``in_progress`` (a write under way), not as a torn tail.
@@ -237,7 +243,7 @@ class Session(SessionView, TypedAppends, Closing):
         store, key = locate(path, backend)
         loaded = registry.load_session(store, key, scope_of(scope), mode) if sidecar else None
         if loaded is None:
-            loaded = read_log(store, key, mode)
+            loaded = read_log(store, key, mode, mapped=map_file)
         options = {"lock_wait": lock_wait, "clock": clock, "durability": durability}
         return cls._wrap(loaded, read_only, backend=store, key=key, mode=mode, **options)
 

@@ -28,7 +28,12 @@ from sesslog.session import Session
 if TYPE_CHECKING:
     from sesslog.cli.output import Output
 
+#: Set (to anything but the empty string), the commands copy every session file they read
+#: rather than map a large one (see :mod:`sesslog.backends.local`).
+NO_MMAP = "SESSLOG_NO_MMAP"
+
 __all__ = [
+    "NO_MMAP",
     "accept_session_ref",
     "existing_file",
     "file_if_any",
@@ -118,10 +123,12 @@ def open_session(
 ) -> Session:
     """Open a session file read-only, after :func:`existing_file`, checked by
     :func:`require_session`; ``scope`` as for :meth:`Session.open` (a fresh sidecar loads
-    only that much; without one the file is read whole). The program keeps the session until
-    it ends (see :mod:`sesslog.cli.lingering`)."""
+    only that much; without one the file is read whole, a large one through a mapping unless
+    ``SESSLOG_NO_MMAP`` is set). The program keeps the session until it ends (see
+    :mod:`sesslog.cli.lingering`)."""
     file = existing_file(path)
-    session = Session.open(file, mode=ReadMode(mode), read_only=True, scope=scope)
+    mapped = not os.environ.get(NO_MMAP)
+    session = Session.open(file, mode=ReadMode(mode), read_only=True, scope=scope, map_file=mapped)
     return keep(require_session(session, file))
 
 

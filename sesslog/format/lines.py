@@ -4,6 +4,15 @@ importers' framing)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mmap import mmap
+    from typing import TypeAlias
+
+    #: A whole file's bytes as a read has them: copied, or mapped read-only (a mapping
+    #: finds, slices and indexes as ``bytes`` do; it has no ``startswith`` and no ``in``).
+    FileBytes: TypeAlias = bytes | mmap
 
 __all__ = ["split_lines"]
 

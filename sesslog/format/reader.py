@@ -10,6 +10,10 @@ number and byte offset and the read goes on. Three modes (:class:`ReadMode`):
 Clean files (the common case) take a fast path that decodes the envelopes of many lines per call; any
 irregularity sends the read through the careful per-line path, which reports it.
 
+The bytes may be a read-only mapping of the file (:meth:`~sesslog.backends.local.LocalFolder.map`)
+rather than a copy: the fast path reads a mapping of a current-version file in place and its
+records slice their lines from it; every other read is of a copy.
+
 No bytes make a read raise (short of running out of memory): every error a decoder can raise
 is caught where it arises and becomes a diagnostic. A line nested deeper than the decoders can
 follow (see :mod:`sesslog.format.codec`) is skipped as ``too_deep``; the lines after it are read
@@ -29,7 +33,7 @@ from collections.abc import Sequence
 from operator import attrgetter
 from pathlib import Path
 from sys import intern
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 
@@ -44,6 +48,9 @@ from sesslog.format.header import TOO_DEEP_DETAIL, check_header, upgrade_records
 from sesslog.format.lines import split_lines
 from sesslog.format.records import Record, parse_record, record_from_line
 from sesslog.format.table import FileRows, RecordTable
+
+if TYPE_CHECKING:
+    from sesslog.format.lines import FileBytes
 
 __all__ = [
     "ReadMode",
@@ -117,13 +124,13 @@ def read_file(
 
 
 def read_bytes(
-    data: bytes,
+    data: FileBytes,
     mode: ReadMode = ReadMode.TOLERANT,
     *,
     path: str | None = None,
     tail_in_progress: bool = False,
 ) -> SessionData:
-    """Read session bytes; see :func:`read_file`."""
+    """Read session bytes (or a read-only mapping of the file); see :func:`read_file`."""
     diag = SessionOpenDiagnostics(path=path)
     fast = _read_fast(data)
     header: dict[str, Any] | None
@@ -137,7 +144,8 @@ def read_bytes(
             header, records = upgrade_records(version, header, records, diag)
             table = RecordTable.of(records)
     else:
-        header, header_raw, records, valid_size = _read_careful(data, mode, diag, tail_in_progress)
+        copy = data if isinstance(data, bytes) else data[:]  # the careful path reads a copy
+        header, header_raw, records, valid_size = _read_careful(copy, mode, diag, tail_in_progress)
         version = check_header(header, header_raw, records, diag)
         if version < SESSION_VERSION:
             upgraded_header, records = upgrade_records(
@@ -172,19 +180,21 @@ def raise_if_strict(data: SessionData, mode: ReadMode) -> None:
 # --------------------------------------------------------------------------- fast path
 
 
-def _read_fast(data: bytes) -> tuple[dict[str, Any], bytes, RecordTable, int] | None:
+def _read_fast(data: FileBytes) -> tuple[dict[str, Any], bytes, RecordTable, int] | None:
     """Decode a clean file, the envelopes of a megabyte of lines per call; ``None`` when not
     clean."""
     # NUL bytes and stray characters make the envelope decode fail; blank lines and
     # whitespace around a record are caught below (every line must start with "{" and end
-    # with "}").
-    if not data.endswith(b"\n") or data.startswith(_BOM) or b"\r" in data:
+    # with "}"). A mapping has neither startswith nor "in": these tests suit both kinds.
+    if data[-1:] != b"\n" or data[:3] == _BOM or data.find(b"\r") != -1:
         return None
     first_end = data.find(b"\n")
     header_raw = data[:first_end]
     header = decode_object(header_raw)
     if not isinstance(header, dict) or header.get("type") != "session":
         return None
+    if not isinstance(data, bytes) and header.get("version") != SESSION_VERSION:
+        return None  # a legacy file is read from a copy: pi rewrites those in place
     view = memoryview(data)
     size = len(data)
     find = data.find

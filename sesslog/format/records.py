@@ -72,8 +72,9 @@ class Record(LineEnvelope):
         label: ``label`` of a ``label`` entry.
         name: ``name`` of a ``session_info`` entry.
         data: The bytes holding the line: the line itself (``end`` is -1), or, for records
-            read from a file, the whole file's bytes shared by all its records, the line
-            being ``data[start:end]`` (no record copies its line; see :attr:`raw`).
+            read from a file, the whole file's bytes (or its read-only mapping) shared by all
+            its records, the line being ``data[start:end]`` (no record copies its line; see
+            :attr:`raw`).
         start: Where the line's bytes start in ``data`` (when ``end`` is not -1).
         end: Where they end in ``data``, or -1 when ``data`` is the line.
         line: 1-based line number in the file (0 for entries not read from a file).

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, cast, overload
 
 from sesslog.format.records import (
     ENVELOPE_DECODER,
@@ -25,6 +25,9 @@ from sesslog.format.records import (
     Record,
     message_heads_of_lines,
 )
+
+if TYPE_CHECKING:
+    from sesslog.format.lines import FileBytes
 
 __all__ = ["FileRows", "RecordTable", "RecordView"]
 
@@ -36,7 +39,7 @@ class FileRows:
     """The lines of one clean file, shared by every table made from its read.
 
     Args:
-        data: The file's bytes.
+        data: The file's bytes, or a read-only mapping of the file.
         bounds: Where each entry line starts, then one past the last line's ending; the line of
             row ``r`` is ``data[bounds[r] : bounds[r + 1] - 1]`` and it is line ``r + 2`` of
             the file (the header is line 1).
@@ -44,7 +47,7 @@ class FileRows:
 
     __slots__ = ("bounds", "data", "made", "view")
 
-    def __init__(self, data: bytes, bounds: array[int]) -> None:
+    def __init__(self, data: FileBytes, bounds: array[int]) -> None:
         self.data = data
         self.view = memoryview(data)
         self.bounds = bounds
@@ -65,9 +68,11 @@ class FileRows:
         end = self.bounds[row + 1] - 1
         if env is None:
             env = ENVELOPE_DECODER.decode(self.view[start:end])
+        # A record only ever slices its data (Record.raw), which a mapping does as bytes do.
+        data = cast(bytes, self.data)
         rec = Record(
             kind, ident, parent, env.timestamp, env.target_id, env.label, env.name,
-            self.data, start, end, row + 2, start,
+            data, start, end, row + 2, start,
         )  # fmt: skip
         # The record another thread made meanwhile, if any, stays the only one.
         return self.made.setdefault(row, rec)

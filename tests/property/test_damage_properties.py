@@ -7,6 +7,7 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import hypothesis.strategies as st
 import msgspec
@@ -15,6 +16,8 @@ from hypothesis import example, given
 
 from sesslog import FormatError, ReadMode, Session
 from sesslog import entries as E
+from sesslog.backends import local
+from sesslog.backends.local import LocalFolder
 from sesslog.format.reader import read_bytes
 
 MAX_SIZE = 16_384  # bound on a mutated file
@@ -247,3 +250,22 @@ def test_fast_and_careful_reads_agree(data: bytes) -> None:
 
     assert reports(fast) == reports(careful)
 
+
+@given(data=DAMAGED)
+@example(data=WRAPPED_AND_GLUED)
+def test_mapped_and_copied_reads_agree(data: bytes) -> None:
+    """A file read through a mapping gives the records, positions and reports of its copy."""
+    with tempfile.TemporaryDirectory() as folder, mock.patch.object(local, "MAP_MIN", 0):
+        path = Path(folder) / "damaged.jsonl"
+        path.write_bytes(data)
+        backend, key = LocalFolder.for_file(path)
+        mapping = backend.map(key)
+        if mapping is None:  # only a file ending with a complete line is mapped
+            assert not data.endswith(b"\n")
+            return
+        mapped = read_bytes(mapping, path="damaged.jsonl")
+        copied = read_bytes(data, path="damaged.jsonl")
+        assert list(mapped.records) == list(copied.records)
+        assert mapped.diagnostics.diagnostics == copied.diagnostics.diagnostics
+        fields = ("header", "header_raw", "file_version", "valid_size", "size")
+        assert [getattr(mapped, f) for f in fields] == [getattr(copied, f) for f in fields]
