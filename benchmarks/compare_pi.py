@@ -123,7 +123,7 @@ def child_inprocess(path: str, repeat: int, clock_name: str, sidecar: bool = Fal
     for _ in range(repeat):
         gc.collect()
         t0 = clock()
-        session = Session.open(path, read_only=True)
+        session = Session.open(path, read_only=True, map_file=True)  # as the commands read
         t1 = clock()
         context = session.context()
         t2 = clock()

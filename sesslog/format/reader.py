@@ -30,7 +30,7 @@ import itertools
 import os
 from array import array
 from collections.abc import Sequence
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from sys import intern
 from typing import TYPE_CHECKING, Annotated, Any
@@ -198,9 +198,7 @@ def _read_fast(data: FileBytes) -> tuple[dict[str, Any], bytes, RecordTable, int
     view = memoryview(data)
     size = len(data)
     find = data.find
-    at = data.__getitem__
-    bounds = array("q")  # where each line starts, found one line at a time
-    add = bounds.append
+    bounds = array("q")  # where each line starts
     types: list[str] = []
     ids: list[str] = []
     parents: list[Any] = []
@@ -212,22 +210,29 @@ def _read_fast(data: FileBytes) -> tuple[dict[str, Any], bytes, RecordTable, int
             envelopes = _HEAD_DECODER.decode_lines(view[pos:stop])
         except (RecursionError, msgspec.MsgspecError, UnicodeError, ValueError):
             return None  # the careful path says which line and why
-        first = len(bounds)
-        while pos < stop:
-            add(pos)
-            pos = find(b"\n", pos) + 1
+        if not envelopes:
+            return None
+        # Where the chunk's lines start, as many as there are envelopes: each start is found
+        # from the one before by the same map that reads the list as it grows (no Python step
+        # per line).
+        starts = [pos]
+        lines = map(_PAST, map(find, itertools.repeat(b"\n"), starts))
+        starts.extend(itertools.islice(lines, len(envelopes) - 1))
+        ends = list(map(_TWO_BACK, starts))  # where each line before a start ends
+        ends[0] = stop - 2  # (the chunk's last line instead of the line before it)
         # One envelope per line, every line starting with "{" and ending with "}": a blank
-        # line decodes as no envelope, a line of two glued objects as two, and only a line
-        # ending in "[", "," or ":" can go on into the next one; the careful path reports
-        # each of them.
-        starts = bounds[first:]
+        # line decodes as no envelope, a line of two glued objects as two (then the starts
+        # run on to the chunk's end), and only a line ending in "[", "," or ":" can go on
+        # into the next one; the careful path reports each of them.
         if (
-            len(envelopes) != len(starts)
-            or bytes(map(at, starts)).strip(b"{")
-            or bytes(map(at, map(_TWO_BACK, bounds[first + 1 :]))).strip(b"}")
-            or data[stop - 2] != _CLOSE
+            stop in starts
+            or find(b"\n", starts[-1]) + 1 != stop
+            or _bytes_at(data, starts).strip(b"{")
+            or _bytes_at(data, ends).strip(b"}")
         ):
             return None
+        bounds.extend(starts)
+        pos = stop
         kinds = list(map(intern, map(_TYPE, envelopes)))  # one string object per type
         if "session" in kinds:
             return None
@@ -260,9 +265,19 @@ class _Head(msgspec.Struct, rename="camel", gc=False):
 
 
 _HEAD_DECODER = msgspec.json.Decoder(_Head)
+#: The position after a line's ``\n``, from the position of that ``\n``.
+_PAST = (1).__add__
 #: Where the last byte of the line before the one starting at a position is.
 _TWO_BACK = (-2).__add__
-_CLOSE = ord("}")
+
+
+def _bytes_at(data: FileBytes, positions: list[int]) -> bytes:
+    """The bytes at these positions (at least one), fetched in one call."""
+    if len(positions) == 1:
+        return data[positions[0] : positions[0] + 1]
+    return bytes(itemgetter(*positions)(data))
+
+
 _TYPE = attrgetter("type")
 _ID = attrgetter("id")
 _PARENT = attrgetter("parent_id")
