@@ -23,9 +23,10 @@ read: a process touching a mapped page that another program truncated away is st
 system (``SIGBUS``). Only a file ending in a complete line is mapped, so the one cut sesslog
 makes in place (a writer moving a torn tail aside) is always past the mapping; sesslog replaces
 files whole by renaming, which leaves a mapping intact. A program rewriting the file in place
-during the read remains (pi does so only when it upgrades a legacy file, which the reader never
-keeps mapped); hence only the short-lived ``sesslog`` commands map, and
-``SESSLOG_NO_MMAP=1`` turns it off.
+during the read remains the risk (pi does so only when it upgrades a legacy file, which the
+reader never keeps mapped); hence a mapping is asked for, not given by default: the short-lived
+``sesslog`` commands ask (``SESSLOG_NO_MMAP=1`` stops them), and
+``Session.open(..., map_file=True)``.
 
 A log's fingerprint is its size, the hash of the first and last 64 KiB, and its identity
 (device, inode, modification and change times) as the version. Trashed logs go to
