@@ -226,11 +226,9 @@ class Session(SessionView, TypedAppends, Closing):
                 :class:`~sesslog.projections.protocol.OpenScope`); a partly loaded session is
                 read-only. A session read from its log is always whole.
             backend: Open the log ``path`` of this backend instead of a local file.
-            map_file: Read a local file of 1 MiB or more that ends with a complete line
-                through a read-only mapping instead of a copy (faster; see
-                :mod:`sesslog.backends.local`): for short-lived readers only, since another
-                program cutting the file short while the session lives stops the process
-                with ``SIGBUS``.
+            map_file: Read a local file of 1 MiB or more ending with a complete line through a
+                read-only mapping, not a copy: faster, for short-lived readers only (another
+                program cutting the file short meanwhile stops the process with ``SIGBUS``).
 
         An unterminated final line in a log whose lease another writer holds is reported as
         ``in_progress`` (a write under way), not as a torn tail.

@@ -50,6 +50,14 @@ from typing import TYPE_CHECKING
 
 from sesslog.backends.fingerprints import edges_of_descriptor, edges_of_file
 from sesslog.backends.fs import ensure_folder, fsync_folder, move_to_new_name
+from sesslog.backends.local_listing import (
+    SUFFIX,
+    SYMLINK_PROBLEM,
+    list_folder_logs,
+    log_info,
+    rekey,
+    subfolders,
+)
 from sesslog.backends.locks import lock_holder
 from sesslog.backends.protocol import Fingerprint, FolderInfo, LeaseHolder, LogInfo, key_parts
 from sesslog.errors import UnsafeSessionFileError
@@ -64,15 +72,10 @@ __all__ = ["MAP_MIN", "SYMLINK_PROBLEM", "TRASH_FOLDER", "LocalFolder", "file_ve
 
 #: The folder, inside a backend's root, that holds trashed logs (a store's trash).
 TRASH_FOLDER = ".sesslog/trash"
-#: Why a session file that is a symlink is listed but not read.
-SYMLINK_PROBLEM = "a symlink (not followed)"
 #: Files smaller than this are copied by :meth:`LocalFolder.map` (mapping saves little below).
 MAP_MIN = 1 << 20
-_SUFFIX = ".jsonl"
 _READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
 _NOFOLLOW = _READ | getattr(os, "O_NOFOLLOW", 0)
-_FORMAT = stat.S_IFMT(0o177777)
-_REGULAR = stat.S_IFREG
 #: Keys whose paths a backend remembers (every call on a log names its path several times).
 _REMEMBERED = 64
 
@@ -304,7 +307,7 @@ class LocalFolder:
             info = os.stat(path, follow_symlinks=self._follow)
         except NotADirectoryError as exc:
             raise FileNotFoundError(errno.ENOENT, "no such session file", path) from exc
-        found = _log_info(key, info)
+        found = log_info(key, info)
         if found is None:
             raise FileNotFoundError(errno.ENOENT, "not a session file", path)
         return found
@@ -362,19 +365,19 @@ class LocalFolder:
     def list_folder(self, name: str) -> builtins.list[LogInfo]:
         """The ``*.jsonl`` files directly in folder ``name`` (``""``: the root; hidden names
         there left out), symlinks listed with their problem, in no particular order."""
-        return _list_folder(self.root, name, hidden=bool(name))
+        return list_folder_logs(self.root, name, hidden=bool(name))
 
     def _list_trash(self) -> builtins.list[LogInfo]:
         """Every trashed log: ``<bucket>/<file>`` or ``<bucket>/<folder>/<file>`` under the
         trash folder (symlinks left out)."""
         trash = self.root.joinpath(*TRASH_FOLDER.split("/"))
         found: builtins.list[LogInfo] = []
-        for bucket in _subfolders(trash)[1:]:
+        for bucket in subfolders(trash)[1:]:
             base = f"{TRASH_FOLDER}/{bucket}"
-            for folder in _subfolders(self.root / base):
-                for info in _list_folder(self.root / base, folder, hidden=True):
+            for folder in subfolders(self.root / base):
+                for info in list_folder_logs(self.root / base, folder, hidden=True):
                     if info.problem is None:
-                        found.append(_rekey(info, f"{base}/{info.key}"))
+                        found.append(rekey(info, f"{base}/{info.key}"))
         return sorted(found, key=lambda info: info.key)
 
     def active_writer(self, key: str) -> LeaseHolder | None:
@@ -463,72 +466,7 @@ class LocalFolder:
             folder = folder.parent
 
 
-def _subfolders(root: Path) -> builtins.list[str]:
-    """``""`` and the names of the folders in ``root`` (symlinks left out)."""
-    try:
-        with os.scandir(root) as found:
-            return ["", *(e.name for e in found if e.is_dir(follow_symlinks=False))]
-    except OSError:
-        return [""]
-
-
-def _list_folder(root: Path, name: str, *, hidden: bool) -> builtins.list[LogInfo]:
-    """The ``*.jsonl`` files of folder ``name`` under ``root`` (with ``hidden``, names
-    starting with ``.`` too), as :meth:`LocalFolder.list_folder` gives them."""
-    out: builtins.list[LogInfo] = []
-    # The hot loop of a full look at a store (one ``stat`` per session file): kept lean.
-    try:
-        fd = os.open(root / name, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return out
-    try:
-        prefix = name + "/" if name else ""
-        stat_at = os.stat
-        append = out.append
-        for entry in os.listdir(fd):
-            if not entry.endswith(_SUFFIX) or (not hidden and entry.startswith(".")):
-                continue
-            try:
-                info = stat_at(entry, dir_fd=fd, follow_symlinks=False)
-            except OSError:
-                continue
-            if info.st_mode & _FORMAT == _REGULAR:
-                append(
-                    LogInfo(
-                        prefix + entry,
-                        info.st_size,
-                        info.st_mtime_ns,
-                        info.st_ino,
-                        info.st_ctime_ns,
-                    )
-                )
-            else:
-                found = _log_info(prefix + entry, info)
-                if found is not None:
-                    append(found)
-    finally:
-        os.close(fd)
-    return out
-
-
-def _log_info(key: str, info: os.stat_result) -> LogInfo | None:
-    """A file's listing (a symlink with its problem), or ``None`` when it is no log (a
-    folder, a device)."""
-    mode = info.st_mode
-    if stat.S_ISREG(mode):
-        problem = None
-    elif stat.S_ISLNK(mode):
-        problem = SYMLINK_PROBLEM
-    else:
-        return None
-    return LogInfo(key, info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns, problem)
-
-
-def _rekey(info: LogInfo, key: str) -> LogInfo:
-    return LogInfo(key, info.size, info.mtime_ns, info.ino, info.ctime_ns, info.problem)
-
-
 def _sidecar(path: Path) -> Path:
     """The V2 sidecar folder beside a session file (``<name>.v2``), which moves with it."""
-    stem = path.name[: -len(_SUFFIX)] if path.name.endswith(_SUFFIX) else path.name
+    stem = path.name[: -len(SUFFIX)] if path.name.endswith(SUFFIX) else path.name
     return path.with_name(stem + ".v2")
