@@ -24,7 +24,7 @@ from sesslog.cli.remote import (
 from sesslog.format.reader import ReadMode
 from sesslog.projections.partial import PartialTree
 from sesslog.projections.sidecar import sidecar_folder
-from sesslog.tree.context import FIRST_TAIL, SessionContext, build_context, context_of_tail
+from sesslog.tree.context import SessionContext, build_context, context_of_tail, grown_context
 
 if TYPE_CHECKING:
     from sesslog.session import Session
@@ -257,17 +257,16 @@ def _context_tokens(session: Session, args: argparse.Namespace, out: Output) -> 
 def _leaf_context(opened: Callable[[str], Session]) -> SessionContext:
     """The context at the leaf of the session ``opened`` in a scope. A file is read whole
     once (:func:`~sesslog.tree.context.build_context` walks back only as far as it must); a
-    sidecar loads the end of the path (the scope ``tail:N``), eight times more until it
-    decides the context (:func:`~sesslog.tree.context.context_of_tail`)."""
-    count = FIRST_TAIL
-    while True:
+    sidecar loads the end of the path (the scope ``tail:N``), more until it decides the
+    context (:func:`~sesslog.tree.context.grown_context`)."""
+
+    def attempt(count: int) -> SessionContext | None:
         tree = opened(f"tail:{count}").tree
         if not isinstance(tree, PartialTree):
             return build_context(tree)
-        context = context_of_tail(tree, None, count)
-        if context is not None:
-            return context
-        count *= 8
+        return context_of_tail(tree, None, count)
+
+    return grown_context(attempt)
 
 
 def _check(args: argparse.Namespace, out: Output) -> int:

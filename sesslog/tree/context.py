@@ -7,7 +7,7 @@ contribute are decoded, so the cost follows the path after the last compaction, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -24,6 +24,7 @@ __all__ = [
     "context_of_path",
     "context_of_tail",
     "entry_to_message",
+    "grown_context",
 ]
 
 
@@ -103,12 +104,7 @@ def build_context(tree: SessionTree, leaf_id: str | None = None) -> SessionConte
     """
     if leaf_id is None and tree.leaf_id is None:
         return SessionContext(messages=[])
-    count = FIRST_TAIL
-    while True:
-        context = context_of_tail(tree, leaf_id, count)
-        if context is not None:
-            return context
-        count *= 8
+    return grown_context(lambda count: context_of_tail(tree, leaf_id, count))
 
 
 #: How many entries of the path, walking back from where the context stands, a context is
@@ -116,6 +112,16 @@ def build_context(tree: SessionTree, leaf_id: str | None = None) -> SessionConte
 #: context is decided near its end, and walking the whole path of a long session costs as
 #: much as its id index.
 FIRST_TAIL = 2048
+
+
+def grown_context(attempt: Callable[[int], SessionContext | None]) -> SessionContext:
+    """The first context ``attempt`` decides from the last :data:`FIRST_TAIL` entries of a
+    path, then eight times more each time it cannot (``attempt`` must decide when its path is
+    whole)."""
+    count = FIRST_TAIL
+    while (context := attempt(count)) is None:
+        count *= 8
+    return context
 
 
 def context_of_tail(tree: SessionTree, leaf_id: str | None, count: int) -> SessionContext | None:

@@ -132,8 +132,9 @@ def test_context_from_a_fresh_sidecar_equals_the_file_s(
     decides the context); the answer is the file's."""
     from fixtures.generate import make_v3_session
     from sesslog.cli import core
+    from sesslog.tree import context
 
-    monkeypatch.setattr(core, "FIRST_TAIL", 16)  # several rounds of loading (walking) more
+    monkeypatch.setattr(context, "FIRST_TAIL", 16)  # several rounds of loading (walking) more
     data = make_v3_session(
         3000, seed, line_bytes=300, branch_every=200, compaction_every=300, label_every=90
     )
